@@ -1,0 +1,114 @@
+"""Messages a field user reads, in Spanish and English.
+
+The language comes from ``--lang`` or ``CENTINELA_LANG``; Spanish is the default because most
+of our users (rangers, community monitors, prosecutors in Peru) read Spanish first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+LANGS = ("es", "en")
+DEFAULT_LANG = "es"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- CLI help -----------------------------------------------------------------------------
+    "app.help": {
+        "en": "Centinela: detect and act on illegal gold mining in tropical forests from satellite imagery.",
+        "es": "Centinela: detectar y actuar contra la minería ilegal de oro en bosques tropicales con imágenes satelitales.",
+    },
+    "opt.lang": {
+        "en": "Language of messages and help: es or en (or set CENTINELA_LANG).",
+        "es": "Idioma de mensajes y ayuda: es o en (o defina CENTINELA_LANG).",
+    },
+    "opt.verbose": {"en": "Show more detail (debug log).", "es": "Mostrar más detalle (registro de depuración)."},
+    "cmd.simulate": {
+        "en": "Simulate a realistic Sentinel-2 L2A time series (COGs + STAC catalog + ground truth).",
+        "es": "Simular una serie temporal realista de Sentinel-2 L2A (COG + catálogo STAC + verdad de campo).",
+    },
+    "cmd.quicklook": {
+        "en": "Draw quick-look PNGs (true and false colour, cloud cover by date) from a STAC catalog.",
+        "es": "Dibujar vistas rápidas PNG (color verdadero y falso, nubosidad por fecha) desde un catálogo STAC.",
+    },
+    "cmd.demo": {
+        "en": "Run the main job on the embedded default: simulate a scene and draw its quick-looks.",
+        "es": "Ejecutar el trabajo principal con la configuración embebida: simular una escena y sus vistas rápidas.",
+    },
+    "cmd.version": {"en": "Print the version.", "es": "Mostrar la versión."},
+    "opt.out": {"en": "Output folder.", "es": "Carpeta de salida."},
+    "opt.seed": {"en": "Random seed (same seed, same scene).", "es": "Semilla aleatoria (misma semilla, misma escena)."},
+    "opt.size": {"en": "Scene width and height in 10 m pixels (256 to 10980).", "es": "Ancho y alto de la escena en píxeles de 10 m (256 a 10980)."},
+    "opt.start": {"en": "First acquisition date (YYYY-MM-DD).", "es": "Primera fecha de adquisición (AAAA-MM-DD)."},
+    "opt.end": {"en": "Last acquisition date (YYYY-MM-DD).", "es": "Última fecha de adquisición (AAAA-MM-DD)."},
+    "opt.center": {"en": "Scene centre as LAT,LON in degrees.", "es": "Centro de la escena como LAT,LON en grados."},
+    "opt.events_from": {
+        "en": "Vector file of real mining footprints (e.g. Amazon Mining Watch) turned into dated events.",
+        "es": "Archivo vectorial de huellas mineras reales (p. ej. Amazon Mining Watch) convertidas en eventos fechados.",
+    },
+    "opt.revisit": {"en": "Days between acquisitions.", "es": "Días entre adquisiciones."},
+    "opt.workers": {"en": "Processes used to render dates in parallel.", "es": "Procesos para generar fechas en paralelo."},
+    "opt.overwrite": {"en": "Replace an existing output folder.", "es": "Reemplazar una carpeta de salida existente."},
+    "opt.catalog": {"en": "STAC catalog path or STAC API URL.", "es": "Ruta de catálogo STAC o URL de API STAC."},
+    "opt.aoi": {"en": "Area of interest (GeoJSON, GeoPackage…); default: the whole catalog.", "es": "Área de interés (GeoJSON, GeoPackage…); por defecto: todo el catálogo."},
+    "opt.dates": {"en": "Two dates to show (YYYY-MM-DD); default: the clearest early and late dates.", "es": "Dos fechas a mostrar (AAAA-MM-DD); por defecto: las más despejadas al inicio y al final."},
+    # --- Progress and results -----------------------------------------------------------------
+    "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},
+    "sim.done": {
+        "en": "Simulated {n} dates of {size}×{size} px. Catalog: {catalog}  Ground truth: {truth}",
+        "es": "Se simularon {n} fechas de {size}×{size} px. Catálogo: {catalog}  Verdad de campo: {truth}",
+    },
+    "ql.progress": {"en": "Reading imagery", "es": "Leyendo imágenes"},
+    "ql.done": {"en": "Quick-looks written: {files}", "es": "Vistas rápidas escritas: {files}"},
+    "demo.done": {
+        "en": "Demo finished. Open these outputs:",
+        "es": "Demostración terminada. Abra estos resultados:",
+    },
+    "error": {"en": "Error", "es": "Error"},
+    "exists": {
+        "en": "{path} already exists; use --overwrite to replace it.",
+        "es": "{path} ya existe; use --overwrite para reemplazarlo.",
+    },
+    # --- Figure labels ------------------------------------------------------------------------
+    "fig.true_colour": {"en": "True colour (B4-B3-B2)", "es": "Color verdadero (B4-B3-B2)"},
+    "fig.false_colour": {
+        "en": "False colour (B11-B8-B4): forest green, bare soil pink, water dark blue",
+        "es": "Falso color (B11-B8-B4): bosque verde, suelo desnudo rosado, agua azul oscuro",
+    },
+    "fig.cloud_title": {"en": "Cloud cover by date", "es": "Nubosidad por fecha"},
+    "fig.cloud_y": {"en": "Cloud cover (%)", "es": "Nubosidad (%)"},
+    "fig.cloud_catalog": {"en": "declared in catalog (eo:cloud_cover)", "es": "declarada en el catálogo (eo:cloud_cover)"},
+    "fig.cloud_measured": {"en": "not clear in the area (SCL mask)", "es": "no despejado en el área (máscara SCL)"},
+    "fig.dry_season": {"en": "dry season (Jun–Sep)", "es": "época seca (jun–sep)"},
+    "fig.simulated": {
+        "en": "SIMULATED imagery (Centinela scene simulator), not a real acquisition",
+        "es": "Imagen SIMULADA (simulador de escenas de Centinela), no es una adquisición real",
+    },
+    "fig.date": {"en": "Date", "es": "Fecha"},
+}
+
+
+def resolve_lang(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> str:
+    """Pick the language from ``--lang X`` / ``--lang=X`` in argv, then CENTINELA_LANG, then Spanish."""
+    argv = list(argv or [])
+    env = os.environ if env is None else env
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    lang = (lang or env.get("CENTINELA_LANG") or DEFAULT_LANG).strip().lower()[:2]
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """Translate ``key`` into ``lang``, formatting it with ``fmt``; unknown keys fail loudly."""
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry[DEFAULT_LANG]
+    return text.format(**fmt) if fmt else text
+
+
+def both(key: str, **fmt: object) -> str:
+    """Spanish and English together, for images and files read by people of either language."""
+    return f"{t(key, 'es', **fmt)} / {t(key, 'en', **fmt)}"
