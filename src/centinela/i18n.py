@@ -38,7 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd.version": {"en": "Print the version.", "es": "Mostrar la versión."},
     "opt.out": {"en": "Output folder.", "es": "Carpeta de salida."},
     "opt.seed": {"en": "Random seed (same seed, same scene).", "es": "Semilla aleatoria (misma semilla, misma escena)."},
-    "opt.size": {"en": "Scene width and height in 10 m pixels (256 to 10980).", "es": "Ancho y alto de la escena en píxeles de 10 m (256 a 10980)."},
+    "opt.size": {"en": "Scene width and height in 10 m pixels, even, 64 to 10980 (a full tile).", "es": "Ancho y alto de la escena en píxeles de 10 m, par, de 64 a 10980 (un tile completo)."},
     "opt.start": {"en": "First acquisition date (YYYY-MM-DD).", "es": "Primera fecha de adquisición (AAAA-MM-DD)."},
     "opt.end": {"en": "Last acquisition date (YYYY-MM-DD).", "es": "Última fecha de adquisición (AAAA-MM-DD)."},
     "opt.center": {"en": "Scene centre as LAT,LON in degrees.", "es": "Centro de la escena como LAT,LON en grados."},
@@ -74,6 +74,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.false_colour": {
         "en": "False colour (B11-B8-B4): forest green, bare soil pink, water dark blue",
         "es": "Falso color (B11-B8-B4): bosque verde, suelo desnudo rosado, agua azul oscuro",
+    },
+    "fig.false_colour_short": {"en": "False colour (B11-B8-B4)", "es": "Falso color (B11-B8-B4)"},
+    "fig.false_colour_key": {
+        "en": "False colour: forest green, bare soil and sand pink, water dark blue",
+        "es": "Falso color: bosque verde, suelo desnudo y arena rosado, agua azul oscuro",
     },
     "fig.cloud_title": {"en": "Cloud cover by date", "es": "Nubosidad por fecha"},
     "fig.cloud_y": {"en": "Cloud cover (%)", "es": "Nubosidad (%)"},

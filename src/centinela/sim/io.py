@@ -158,7 +158,7 @@ def render_date(acq: Acquisition, cog_dir: str) -> dict:
     for b, p in tmp.items():
         resampling = "NEAREST" if b == "scl" else "AVERAGE"
         rasterio.shutil.copy(
-            p, folder / f"{b}.tif", driver="COG", compress="DEFLATE", predictor="2" if b != "scl" else "1",
+            p, folder / f"{b}.tif", driver="COG", compress="DEFLATE", predictor="NO" if b == "scl" else "YES",
             blocksize="256", overview_resampling=resampling,
         )
         p.unlink()

@@ -130,7 +130,7 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     _put(refl, _mask(sc.verges, shape, transform), _mix(grass, SPECTRA["laterite"], np.full(shape, 0.5, np.float32)))
 
     # Mine ground: sand and gravel of varying brightness, wet tailings, ponds of varied colour.
-    pond_n = fbm(rows, cols, 12.0, s + 10, octaves=3)
+    pond_n = fbm(rows, cols, 22.0, s + 10, octaves=3)
     wet_n = fbm(rows, cols, 6.0, s + 11, octaves=2)
     bright = 0.8 + 0.4 * fbm(rows, cols, 3.0, s + 15, octaves=2)
     turb = np.clip((fbm(rows, cols, 40.0, s + 12, 2) - 0.3) / 0.4 + 0.3 * np.sin(2 * np.pi * t / 90.0 + 6 * pond_n), 0, 1)

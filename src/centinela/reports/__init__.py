@@ -1,0 +1,1 @@
+"""Pictures and documents people read: quick-looks now, bulletins and evidence later."""
