@@ -155,22 +155,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     lang = resolve_lang(argv)
     app = build_app(lang)
     try:
-        app(args=argv, prog_name="centinela", standalone_mode=False)
+        rc = app(args=argv, prog_name="centinela", standalone_mode=False)
     except CentinelaError as exc:
         err.print(f"[bold red]{t('error', lang)}:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
-    except typer.Exit as exc:  # --help and friends
+    except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except (typer.Abort, KeyboardInterrupt):
         raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise
-
+    except typer.TyperException as exc:  # usage errors: wrong option, bad value
+        exc.show() if hasattr(exc, "show") else err.print(str(exc))
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    raise SystemExit(rc if isinstance(rc, int) else 0)
 
 if __name__ == "__main__":
     main()

@@ -112,7 +112,7 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     sc = prep.scene
     s, t = sc.seed, acq.day
     H, W = len(rows), len(cols)
-    transform = sc.transform * Affine.translation(cols[0], rows[0])
+    transform = sc.transform @ Affine.translation(cols[0], rows[0])
     x0, y1 = transform.c, transform.f
     bounds = (x0, y1 - H * RES, x0 + W * RES, y1)
     shape = (H, W)

@@ -38,7 +38,7 @@ def label_polygons(label: np.ndarray, window: Window, scene: Scene) -> list[tupl
     """Polygonise a label window into (label, geometry) pairs in scene CRS."""
     if not label.any():
         return []
-    transform = scene.transform * Affine.translation(window.col_off, window.row_off)
+    transform = scene.transform @ Affine.translation(window.col_off, window.row_off)
     return [
         (int(v), shapely.geometry.shape(g))
         for g, v in features.shapes(label, mask=label > 0, transform=transform, connectivity=8)
