@@ -28,6 +28,7 @@ import mimetypes
 import re
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -362,12 +363,19 @@ class StacTestServer(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
-    def close_connections(self) -> None:
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """End open (mostly idle keep-alive) connections and wait until their handler threads are done."""
         with self._lock:
             conns = list(self._open)
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._open:
+                    return
+            time.sleep(0.01)
 
 
 class RangeRequestHandler(BaseHTTPRequestHandler):
@@ -554,7 +562,6 @@ __all__ = ["RangeRequestHandler", "ServerURL", "StacApi", "StacTestServer", "ser
 
 if __name__ == "__main__":  # manual use: python tests/stac_server.py ROOT [CATALOG]
     import sys
-    import time
 
     with serve(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None) as base:
         print(base, flush=True)

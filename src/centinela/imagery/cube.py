@@ -17,7 +17,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .aoi import check_aoi
-from .bands import REFLECTANCE_BANDS, resolve_assets
+from .bands import REFLECTANCE_BANDS, canonical, resolve_assets
 from .masks import CLEAR_SCL, clear_from_scl
 from .scaling import scale_offset
 from .stac import DEFAULT_COLLECTION, search_items
@@ -83,6 +83,7 @@ def load_cube(
     per item as declared (see :func:`centinela.imagery.scaling.scale_offset`). Band names may be given
     in either convention (``red`` or ``B04``).
     """
+    bands = list(dict.fromkeys(canonical(b) for b in bands))
     if aoi is not None:
         aoi = check_aoi(aoi)
     if items is None:
