@@ -1,0 +1,1 @@
+"""Alert lifecycle, audit trail and evidence packages (issue #5)."""

@@ -1,0 +1,1 @@
+"""What changed: forest-loss detection and its attribution to mining (issue #3)."""

@@ -1,0 +1,1 @@
+"""Mercury laboratory results, QA/QC and exposure (issue #6)."""

@@ -1,0 +1,1 @@
+"""Recovery of mined land and alternative land uses (issue #9)."""

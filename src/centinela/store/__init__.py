@@ -1,0 +1,1 @@
+"""The embedded (GeoPackage) and PostGIS stores (issue #5)."""

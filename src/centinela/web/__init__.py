@@ -1,0 +1,1 @@
+"""The web map and API (issue #7)."""

@@ -1,0 +1,1 @@
+"""Where an alert fell and what the law says there (issue #4)."""
