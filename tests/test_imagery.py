@@ -178,3 +178,12 @@ def test_read_aoi_errors(tmp_path):
     empty.write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(InputError, match="no features"):
         read_aoi(empty)
+
+
+def test_stac_api_detection_accepts_release_candidates():
+    from centinela.imagery.stac import is_stac_api
+
+    assert is_stac_api({"conformsTo": ["https://api.stacspec.org/v1.0.0/item-search"]})
+    assert is_stac_api({"conformsTo": ["https://api.stacspec.org/v1.0.0-rc.2/item-search"]})
+    assert not is_stac_api({"conformsTo": ["https://api.stacspec.org/v1.0.0/core"]})
+    assert not is_stac_api({"type": "Catalog"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 import pystac
@@ -18,7 +19,8 @@ from ..errors import AOIOutsideDataError, CatalogError, InputError, NoImageryErr
 log = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "sentinel-2-l2a"
-ITEM_SEARCH = "https://api.stacspec.org/v1.0.0/item-search"
+ITEM_SEARCH = re.compile(r"^https://api\.stacspec\.org/v1\.0\.[^/]*/item-search")
+"""Item-search conformance of STAC API 1.0 and its release candidates (as pystac-client accepts)."""
 
 
 def _is_url(source: str) -> bool:
@@ -36,7 +38,7 @@ def _read_root(source: str) -> dict:
 
 def is_stac_api(root: dict) -> bool:
     """True when the landing page declares STAC API item search."""
-    return any(c.startswith(ITEM_SEARCH) for c in root.get("conformsTo", []) or [])
+    return any(ITEM_SEARCH.match(c) for c in root.get("conformsTo", []) or [])
 
 
 def _day_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
