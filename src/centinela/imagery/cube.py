@@ -102,6 +102,8 @@ def load_cube(
         groupby="solar_day",
         resampling={"*": "bilinear", assets["scl"]: "nearest"},
         fail_on_error=True,
+        # Defaults for catalogs that declare no raster:bands (Sentinel-2 L2A is uint16/uint8 with nodata 0).
+        stac_cfg={"*": {"assets": {"*": {"data_type": "uint16", "nodata": 0}, assets["scl"]: {"data_type": "uint8", "nodata": 0}}}},
     )
     raw = raw.rename({a: b for b, a in assets.items() if a != b})
     factors = _time_scale(raw, items, {b: a for b, a in assets.items() if b != "scl"})
