@@ -55,3 +55,20 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
         assert str(tmp_path / "demo" / name) in out
     img = mpimg.imread(tmp_path / "demo" / "quicklook" / "cloud_cover.png")
     assert np.asarray(img).std() > 0.05
+
+
+def test_quicklook_command_with_dates_and_bad_aoi(catalog, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "es", "quicklook", "--catalog", str(catalog), "--out", str(tmp_path / "ql"),
+              "--date", "2024-06-04", "--date", "2024-08-20"])
+    assert exc.value.code == 0
+    assert "Vistas rápidas escritas" in capsys.readouterr().out
+    assert (tmp_path / "ql" / "rgb_2024-06-05.png").exists() and (tmp_path / "ql" / "falsecolour_2024-08-19.png").exists()
+
+    far = tmp_path / "far.geojson"
+    far.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
+                   '{"type":"Polygon","coordinates":[[[-75,-10],[-74.9,-10],[-74.9,-9.9],[-75,-9.9],[-75,-10]]]}}]}')
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "en", "quicklook", "--catalog", str(catalog), "--out", str(tmp_path / "ql2"), "--aoi", str(far)])
+    assert exc.value.code == 2
+    assert "outside the data" in capsys.readouterr().err

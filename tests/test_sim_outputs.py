@@ -182,3 +182,14 @@ def test_rerun_resumes_and_refuses_foreign_folders(tmp_path):
     with pytest.raises(SimulationError, match="--overwrite"):
         simulate(out, **{**args, "seed": 3})
     simulate(out, **{**args, "seed": 3}, overwrite=True)
+
+
+def test_parallel_workers_write_the_same_scene(tmp_path):
+    args = dict(seed=8, size=64, start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 21), revisit=10)
+    one = simulate(tmp_path / "one", workers=1, **args)
+    two = simulate(tmp_path / "two", workers=2, **args)
+    for a, b in zip(_items(one.catalog), _items(two.catalog)):
+        assert a.id == b.id and a.properties["eo:cloud_cover"] == b.properties["eo:cloud_cover"]
+        for key in ("red", "swir22", "scl"):
+            with rasterio.open(a.assets[key].get_absolute_href()) as sa, rasterio.open(b.assets[key].get_absolute_href()) as sb:
+                np.testing.assert_array_equal(sa.read(1), sb.read(1))
