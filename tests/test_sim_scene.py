@@ -121,7 +121,7 @@ def test_scl_misses_some_thin_cloud_but_not_thick_cloud(scene):
             continue
         obs, scl = render_window(prep, acq, Window(0, 0, 256, 256))
         rows = cols = np.arange(-4, 260, dtype=float)
-        ground, _ = surface(prep, acq, rows, cols)
+        ground = surface(prep, acq, rows, cols)
         extra_blue = obs[0] - ground[0, 4:-4, 4:-4]
         clear = np.isin(scl, (4, 5, 6))
         missed += int((clear & (extra_blue > 0.03)).sum())

@@ -8,7 +8,7 @@ ground truth, so images and truth cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -82,7 +82,6 @@ class Scene:
     events: tuple[Event, ...]
     swath_edge: tuple[float, float, float]  # a, b, c: pixels with a*col + b*row > c are outside the partial swath
     events_source: str = "random"
-    meta: dict = field(default_factory=dict)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -367,7 +366,8 @@ def build_scene(
         if rng.random() < 0.35:
             part = site.geometry.intersection(shapely.Point(random_point_in(rng, site.geometry)).buffer(np.sqrt(site.geometry.area) * 0.6))
             if part.area > 4 * RES * RES:
-                events.append(Event(f"regrowth-{j:03d}", "regrowth", int(rng.integers(d0 - 200, d1 - 30 if d1 - 30 > d0 - 200 else d1)), part, site.group, 0, site.source))
+                day = int(rng.integers(d0 - 200, max(d0 - 199, d1 - 30)))
+                events.append(Event(f"regrowth-{j:03d}", "regrowth", day, part, site.group, 0, site.source))
 
     # Partial swath: the edge of the adjacent orbit runs roughly N–S, tilted ~10°.
     tilt = float(np.tan(np.radians(10.0)))

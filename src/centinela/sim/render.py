@@ -107,7 +107,7 @@ def _mix(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (1 - w)[None] * a + w[None] * b
 
 
-def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, dict]:
+def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Cloud-free surface reflectance (6, H, W) of the block ``rows`` × ``cols`` on day ``acq.day``."""
     sc = prep.scene
     s, t = sc.seed, acq.day
@@ -188,8 +188,7 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     _put(refl, pioneer, _mix(SPECTRA["bright_sand"], SPECTRA["secondary_forest"], np.full(shape, 0.6, np.float32)))
     _put(refl, bar, wet_bar)
     _put(refl, water, river_water)
-    info = {"water": water, "mined": mined | stock}
-    return refl, info
+    return refl
 
 
 def render_window(prep: Prepared, acq: Acquisition, window: Window) -> tuple[np.ndarray, np.ndarray]:
@@ -202,9 +201,12 @@ def render_window(prep: Prepared, acq: Acquisition, window: Window) -> tuple[np.
     h, w = int(window.height), int(window.width)
     rows = np.arange(r0, r0 + h + 2 * HALO, dtype=np.float64)
     cols = np.arange(c0, c0 + w + 2 * HALO, dtype=np.float64)
-    refl, _ = surface(prep, acq, rows, cols)
-    # Optics: the sensor's point spread softens edges (~0.6 px Gaussian).
-    refl = ndimage.gaussian_filter(refl, sigma=(0, 0.6, 0.6), mode="nearest")
+    if prep.cloud_threshold(acq) < 0:  # overcast: the ground is invisible, so skip drawing it (exact)
+        refl = np.zeros((len(SPECTRA["forest"]), len(rows), len(cols)), dtype=np.float32)
+    else:
+        refl = surface(prep, acq, rows, cols)
+        # Optics: the sensor's point spread softens edges (~0.6 px Gaussian).
+        refl = ndimage.gaussian_filter(refl, sigma=(0, 0.6, 0.6), mode="nearest")
 
     # Atmosphere: cumulus with fuzzy edges, their shadows, thin cirrus and haze.
     a = acq.seed
