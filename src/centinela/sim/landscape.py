@@ -211,6 +211,14 @@ def random_point_in(rng: np.random.Generator, geom: shapely.Geometry) -> tuple[f
     return rp.x, rp.y
 
 
+def _roadside(rng: np.random.Generator, road: shapely.LineString, angle: float, dmin: float, dmax: float) -> tuple[float, float, int]:
+    """A random point on a random side of ``road``, ``dmin``–``dmax`` m off it: (x, y, side)."""
+    p = road.interpolate(rng.uniform(0, road.length))
+    side = int(rng.choice([-1, 1]))
+    dist = rng.uniform(dmin, dmax)
+    return p.x - dist * np.sin(angle) * side, p.y + dist * np.cos(angle) * side, side
+
+
 def _wander(rng: np.random.Generator, x: float, y: float, heading: float, steps: int, step_m: float) -> np.ndarray:
     pts = [(x, y)]
     for _ in range(steps):
@@ -283,27 +291,20 @@ def build_scene(
     pasture_parts, events = [], []
     n_farms = max(3, int(area_km2 * 1.8))
     for i in range(n_farms):
-        s = rng.uniform(0, highway_line.length)
-        p = highway_line.interpolate(s)
-        side = rng.choice([-1, 1])
-        dist = rng.uniform(30, 900)
+        x, y, side = _roadside(rng, highway_line, h_angle, 30, 900)
         w, l = rng.uniform(80, 300), rng.uniform(100, 500)
         rect = shapely.affinity.rotate(shapely.box(-l / 2, 0, l / 2, side * w), np.degrees(h_angle), origin=(0, 0))
-        farm = shapely.affinity.translate(rect, p.x - dist * np.sin(h_angle) * side, p.y + dist * np.cos(h_angle) * side)
-        pasture_parts.append(farm)
+        pasture_parts.append(shapely.affinity.translate(rect, x, y))
     pasture = shapely.union_all(pasture_parts).difference(belt_all).intersection(box)
 
     n_clear = max(3, int(area_km2 * 0.8))
     for i in range(n_clear):
-        s = rng.uniform(0, highway_line.length)
-        p = highway_line.interpolate(s)
-        side = rng.choice([-1, 1])
-        dist = rng.uniform(150, 2000)
+        x, y, _ = _roadside(rng, highway_line, h_angle, 150, 2000)
         ha = rng.lognormal(np.log(1.5), 0.6)  # small clearings, median 1.5 ha
         l = np.sqrt(ha * 1e4 * rng.uniform(1.0, 3.0))
         w = ha * 1e4 / l
         rect = shapely.affinity.rotate(shapely.box(-l / 2, -w / 2, l / 2, w / 2), np.degrees(h_angle) + rng.normal(0, 10), origin=(0, 0))
-        geom = shapely.affinity.translate(rect, p.x - dist * np.sin(h_angle) * side, p.y + dist * np.cos(h_angle) * side)
+        geom = shapely.affinity.translate(rect, x, y)
         geom = geom.difference(belt_all).difference(pasture).intersection(box)
         if geom.area > 2 * RES * RES:
             events.append(Event(f"agr-{i:03d}", "agriculture", int(rng.integers(d0, d1 + 1)), geom, f"agr-{i:03d}"))
