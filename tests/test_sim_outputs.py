@@ -193,3 +193,11 @@ def test_parallel_workers_write_the_same_scene(tmp_path):
         for key in ("red", "swir22", "scl"):
             with rasterio.open(a.assets[key].get_absolute_href()) as sa, rasterio.open(b.assets[key].get_absolute_href()) as sb:
                 np.testing.assert_array_equal(sa.read(1), sb.read(1))
+
+
+def test_relative_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = simulate("rel/scene", seed=1, size=64, start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 11), revisit=10)
+    item = _items(res.catalog)[0]
+    with rasterio.open(item.assets["red"].get_absolute_href()) as src:
+        assert src.width == 64

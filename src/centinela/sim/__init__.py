@@ -45,7 +45,7 @@ def simulate(
     on_total: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate a scene and write it to ``out``; re-running an interrupted call resumes it."""
-    out = Path(out)
+    out = Path(out).absolute()  # asset hrefs are made relative to the catalog from absolute paths
     params = {
         "seed": seed, "size": size, "start": str(start), "end": str(end), "center": list(center),
         "revisit": revisit, "events_from": str(events_from) if events_from else None,
