@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: reports are written on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
@@ -76,7 +77,8 @@ def _decorate(ax, extent: tuple[float, float, float, float]) -> None:
             bbox=dict(facecolor="black", alpha=0.4, lw=0, pad=1))
     ax.annotate("N", xy=(x1 - 0.06 * width, y1 - 0.06 * (y1 - y0)), xytext=(x1 - 0.06 * width, y1 - 0.18 * (y1 - y0)),
                 color="white", ha="center", fontsize=10, fontweight="bold",
-                arrowprops=dict(arrowstyle="-|>", color="white", lw=1.5))
+                arrowprops=dict(arrowstyle="-|>", color="white", lw=1.5),
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="black")])
     ax.set_xlabel("UTM x (km)", fontsize=7)
     ax.set_ylabel("UTM y (km)", fontsize=7)
     ax.tick_params(labelsize=6)
