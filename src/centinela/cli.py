@@ -24,6 +24,8 @@ from .i18n import LANGS, resolve_lang, t
 
 err = Console(stderr=True)
 DEMO_CENTER = (-12.864, -70.092)
+DEMO_HISTORY, DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+"""Half a year of history (with the 2023 dry season) before the year the demo reports on."""
 """13 km north-west of La Pampa, where Amazon Mining Watch maps 2024 fronts pushing into forest."""
 
 
@@ -43,6 +45,12 @@ def _date(value: str, option: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise typer.BadParameter(f"{option} expects a date as YYYY-MM-DD; got {value!r}") from exc
+
+
+def _as_date(value, option: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return _date(value, option)
 
 
 def _center(value: str) -> tuple[float, float]:
@@ -104,6 +112,21 @@ def build_app(lang: str) -> typer.Typer:
         files = _quicklook(catalog, out, aoi, start, end, date, lang)
         typer.echo(t("ql.done", lang, files=", ".join(str(p) for p in (files.panel, files.cloud_plot))))
 
+    @app.command(help=t("cmd.detect", lang))
+    def detect(
+        catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
+        aoi: Annotated[Path, typer.Option(help=t("opt.aoi", lang))],
+        out: Annotated[Path, typer.Option(help=t("opt.alerts_out", lang))],
+        start: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
+        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        mmu_ha: Annotated[float, typer.Option("--mmu-ha", min=0.01, max=1000.0, help=t("opt.mmu", lang))] = 0.3,
+        state: Annotated[Optional[Path], typer.Option(help=t("opt.state", lang))] = None,
+        history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
+    ) -> None:
+        res = _detect(catalog, aoi, out, _date(start, "--start") if start else None, _date(end, "--end") if end else None,
+                      mmu_ha, state, history_days, lang)
+        typer.echo(_detect_summary(res, lang))
+
     @app.command(help=t("cmd.demo", lang))
     def demo(
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/demo"),
@@ -115,18 +138,52 @@ def build_app(lang: str) -> typer.Typer:
 
         with progress_bar(t("sim.progress", lang)) as (set_total, advance):
             res = run_simulation(
-                out / "scene", seed=7, size=size, center=DEMO_CENTER, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31),
+                out / "scene", seed=7, size=size, center=DEMO_CENTER, start=DEMO_HISTORY, end=DEMO_END,
                 events_from=data.path(data.AMW_MINING), workers=workers, overwrite=True, progress=advance, on_total=set_total,
             )
-        files = _quicklook(str(res.catalog), out / "quicklook", res.aoi, None, None, None, lang)
+        files = _quicklook(str(res.catalog), out / "quicklook", res.aoi, DEMO_START, DEMO_END, None, lang)
+        found = _detect(str(res.catalog), res.aoi, out / "alerts.gpkg", DEMO_START, DEMO_END, 0.3, None,
+                        (DEMO_START - DEMO_HISTORY).days, lang, fresh=True)
+        alert_map = _alert_map(str(res.catalog), res.aoi, found.alerts, out / "alerts_map.png", DEMO_START, DEMO_END)
+        typer.echo(_detect_summary(found, lang))
         typer.echo(t("demo.done", lang))
         for label, p in (
             ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
-            ("cloud cover / nubosidad", files.cloud_plot),
+            ("cloud cover / nubosidad", files.cloud_plot), ("alerts / alertas", found.out), ("alerts map / mapa", alert_map),
         ):
-            typer.echo(f"  {label:26s} {p}")
+            typer.echo(f"  {label:26s} {Path(p).absolute()}")
 
     return app
+
+
+def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False):
+    import shutil
+
+    from .detect import detect as run_detect
+    from .imagery import read_aoi
+
+    geom = read_aoi(aoi)
+    state_dir = Path(state) if state else Path(out).with_name(Path(out).name + ".state")
+    if fresh and state_dir.exists():
+        shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
+    with progress_bar(t("det.progress", lang)) as (set_total, advance):
+        return run_detect(catalog, geom, out, start, end, mmu_ha=mmu_ha, history_days=history_days, state_dir=state_dir,
+                          progress=advance, on_total=set_total)
+
+
+def _detect_summary(res, lang) -> str:
+    a = res.alerts
+    mining = a[a.cause == "mining"]
+    return t("det.done", lang, n=len(a), n_mining=len(mining), ha_mining=float(mining.area_ha.sum()),
+             n_high=int((a.confidence == "high").sum()), out=res.out)
+
+
+def _alert_map(catalog, aoi, alerts, path, start, end):
+    from .imagery import load_cube, read_aoi
+    from .reports.alertmap import write_alert_map
+
+    ds = load_cube(catalog, read_aoi(aoi), start, end)
+    return write_alert_map(ds, alerts, path, simulated="SIM" in " ".join(ds.attrs.get("items", [])[:1]))
 
 
 def _quicklook(catalog, out, aoi, start, end, dates, lang):
@@ -136,7 +193,7 @@ def _quicklook(catalog, out, aoi, start, end, dates, lang):
     geom = read_aoi(aoi) if aoi else None
     with progress_bar(t("ql.progress", lang)) as (set_total, advance):
         set_total(2)
-        ds = load_cube(catalog, geom, _date(start, "--start") if start else None, _date(end, "--end") if end else None)
+        ds = load_cube(catalog, geom, _as_date(start, "--start"), _as_date(end, "--end"))
         advance()
         picked = None
         if dates:

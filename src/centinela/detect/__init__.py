@@ -1,1 +1,14 @@
-"""What changed: forest-loss detection and its attribution to mining (issue #3)."""
+"""What changed: forest loss from Sentinel-2 time series, its dates, and whether it was mining.
+
+- :mod:`.indices` — spectral indices;
+- :mod:`.kernel` — the per-pixel, per-date state machine (baseline, break, confirmation, evidence);
+- :mod:`.objects` — regularisation, patches, cause attribution, alert polygons;
+- :mod:`.state` — saving the per-pixel state so runs are incremental and resumable;
+- :mod:`.run` — the whole run over a STAC catalog.
+"""
+
+from .kernel import Params, State, update
+from .objects import Rules, alerts_from_state
+from .run import DetectResult, detect
+
+__all__ = ["DetectResult", "Params", "Rules", "State", "alerts_from_state", "detect", "update"]

@@ -326,22 +326,37 @@ def build_scene(
     # Mining: real footprints with their periods, or fronts along the river.
     stock: list[Event] = []
     if footprints:
-        for i, (geom, p_from, p_to, mined_ha) in enumerate(footprints):
+        # Oldest first: a later period only clears what earlier ones left standing. AMW's period
+        # layers overlap (re-detections across model generations), and land mined before is not
+        # forest loss again.
+        claimed = shapely.Polygon()
+        order = sorted(range(len(footprints)), key=lambda k: (footprints[k][2], k))
+        for i in order:
+            geom, p_from, p_to, mined_ha = footprints[i]
             geom = geom.difference(belt_all).intersection(box)
             if geom.is_empty or geom.area < 4 * RES * RES:
                 continue
             frac = 0.45 if mined_ha is None else float(np.clip(mined_ha * 1e4 / max(geom.area, 1.0), 0.2, 1.0))
-            seed_xy = random_point_in(rng, geom)
+            region = geom.difference(claimed)
+            if region.area < 4 * RES * RES:
+                continue
+            frac = min(1.0, frac * geom.area / region.area)
+            seed_xy = random_point_in(rng, region)
             angle = float(rng.uniform(0, np.pi))
             group = f"mine-{i:04d}"
             if day_number(p_to) < d0:  # visible before the series starts: existing mine scar
-                stages = grow_front(rng, geom, seed_xy, frac, d0 - 400, 1, angle, group, events_source)
+                stages = grow_front(rng, region, seed_xy, frac, d0 - 400, 1, angle, group, events_source)
                 stock.extend(stages)
             elif day_number(p_from) <= d1:
                 lo, hi = max(day_number(p_from), d0 - 60), min(day_number(p_to), d1)
                 months = int(rng.integers(2, 7))
                 t0 = int(rng.integers(lo, max(lo + 1, hi - 15 * months)))
-                events.extend(grow_front(rng, geom, seed_xy, frac, t0, months, angle, group, events_source))
+                stages = grow_front(rng, region, seed_xy, frac, t0, months, angle, group, events_source)
+                events.extend(stages)
+            else:
+                continue
+            if stages:
+                claimed = shapely.union_all([claimed, *(e.geometry for e in stages)])
     else:
         n_fronts = max(1, int(area_km2 * 0.12))
         for i in range(n_fronts + max(1, n_fronts // 2)):

@@ -1,0 +1,208 @@
+"""From per-pixel breaks to alert polygons: spatial regularisation, cause attribution, dates, confidence.
+
+Pure computation over whole-AOI arrays (returned as a GeoDataFrame, not written here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from rasterio import features
+from scipy import ndimage
+
+from .kernel import Params
+
+EPOCH = dt.date(1970, 1, 1)
+EIGHT = np.ones((3, 3), dtype=bool)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Object-level thresholds, justified in docs/method.md."""
+
+    min_neighbours: int = 2  # a loss pixel needs this many loss neighbours (of 8) to be kept
+    max_hole_px: int = 4  # holes up to this size inside a patch are filled
+    pond_share: float = 0.05  # share of a patch that turned to water for ponds to count
+    pond_bare_share: float = 0.20  # …among bare ground: the alluvial-mining signature
+    bare_share: float = 0.50  # mostly bare mineral ground after the break
+    river_water_share: float = 0.50  # mostly water, touching the river: bank erosion
+    green_ndvi: float = 0.55  # recent NDVI above this: vegetation returning (crops, pasture)
+    context_river_m: float = 2000.0  # alluvial mining sits on floodplains and terraces
+    context_mining_m: float = 1000.0  # new mining grows out of old mining
+    thin_ratio: float = 1.6  # pixels per boundary pixel below this: a track or road
+    bank_ratio: float = 3.0  # a strip up to ~6 pixels wide along the river corridor: bank change
+    big_water_px: int = 500  # 5 ha: a river or lake, not a pond
+    old_mining_px: int = 100  # 1 ha of bare mineral ground in the baseline
+
+
+def regularise(loss: np.ndarray, rules: Rules = Rules()) -> np.ndarray:
+    """Drop isolated pixels and one-pixel slivers, fill pinholes."""
+    neighbours = ndimage.convolve(loss.astype(np.uint8), EIGHT.astype(np.uint8), mode="constant") - loss
+    kept = loss & (neighbours >= rules.min_neighbours)
+    holes = ndimage.binary_fill_holes(kept) & ~kept
+    lab, n = ndimage.label(holes)
+    if n:
+        sizes = np.bincount(lab.ravel())
+        small = sizes <= rules.max_hole_px
+        small[0] = False
+        kept |= small[lab]
+    return kept
+
+
+def _distance_m(mask: np.ndarray, res: float) -> np.ndarray:
+    if not mask.any():
+        return np.full(mask.shape, np.inf, dtype=np.float32)
+    return (ndimage.distance_transform_edt(~mask) * res).astype(np.float32)
+
+
+def _big_components(mask: np.ndarray, min_px: int) -> np.ndarray:
+    lab, n = ndimage.label(mask, structure=EIGHT)
+    if not n:
+        return mask
+    sizes = np.bincount(lab.ravel())
+    keep = sizes >= min_px
+    keep[0] = False
+    return keep[lab]
+
+
+def alerts_from_state(
+    s: dict[str, np.ndarray], transform: Affine, crs: str, mmu_ha: float, params: Params = Params(), rules: Rules = Rules(),
+    since_day: int = 0,
+) -> gpd.GeoDataFrame:
+    """Alert polygons with dates, cause, confidence and the evidence behind the cause.
+
+    Only breaks first seen on or after ``since_day`` (days since 1970) make alerts: older ones belong
+    to an earlier reporting period and must not pull a new patch's date back.
+    """
+    res = abs(transform.a)
+    px_ha = res * res / 1e4
+    loss = regularise(((s["cand_n"] > 0) | (s["conf_day"] > 0)) & (s["cand_day"] >= since_day), rules)
+    hist = s["n"] >= params.min_history
+    water_base = _big_components(hist & (s["mu_mndwi"] > params.water_mndwi) & (s["mu_ndvi"] < params.water_ndvi), rules.big_water_px)
+    old_mining = _big_components(
+        hist & (s["mu_ndvi"] < params.bare_ndvi) & (s["mu_bsi"] > params.bare_bsi) & (s["mu_vis"] >= params.bare_visible),
+        rules.old_mining_px,
+    )
+    # The river corridor: big water bodies and the bare bars connected to them. Land that becomes
+    # part of it is bank erosion and bar deposition, the first confuser of mining (AMW's hard negatives).
+    bars = hist & (s["mu_ndvi"] < params.bare_ndvi) & ~old_mining
+    lab_c, n_c = ndimage.label(water_base | bars | (old_mining & ndimage.binary_dilation(water_base, iterations=3)), structure=EIGHT)
+    river = np.isin(lab_c, np.unique(lab_c[water_base])) & (lab_c > 0) if n_c else water_base
+    d_river, d_mining = _distance_m(water_base, res), _distance_m(old_mining & ~river, res)
+
+    lab, n = ndimage.label(loss, structure=EIGHT)
+    if n == 0:
+        return _empty(crs)
+    idx = np.arange(1, n + 1)
+    npx = ndimage.sum_labels(np.ones_like(lab), lab, idx)
+    keep = npx * px_ha >= mmu_ha
+    if not keep.any():
+        return _empty(crs)
+
+    n_post = np.maximum(s["n_post"].astype(np.float32), 1)
+    water_px = (s["n_water"] / n_post) >= 0.5
+    bare_px = (s["n_bare"] / n_post) >= 0.5
+    char_px = (s["n_char"] / n_post) >= 0.5
+    green_px = s["ndvi_recent"] > rules.green_ndvi
+    confirmed_px = s["conf_day"] > 0
+    edge = loss & ~ndimage.binary_erosion(loss, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool), border_value=0)
+    touches_river = ndimage.binary_dilation(river, iterations=2)
+
+    def per(x, fn=ndimage.mean):
+        return np.asarray(fn(x, lab, idx))
+
+    stats = pd.DataFrame({
+        "label": idx, "n_pixels": npx.astype(int),
+        "water_frac": per(water_px), "bare_frac": per(bare_px), "char_frac": per(char_px), "green_frac": per(green_px),
+        "frac_confirmed": per(confirmed_px), "touch_river": per(touches_river, ndimage.maximum) > 0,
+        "edge_px": per(edge, ndimage.sum), "history": per(s["base_n_at_break"].astype(np.float32), ndimage.median),
+        "obs_after": per(s["n_post"].astype(np.float32), ndimage.median),
+        "dist_river_m": per(d_river, ndimage.minimum), "dist_old_mining_m": per(d_mining, ndimage.minimum),
+        "first_day": per(np.where(loss & (s["cand_day"] > 0), s["cand_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
+        "confirmed_day": per(np.where(confirmed_px, s["conf_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
+    })[keep]
+
+    causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()))
+    stats["cause"], stats["reasons"] = causes, reasons
+    stats["confidence"] = np.where((stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low")
+    stats["first_seen"] = [EPOCH + dt.timedelta(days=int(d)) for d in stats.first_day]
+    stats["confirmed"] = [
+        EPOCH + dt.timedelta(days=int(d)) if d < np.iinfo(np.int32).max else None for d in stats.confirmed_day
+    ]
+
+    # Seed pixel: the earliest loss pixel of each patch; its place names the alert and does not move as it grows.
+    dated = np.where(loss & (s["cand_day"] > 0), s["cand_day"], np.iinfo(np.int32).max)
+    order = np.lexsort((np.arange(lab.size), dated.ravel(), lab.ravel()))
+    lab_sorted = lab.ravel()[order]
+    first_pos = order[np.searchsorted(lab_sorted, stats.label.values)]
+    rows, cols = np.divmod(first_pos, lab.shape[1])
+    xs, ys = transform.c + (cols + 0.5) * transform.a, transform.f + (rows + 0.5) * transform.e
+
+    geoms = _polygons(lab, set(stats.label), transform)
+    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[l] for l in stats.label], crs=crs)
+    seeds = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(4326)
+    gdf["alert_id"] = [f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
+                       for fs, p in zip(gdf.first_seen, seeds)]
+    utm = gdf.estimate_utm_crs()
+    gdf["area_ha"] = (gdf.to_crs(utm).area / 1e4).round(4)
+    centroids = gdf.geometry.representative_point().to_crs(4326)
+    gdf["lon"], gdf["lat"] = centroids.x.round(6), centroids.y.round(6)
+    for c in ("water_frac", "bare_frac", "char_frac", "green_frac", "frac_confirmed"):
+        gdf[c] = gdf[c].round(3)
+    gdf["dist_river_m"] = gdf.dist_river_m.replace(np.inf, np.nan).round(0)
+    gdf["dist_old_mining_m"] = gdf.dist_old_mining_m.replace(np.inf, np.nan).round(0)
+    cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "n_pixels", "frac_confirmed",
+            "history", "obs_after", "water_frac", "bare_frac", "char_frac", "green_frac", "dist_river_m", "dist_old_mining_m",
+            "lon", "lat", "geometry"]
+    return gdf[cols].sort_values(["first_seen", "alert_id"]).reset_index(drop=True)
+
+
+def attribute(r, rules: Rules = Rules()) -> tuple[str, str]:
+    """Cause of one patch (``mining`` or ``other``) and the evidence, in a few words."""
+    thin = r.n_pixels / max(r.edge_px, 1) < rules.thin_ratio
+    near = []
+    if r.dist_river_m <= rules.context_river_m:
+        near.append("near river")
+    if r.dist_old_mining_m <= rules.context_mining_m:
+        near.append("near older mining")
+    strip = r.n_pixels / max(r.edge_px, 1) < rules.bank_ratio
+    if r.touch_river and (strip or (r.water_frac >= rules.river_water_share and r.bare_frac < rules.pond_bare_share)):
+        return "other", "river bank change (erosion or new bar)"
+    if thin:
+        return "other", "linear clearing (road or track)"
+    if r.water_frac >= rules.pond_share and r.bare_frac >= rules.pond_bare_share and not r.touch_river:
+        return "mining", "; ".join(["ponds among bare sediment", *near])
+    if r.bare_frac >= rules.bare_share and r.green_frac < 0.5:
+        if near:
+            return "mining", "; ".join(["persistent bare mineral ground", *near])
+        return "other", "persistent bare ground, no mining context"
+    if r.char_frac >= 0.3:
+        return "other", "burnt clearing"
+    if r.green_frac >= 0.5:
+        return "other", "vegetation returning (crops or pasture)"
+    return "other", "forest loss, no mining signature"
+
+
+def _polygons(lab: np.ndarray, wanted: set, transform: Affine) -> dict[int, shapely.Geometry]:
+    parts: dict[int, list] = {}
+    mask = np.isin(lab, list(wanted))
+    for geom, value in features.shapes(lab.astype(np.int32), mask=mask, transform=transform, connectivity=8):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    return {k: shapely.union_all(v) for k, v in parts.items()}
+
+
+def _empty(crs: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype=t) for c, t in (
+            ("alert_id", str), ("first_seen", "object"), ("confirmed", "object"), ("cause", str), ("confidence", str),
+            ("area_ha", float), ("reasons", str), ("n_pixels", int), ("frac_confirmed", float), ("history", float),
+            ("obs_after", float), ("water_frac", float), ("bare_frac", float), ("char_frac", float), ("green_frac", float),
+            ("dist_river_m", float), ("dist_old_mining_m", float), ("lon", float), ("lat", float))},
+        geometry=gpd.GeoSeries([], crs=crs), crs=crs,
+    )
