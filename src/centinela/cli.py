@@ -90,13 +90,14 @@ def build_app(lang: str) -> typer.Typer:
         revisit: Annotated[int, typer.Option(min=1, max=60, help=t("opt.revisit", lang))] = 5,
         workers: Annotated[int, typer.Option(min=1, max=64, help=t("opt.workers", lang))] = 1,
         overwrite: Annotated[bool, typer.Option(help=t("opt.overwrite", lang))] = False,
+        changes: Annotated[bool, typer.Option("--changes/--no-changes", help=t("opt.changes", lang))] = True,
     ) -> None:
         from .sim import simulate as run_simulation
 
         with progress_bar(t("sim.progress", lang)) as (set_total, advance):
             res = run_simulation(
                 out, seed=seed, size=size, start=_date(start, "--start"), end=_date(end, "--end"), center=_center(center), revisit=revisit,
-                events_from=events_from, workers=workers, overwrite=overwrite, progress=advance, on_total=set_total,
+                events_from=events_from, workers=workers, overwrite=overwrite, changes=changes, progress=advance, on_total=set_total,
             )
         typer.echo(t("sim.done", lang, n=res.n_dates, size=size, catalog=res.catalog, truth=res.truth))
 

@@ -60,6 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Vector file of real mining footprints (e.g. Amazon Mining Watch) turned into dated events.",
         "es": "Archivo vectorial de huellas mineras reales (p. ej. Amazon Mining Watch) convertidas en eventos fechados.",
     },
+    "opt.changes": {
+        "en": "With --no-changes nothing happens to the land (seasons, clouds and sandbars still vary): a control scene.",
+        "es": "Con --no-changes la tierra no cambia (estaciones, nubes y bancos de arena sí varían): escena de control.",
+    },
     "opt.revisit": {"en": "Days between acquisitions.", "es": "Días entre adquisiciones."},
     "opt.workers": {"en": "Processes used to render dates in parallel.", "es": "Procesos para generar fechas en paralelo."},
     "opt.overwrite": {"en": "Replace an existing output folder.", "es": "Reemplazar una carpeta de salida existente."},

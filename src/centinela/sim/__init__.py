@@ -41,6 +41,7 @@ def simulate(
     events_from: str | Path | None = None,
     workers: int = 1,
     overwrite: bool = False,
+    changes: bool = True,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> SimulationResult:
@@ -48,14 +49,15 @@ def simulate(
     out = Path(out).absolute()  # asset hrefs are made relative to the catalog from absolute paths
     params = {
         "seed": seed, "size": size, "start": str(start), "end": str(end), "center": list(center),
-        "revisit": revisit, "events_from": str(events_from) if events_from else None,
+        "revisit": revisit, "events_from": str(events_from) if events_from else None, "changes": changes,
     }
     footprints = None
     if events_from:
         t = scene_grid(center, size, DEFAULT_CRS)
         bounds = (t.c, t.f - size * 10.0, t.c + size * 10.0, t.f)
         footprints = read_footprints(events_from, DEFAULT_CRS, bounds)
-    scene = build_scene(seed, size, start, end, center, revisit, footprints, Path(events_from).name if events_from else "random")
+    scene = build_scene(seed, size, start, end, center, revisit, footprints, Path(events_from).name if events_from else "random",
+                        changes=changes)
     prepare_out(out, params, overwrite)
     if on_total:
         on_total(len(scene.acquisitions))

@@ -7,6 +7,7 @@ ground truth, so images and truth cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -251,9 +252,14 @@ def build_scene(
     revisit: int = 5,
     footprints: list[tuple[shapely.Geometry, dt.date, dt.date, float | None]] | None = None,
     events_source: str = "random",
+    changes: bool = True,
 ) -> Scene:
     """Draw a scene. ``footprints`` are real mining polygons (UTM) with their period (from, to) and the
-    mined area in ha where known; without them, mining fronts are drawn along the river."""
+    mined area in ha where known; without them, mining fronts are drawn along the river.
+
+    With ``changes=False`` nothing changes during the series (no event, a river that does not migrate),
+    but seasons, clouds, the river stage and its sandbars still come and go: a no-change control.
+    """
     if size < 64 or size > 10980 or size % 2:
         raise SimulationError(f"--size must be an even number of pixels from 64 to 10980; got {size}")
     if end < start:
@@ -271,6 +277,8 @@ def build_scene(
 
     acqs = make_acquisitions(rng, start, end, revisit)
     river = random_river(rng, cx, cy, extent, float(d0))
+    if not changes:
+        river = dataclasses.replace(river, migration_m_per_year=0.0)
     u_range = (-extent * 1.5, extent * 1.5)
     belt_all = shapely.union_all(
         [river.belt_polygon(t, u_range, margin=30.0) for t in np.linspace(d0, d1 + 365, 5)]
@@ -359,23 +367,44 @@ def build_scene(
                 claimed = shapely.union_all([claimed, *(e.geometry for e in stages)])
     else:
         n_fronts = max(1, int(area_km2 * 0.12))
-        for i in range(n_fronts + max(1, n_fronts // 2)):
+        n_old = max(1, n_fronts // 2)
+        claimed = shapely.Polygon()
+        # Older mines first, so new fronts only clear forest they left (and often grow out of them).
+        for i in [*range(n_fronts, n_fronts + n_old), *range(n_fronts)]:
             u = float(rng.uniform(-0.45, 0.45) * extent)
             side = int(rng.choice([-1, 1]))
             x, y, flow = river.bank_point(u, side, float(d0), float(rng.uniform(20, 250)))
             region = shapely.Point(x, y).buffer(1.0)
             region = shapely.affinity.scale(region, rng.uniform(350, 900), rng.uniform(150, 400))
             region = shapely.affinity.rotate(region, np.degrees(flow), origin=(x, y))
-            region = region.difference(belt_all).intersection(box)
+            region = region.difference(belt_all).difference(claimed).intersection(box)
             if region.is_empty:
                 continue
             group = f"mine-{i:04d}"
             if i >= n_fronts:  # older mines, already there
-                stock.extend(grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), d0 - 400, 1, flow, group, "random"))
+                stages = grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), d0 - 400, 1, flow, group, "random")
+                stock.extend(stages)
             else:
                 months = int(rng.integers(3, 10))
                 t0 = int(rng.integers(d0 - 60, max(d0, d1 - 30 * months)))
-                events.extend(grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), t0, months, flow, group, "random"))
+                stages = grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), t0, months, flow, group, "random")
+                events.extend(stages)
+            if stages:
+                claimed = shapely.union_all([claimed, *(e.geometry for e in stages)])
+
+    # Mining takes precedence over farms and roads where they overlap (as when drawing), so the truth
+    # counts each hectare once.
+    mined = shapely.union_all([e.geometry for e in (*stock, *events) if e.cause == "mining"])
+    if not mined.is_empty:
+        kept = []
+        for e in events:
+            if e.cause in ("agriculture", "logging_road"):
+                g = e.geometry.difference(mined)
+                if g.area <= 0.5 * RES * RES:
+                    continue
+                e = dataclasses.replace(e, geometry=g)
+            kept.append(e)
+        events = kept
 
     # Regrowth on part of the old mine scars (natural or assisted recovery).
     for j, site in enumerate(stock):
@@ -388,6 +417,8 @@ def build_scene(
     # Partial swath: the edge of the adjacent orbit runs roughly N–S, tilted ~10°.
     tilt = float(np.tan(np.radians(10.0)))
     edge = (1.0, tilt, float(size * rng.uniform(0.55, 0.85) + tilt * size / 2))
+    if not changes:
+        events = [e for e in events if e.day < d0 - 90]  # what happened long before stays; nothing new
     return Scene(
         seed=seed,
         size=size,

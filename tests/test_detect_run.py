@@ -1,0 +1,151 @@
+"""Detection end to end on small simulated scenes: no change, clouds, mining, sandbars, bad input, increments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from centinela.cli import main
+from centinela.detect import detect
+from centinela.errors import AOIOutsideDataError, MissingBandError, NoImageryError
+from centinela.imagery import read_aoi
+from centinela.sim import simulate
+from centinela.sim.landscape import build_scene, day_number
+
+SPAN = dict(start=dt.date(2024, 3, 1), end=dt.date(2024, 10, 31), revisit=5)
+WINDOW = dict(start=dt.date(2024, 5, 15), end=dt.date(2024, 10, 31), history_days=75)
+
+
+@pytest.fixture(scope="module")
+def nochange(tmp_path_factory):
+    return simulate(tmp_path_factory.mktemp("nc") / "s", seed=21, size=128, changes=False, **SPAN)
+
+
+def _mining_seed(size: int) -> int:
+    """The first seed whose scene has a mining front starting well inside the window (cheap: no pixels)."""
+    lo, hi = day_number(WINDOW["start"]) + 10, day_number(SPAN["end"]) - 90
+    for seed in range(1, 200):
+        sc = build_scene(seed, size, SPAN["start"], SPAN["end"])
+        starts = {}
+        for e in sc.by_cause("mining"):
+            starts.setdefault(e.group, []).append(e)
+        for stages in starts.values():
+            if lo <= stages[0].day <= hi and sum(e.geometry.area for e in stages) > 3e4:
+                return seed
+    raise AssertionError("no seed with a mining front in the window")
+
+
+@pytest.fixture(scope="module")
+def mining(tmp_path_factory):
+    seed = _mining_seed(192)
+    return simulate(tmp_path_factory.mktemp("mn") / "s", seed=seed, size=192, **SPAN)
+
+
+def _detect(res, tmp_path, name="a.gpkg", **kw):
+    return detect(res.catalog, read_aoi(res.aoi), tmp_path / name, **{**WINDOW, **kw})
+
+
+def test_no_change_gives_no_alerts(nochange, tmp_path):
+    r = _detect(nochange, tmp_path)
+    assert len(r.alerts) == 0, r.alerts[["first_seen", "cause", "area_ha", "reasons"]]
+    assert r.dates_processed == r.dates_total > 30
+
+
+def test_cloudy_season_with_no_change_gives_no_alerts(tmp_path):
+    res = simulate(tmp_path / "wet", seed=22, size=128, start=dt.date(2024, 1, 1), end=dt.date(2024, 4, 30), revisit=5,
+                   changes=False)
+    r = detect(res.catalog, read_aoi(res.aoi), tmp_path / "w.gpkg", start=dt.date(2024, 2, 15), end=dt.date(2024, 4, 30),
+               history_days=45)
+    assert len(r.alerts) == 0, r.alerts[["first_seen", "cause", "area_ha", "reasons"]]
+
+
+def test_mining_is_found_with_its_date_and_cause_and_sandbars_are_not_mining(mining, tmp_path):
+    r = _detect(mining, tmp_path)
+    truth = gpd.read_file(mining.truth, layer="events")
+    fronts = truth[(truth.cause == "mining") & (truth.event_date.astype(str) >= str(WINDOW["start"]))]
+    assert len(fronts)
+    front = fronts[fronts.group_id == fronts.sort_values("event_date").group_id.iloc[0]]
+    start = min(pd.to_datetime(front.event_date)).date()
+    area = front.union_all()
+    mine_alerts = r.alerts[r.alerts.cause == "mining"]
+    covered = mine_alerts.intersection(area).area.sum()
+    assert covered >= 0.6 * area.area, "most of the front is alerted as mining"
+    best = mine_alerts.loc[mine_alerts.intersection(area).area.idxmax()]
+    assert start <= best.first_seen <= start + dt.timedelta(days=60)
+    assert best.confirmed is not None and best.confirmed > best.first_seen and best.confidence == "high"
+    river = truth[truth.cause == "river_change"]
+    if len(river):
+        assert mine_alerts.intersection(river.union_all()).area.sum() < 0.1 * river.area.sum() + 1.0
+
+
+def test_alerts_layer_contract(mining, tmp_path, capsys):
+    out = tmp_path / "cli.gpkg"
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "en", "detect", "--catalog", str(mining.catalog), "--aoi", str(mining.aoi), "--out", str(out),
+              "--start", "2024-05-15", "--end", "2024-10-31", "--history-days", "75", "--mmu-ha", "0.5"])
+    assert exc.value.code == 0
+    assert "alerts (" in capsys.readouterr().out
+    info = pyogrio.read_info(out, layer="alerts")
+    assert info["crs"] == "EPSG:32719" and info["geometry_type"] in ("Polygon", "MultiPolygon", "Unknown")
+    g = gpd.read_file(out, layer="alerts")
+    assert {"alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha"} <= set(g.columns)
+    assert g.alert_id.is_unique and set(g.cause) <= {"mining", "other"} and set(g.confidence) <= {"low", "high"}
+    assert (g.area_ha >= 0.5).all()
+    assert (tmp_path / "cli_dates.tif").exists()
+
+
+def test_incremental_equals_full_and_rerun_changes_nothing(mining, tmp_path):
+    full = _detect(mining, tmp_path, "full.gpkg")
+    part = _detect(mining, tmp_path, "inc.gpkg", end=dt.date(2024, 8, 15))
+    assert part.dates_processed < full.dates_processed
+    more = _detect(mining, tmp_path, "inc.gpkg")
+    assert 0 < more.dates_processed < full.dates_processed, "only the new dates were read"
+    cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha"]
+    assert more.alerts[cols].equals(full.alerts[cols])
+    again = _detect(mining, tmp_path, "inc.gpkg")
+    assert again.dates_processed == 0 and again.alerts[cols].equals(full.alerts[cols])
+
+
+def test_state_from_another_area_is_refused(mining, nochange, tmp_path):
+    _detect(mining, tmp_path, "x.gpkg")
+    from centinela.errors import InputError
+
+    with pytest.raises(InputError, match="another area"):
+        detect(nochange.catalog, read_aoi(nochange.aoi), tmp_path / "x.gpkg", **WINDOW)
+
+
+def test_all_cloud_period_is_a_clear_error(tmp_path):
+    res = simulate(tmp_path / "wet", seed=23, size=64, start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), revisit=5,
+                   changes=False)
+    sc = json.loads((res.out / "simulation.json").read_text())
+    assert sc["complete"]
+    items = sorted((res.out / "cogs").iterdir())
+    overcast = [json.loads((p / "done.json").read_text()) for p in items]
+    day = next(d for d in overcast if d["cloud_cover"] >= 99.99 and d["scl_counts"][4] + d["scl_counts"][5] + d["scl_counts"][6] == 0)
+    when = dt.datetime.strptime(day["id"].split("_")[3], "%Y%m%d").date()
+    with pytest.raises(NoImageryError, match="no clear observation"):
+        detect(res.catalog, read_aoi(res.aoi), tmp_path / "c.gpkg", start=when, end=when, history_days=0)
+
+
+def test_missing_band_and_aoi_outside(nochange, tmp_path):
+    bad = tmp_path / "cat"
+    shutil.copytree(nochange.out / "stac", bad / "stac")
+    shutil.copytree(nochange.out / "cogs", bad / "cogs")
+    for p in (bad / "stac").rglob("*.json"):
+        d = json.loads(p.read_text())
+        if d.get("type") == "Feature":
+            d["assets"].pop("swir22")
+            p.write_text(json.dumps(d))
+    with pytest.raises(MissingBandError, match="swir22"):
+        detect(bad / "stac" / "catalog.json", read_aoi(nochange.aoi), tmp_path / "m.gpkg", **WINDOW)
+    import shapely
+
+    with pytest.raises(AOIOutsideDataError):
+        detect(nochange.catalog, shapely.box(-75, -10, -74.9, -9.9), tmp_path / "o.gpkg", **WINDOW)
