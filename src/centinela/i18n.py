@@ -98,7 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "False colour: forest green, bare soil and sand pink, water dark blue",
         "es": "Falso color: bosque verde, suelo desnudo y arena rosado, agua azul oscuro",
     },
-    "map.title": {"en": "Forest-loss alerts over a recent cloud-free false-colour image", "es": "Alertas de pérdida de bosque sobre imagen reciente en falso color sin nubes"},
+    "map.title": {"en": "Forest-loss alerts (recent clear false colour)", "es": "Alertas de pérdida de bosque (falso color reciente)"},
     "map.mining": {"en": "mining", "es": "minería"},
     "map.other": {"en": "other loss", "es": "otra pérdida"},
     "map.low": {"en": "low confidence (dashed)", "es": "confianza baja (discontinua)"},

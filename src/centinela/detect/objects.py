@@ -172,11 +172,13 @@ def attribute(r, rules: Rules = Rules()) -> tuple[str, str]:
     if r.dist_old_mining_m <= rules.context_mining_m:
         near.append("near older mining")
     strip = r.n_pixels / max(r.edge_px, 1) < rules.bank_ratio
-    if r.touch_river and (strip or (r.water_frac >= rules.river_water_share and r.bare_frac < rules.pond_bare_share)):
+    ponds = r.water_frac >= rules.pond_share and r.bare_frac >= rules.pond_bare_share
+    if r.touch_river and (strip or not ponds):
+        # Land joining the river corridor without ponds of its own: erosion, or a bar built on the bank.
         return "other", "river bank change (erosion or new bar)"
     if thin:
         return "other", "linear clearing (road or track)"
-    if r.water_frac >= rules.pond_share and r.bare_frac >= rules.pond_bare_share and not r.touch_river:
+    if ponds:
         return "mining", "; ".join(["ponds among bare sediment", *near])
     if r.bare_frac >= rules.bare_share and r.green_frac < 0.5:
         if near:

@@ -19,10 +19,32 @@ from .quicklook import FALSE_COLOUR, _decorate, _extent_km, composite  # noqa: E
 CAUSE_COLOURS = {"mining": "#ff2d2d", "other": "#ffd400"}
 
 
-def recent_clear_composite(ds: xr.Dataset, last_dates: int = 12) -> xr.Dataset:
-    """Median of the clear observations among the last ``last_dates`` dates: a cloud-free picture of 'now'."""
-    tail = ds[[b for b, _, _ in FALSE_COLOUR] + ["clear"]].isel(time=slice(-last_dates, None))
-    return tail.where(tail.clear).median("time", skipna=True).compute()
+def recent_clear_composite(ds: xr.Dataset, looks: int = 5) -> xr.Dataset:
+    """Per pixel, the median of its last ``looks`` clear observations: a cloud-free picture of 'now'
+    that does not leave holes where the last weeks were cloudy (Madre de Dios' wet season)."""
+    bands = [b for b, _, _ in FALSE_COLOUR]
+    H, W = ds.sizes["y"], ds.sizes["x"]
+    stack = np.full((looks, len(bands), H, W), np.nan, dtype=np.float32)
+    count = np.zeros((H, W), dtype=np.int16)
+    for i in range(ds.sizes["time"] - 1, -1, -1):
+        if (count >= looks).all():
+            break
+        sl = ds[[*bands, "clear"]].isel(time=i).compute()
+        take = sl.clear.values & (count < looks)
+        if not take.any():
+            continue
+        rows, cols = np.nonzero(take)
+        k = count[rows, cols]
+        for j, b in enumerate(bands):
+            stack[k, j, rows, cols] = sl[b].values[rows, cols]
+        count[take] += 1
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # pixels never clear stay NaN (drawn black)
+            med = np.nanmedian(stack, axis=0)
+    return xr.Dataset({b: (("y", "x"), med[j]) for j, b in enumerate(bands)}, coords={"y": ds.y, "x": ds.x})
 
 
 def write_alert_map(ds: xr.Dataset, alerts: gpd.GeoDataFrame, path: str | Path, simulated: bool = False) -> Path:
