@@ -50,11 +50,18 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "Demo finished" in out
-    for name in ("scene/stac/catalog.json", "scene/truth.gpkg", "quicklook/quicklook.png", "quicklook/cloud_cover.png"):
+    for name in ("scene/stac/catalog.json", "scene/truth.gpkg", "quicklook/quicklook.png", "quicklook/cloud_cover.png",
+                 "alerts.gpkg", "alerts_map.png"):
         assert (tmp_path / "demo" / name).exists(), name
         assert str(tmp_path / "demo" / name) in out
     img = mpimg.imread(tmp_path / "demo" / "quicklook" / "cloud_cover.png")
     assert np.asarray(img).std() > 0.05
+    assert "alerts (" in out
+    import geopandas as gpd
+
+    alerts = gpd.read_file(tmp_path / "demo" / "alerts.gpkg", layer="alerts")
+    assert alerts.crs.to_epsg() == 32719
+    assert mpimg.imread(tmp_path / "demo" / "alerts_map.png")[..., :3].std() > 0.05
 
 
 def test_quicklook_command_with_dates_and_bad_aoi(catalog, tmp_path, capsys):

@@ -19,7 +19,7 @@ from ..imagery import load_cube
 from ..imagery.masks import CLEAR_SCL
 from .kernel import BANDS, Params, State, update
 from .objects import Rules, alerts_from_state
-from .state import load_block, open_store, save_block
+from .state import last_day, load_block, open_store, save_block
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,9 @@ def detect(
     days = day_numbers(cube.time)
 
     blocks = [(r, c) for r in range(0, H, block) for c in range(0, W, block)]
-    if on_total:
-        on_total(len(blocks))
+    if on_total:  # progress counts groups of dates read per block, plus one step per block to finish it
+        groups = [-(-int((days > last_day(state_dir, r, c)).sum()) // dates_per_read) for r, c in blocks]
+        on_total(sum(groups) + len(blocks))
     processed = 0
     full = {f: None for f in OBJECT_FIELDS}
     for r, c in blocks:
@@ -111,6 +112,8 @@ def detect(
                 obs = {b: sub[b].values[k] for b in BANDS}
                 update(st, int(days[t]), obs, sub["clear"].values[k], params)
             save_block(state_dir, r, c, st, int(days[idx[-1]]))
+            if progress:
+                progress(1)
         processed = max(processed, len(todo))
         for f in OBJECT_FIELDS:
             arr = getattr(st, f)

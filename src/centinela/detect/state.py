@@ -47,6 +47,15 @@ def load_block(folder: Path, r: int, c: int, shape: tuple[int, int]) -> tuple[St
         return State.from_dict(z), int(z["last_day"])
 
 
+def last_day(folder: Path, r: int, c: int) -> int:
+    """Last day folded into a block (0 when it has no state yet), without loading its arrays."""
+    path = block_path(folder, r, c)
+    if not path.exists():
+        return 0
+    with np.load(path) as z:
+        return int(z["last_day"])
+
+
 def save_block(folder: Path, r: int, c: int, state: State, last_day: int) -> None:
     path = block_path(folder, r, c)
     tmp = path.with_suffix(".tmp.npz")

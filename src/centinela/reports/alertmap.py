@@ -60,7 +60,9 @@ def write_alert_map(ds: xr.Dataset, alerts: gpd.GeoDataFrame, path: str | Path, 
         if len(sub):
             sub = sub.set_geometry(sub.geometry.scale(1e-3, 1e-3, origin=(0, 0)))  # metres → km, as the axes
             sub.plot(ax=ax, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=1.6)
-            sub[sub.confidence == "low"].plot(ax=ax, facecolor="none", edgecolor="white", linewidth=0.8, linestyle="--")
+            low = sub[sub.confidence == "low"]
+            if len(low):
+                low.plot(ax=ax, facecolor="none", edgecolor="white", linewidth=0.8, linestyle="--")
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     _decorate(ax, extent)
