@@ -31,9 +31,11 @@ from centinela.sim import simulate
 RESULTS = Path(__file__).parent / "results" / "accuracy.md"
 HISTORY, START, END = dt.date(2023, 7, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 
-# Seeds and places differ from the demo (seed 7) and the tests; none was used to choose thresholds.
+# Seeds and places differ from the demo (seed 7) and the tests. river-A was inspected once during
+# development (its late wet-season false alerts led to the haze-over-shadow screen); the others were not.
 SCENES = [
     {"name": "river-A", "seed": 101, "size": 512, "center": (-12.60, -69.60), "events_from": None},
+    {"name": "river-C", "seed": 505, "size": 512, "center": (-11.90, -69.20), "events_from": None},
     {"name": "river-B", "seed": 202, "size": 768, "center": (-12.40, -70.40), "events_from": None},
     {"name": "amw-Huepetuhe", "seed": 303, "size": 512, "center": (-12.972, -70.373), "events_from": "amw"},
     {"name": "amw-Tambopata", "seed": 404, "size": 640, "center": (-13.026, -70.093), "events_from": "amw"},
@@ -49,7 +51,9 @@ def clear_obs_latency(catalog: Path, aoi, truth: gpd.GeoDataFrame, per_event: pd
         return {}
     t = truth[truth.cause.isin(LOSS_CAUSES)].copy()
     t["unit"] = np.where(t.cause == "river_change", t.event_id, t.group_id)
-    t = t[t.unit.isin(found.unit)].dissolve(by="unit").reset_index()
+    when = pd.to_datetime(t.event_date)
+    t = t[t.unit.isin(found.unit) & (when >= pd.Timestamp(START)) & (when <= pd.Timestamp(END - dt.timedelta(days=15)))]
+    t = t.dissolve(by="unit").reset_index()
     ids = features.rasterize(((g, i + 1) for i, g in enumerate(t.geometry)), out_shape=(ds.sizes["y"], ds.sizes["x"]),
                              transform=transform, fill=0, dtype="int32")
     flat = ids.ravel()
@@ -156,7 +160,9 @@ def main() -> None:
         f"**{f(P['latency_days_median'], 0)}** | {f(P['latency_days_p90'], 0)} | **{f(P['latency_clear_obs_median'], 1)}** | | | |",
         "",
         "Targets (issue #3): mining area recall and precision ≥ 0.90, attribution accuracy ≥ 0.90, median latency ≤ 1 clear "
-        "observation after the event. Latency in days is dominated by cloud: most wet-season events are first seen weeks later.",
+        "observation after the event. Latency in days is dominated by cloud: most wet-season events are first seen weeks later. "
+        "'Clear looks' counts the acquisitions with at least half of the event clear between its date and its first detection. "
+        "river-A was inspected during development (see the comment in the script), so it is not an unseen scene.",
         "", "## Events", "",
         "| scene | event | cause | date | ha | found | detected ha | alert cause | latency (days) | clear looks before detection |",
         "|---|---|---|---|---:|---|---:|---|---:|---:|",

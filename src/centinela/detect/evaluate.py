@@ -51,7 +51,8 @@ def _area(geom) -> float:
     return 0.0 if geom is None or geom.is_empty else geom.area / 1e4
 
 
-def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform, unit_ids: list[str]) -> dict[str, float]:
+def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform, unit_ids: list[str],
+                  window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> dict[str, float]:
     """Median days between each event's date and the first clear observation flagging its pixels.
 
     ``first_seen_day`` is band 1 of the detection's dates raster (days since 1970; 0 = not detected).
@@ -63,6 +64,9 @@ def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform
     t = truth[truth.cause.isin(LOSS_CAUSES)].copy()
     t["unit"] = np.where(t.cause == "river_change", t.event_id, t.group_id)
     t = t[t.unit.isin(unit_ids)].reset_index(drop=True)
+    if window is not None:
+        when = pd.to_datetime(t.event_date)
+        t = t[(when >= window[0]) & (when <= window[1])].reset_index(drop=True)
     if t.empty:
         return {}
     ids = features.rasterize(((g, i + 1) for i, g in enumerate(t.geometry)), out_shape=first_seen_day.shape,
@@ -82,9 +86,12 @@ def score(alerts: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, start: dt.date, end
     not counted for recall; alerts over any real loss (any date) are not counted as false.
     """
     alerts = alerts.to_crs(truth.crs)
-    u = units(truth)
     lo, hi = pd.Timestamp(start), pd.Timestamp(end - dt.timedelta(days=settle_days))
-    eligible = u[(u.event_date >= lo) & (u.event_date <= hi) & (u.area_ha >= mmu_ha)].copy()
+    when = pd.to_datetime(truth.event_date)
+    # The stages of a front that fall in the window are that window's event (a front begun earlier
+    # still clears new forest this year).
+    u = units(truth[(when >= lo) & (when <= hi)])
+    eligible = u[u.area_ha >= mmu_ha].copy()
     every_loss = shapely.union_all(truth[truth.cause.isin(LOSS_CAUSES)].geometry.values)
     every_mining = shapely.union_all(truth[truth.cause == "mining"].geometry.values)
     all_alerts = shapely.union_all(alerts.geometry.values) if len(alerts) else shapely.Polygon()
@@ -114,7 +121,7 @@ def score(alerts: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, start: dt.date, end
         })
     per_event = pd.DataFrame(rows)
     if dates is not None and len(per_event):
-        by_pixel = pixel_latency(truth, dates[0], dates[1], list(per_event.unit))
+        by_pixel = pixel_latency(truth, dates[0], dates[1], list(per_event.unit), (lo, hi))
         per_event["latency_days"] = [by_pixel.get(u, np.nan) if f else np.nan for u, f in zip(per_event.unit, per_event.found)]
     found = per_event[per_event.found] if len(per_event) else per_event
     correct = ((found.cause == "mining") == (found.alert_cause == "mining")) if len(found) else pd.Series(dtype=bool)

@@ -33,11 +33,13 @@ class Params:
     sigma_k: float = 4.0  # a drop must also exceed k standard deviations of the pixel's own history
     sigma_floor: float = 0.03
     confirm_obs: int = 2  # anomalous clear observations that confirm a break
-    haze_blue_rise: float = 0.04  # blue above its own baseline by this is suspected haze or thin cloud…
+    haze_blue_rise: float = 0.03  # blue above its own baseline by this is suspected haze or thin cloud…
     haze_blue_vs_swir: float = 0.8  # …when blue rose at least this much relative to SWIR 2.2 µm
-    haze_swir16_floor: float = -0.01  # …and SWIR 1.6 µm did not darken (water darkens it)
+    haze_swir16_floor: float = -0.03  # …and SWIR 1.6 µm did not darken much (open water darkens it by > 0.1)
     shadow_nir_ratio: float = 0.6  # NIR below this share of its baseline with NDVI unchanged: shadow
     shadow_ndvi_tol: float = 0.15
+    dark_swir16_ratio: float = 0.5  # SWIR 1.6 µm halved without becoming water: shadow under haze, not loss
+    dark_mndwi: float = 0.3
     water_mndwi: float = 0.10  # open water after the break
     water_ndvi: float = 0.10
     bare_ndvi: float = 0.35  # bare mineral ground after the break
@@ -127,7 +129,13 @@ def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray
     haze = hist & (d_blue >= p.haze_blue_rise) & (d_blue >= p.haze_blue_vs_swir * (sw2 - s.mu_swir22)) & (
         sw1 - s.mu_swir16 >= p.haze_swir16_floor
     )
-    shadow = hist & (nir < p.shadow_nir_ratio * s.mu_nir) & (np.abs(v_ndvi - s.mu_ndvi) < p.shadow_ndvi_tol)
+    darker = hist & (nir < p.shadow_nir_ratio * s.mu_nir)
+    shadow = darker & (
+        (np.abs(v_ndvi - s.mu_ndvi) < p.shadow_ndvi_tol)
+        # Haze over a shadow lifts red and blue, so NDVI falls; but no clearing halves SWIR 1.6 µm
+        # unless the ground became water, which MNDWI shows.
+        | ((sw1 < p.dark_swir16_ratio * s.mu_swir16) & (v_mndwi < p.dark_mndwi))
+    )
     ok &= ~haze & ~shadow
     s.n_clear += ok
 

@@ -82,7 +82,8 @@ def alerts_from_state(
     """
     res = abs(transform.a)
     px_ha = res * res / 1e4
-    loss = regularise(((s["cand_n"] > 0) | (s["conf_day"] > 0)) & (s["cand_day"] >= since_day), rules)
+    new_break = ((s["cand_n"] > 0) | (s["conf_day"] > 0)) & (s["cand_day"] >= max(since_day, 1))
+    loss = regularise(new_break, rules)
     hist = s["n"] >= params.min_history
     water_base = _big_components(hist & (s["mu_mndwi"] > params.water_mndwi) & (s["mu_ndvi"] < params.water_ndvi), rules.big_water_px)
     old_mining = _big_components(
@@ -124,8 +125,8 @@ def alerts_from_state(
         "edge_px": per(edge, ndimage.sum), "history": per(s["base_n_at_break"].astype(np.float32), ndimage.median),
         "obs_after": per(s["n_post"].astype(np.float32), ndimage.median),
         "dist_river_m": per(d_river, ndimage.minimum), "dist_old_mining_m": per(d_mining, ndimage.minimum),
-        "first_day": per(np.where(loss & (s["cand_day"] > 0), s["cand_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
-        "confirmed_day": per(np.where(confirmed_px, s["conf_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
+        "first_day": per(np.where(loss & new_break, s["cand_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
+        "confirmed_day": per(np.where(confirmed_px & new_break, s["conf_day"], np.iinfo(np.int32).max).astype(np.int64), ndimage.minimum),
     })[keep]
 
     causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()))
@@ -137,7 +138,7 @@ def alerts_from_state(
     ]
 
     # Seed pixel: the earliest loss pixel of each patch; its place names the alert and does not move as it grows.
-    dated = np.where(loss & (s["cand_day"] > 0), s["cand_day"], np.iinfo(np.int32).max)
+    dated = np.where(loss & new_break, s["cand_day"], np.iinfo(np.int32).max)
     order = np.lexsort((np.arange(lab.size), dated.ravel(), lab.ravel()))
     lab_sorted = lab.ravel()[order]
     first_pos = order[np.searchsorted(lab_sorted, stats.label.values)]

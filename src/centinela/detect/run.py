@@ -126,7 +126,7 @@ def detect(
     since = (start - dt.date(1970, 1, 1)).days if start else 0
     alerts = alerts_from_state(full, transform, cube.attrs["crs"], mmu_ha, params, rules, since_day=since)
     write_alerts(alerts, out)
-    write_dates(alerts, full, transform, cube.attrs["crs"], dates_path(out))
+    write_dates(alerts, full, transform, cube.attrs["crs"], dates_path(out), since)
     return DetectResult(alerts, out, state_dir, processed, len(days))
 
 
@@ -134,7 +134,7 @@ def dates_path(out: Path) -> Path:
     return out.with_name(out.stem + "_dates.tif")
 
 
-def write_dates(alerts: gpd.GeoDataFrame, s: dict, transform: Affine, crs: str, path: Path) -> Path:
+def write_dates(alerts: gpd.GeoDataFrame, s: dict, transform: Affine, crs: str, path: Path, since_day: int = 0) -> Path:
     """Per-pixel dates of the alerted loss, as GLAD/RADD publish them: band 1 first seen, band 2 confirmed
     (days since 1970-01-01; 0 = none). Only pixels inside reported alerts carry a date."""
     import rasterio
@@ -144,6 +144,7 @@ def write_dates(alerts: gpd.GeoDataFrame, s: dict, transform: Affine, crs: str, 
     inside = np.zeros((H, W), dtype=bool)
     if len(alerts):
         inside = features.geometry_mask(alerts.geometry.values, (H, W), transform, invert=True)
+    inside &= s["cand_day"] >= max(since_day, 1)
     first = np.where(inside, s["cand_day"], 0).astype(np.int32)
     conf = np.where(inside, s["conf_day"], 0).astype(np.int32)
     profile = dict(driver="GTiff", width=W, height=H, count=2, dtype="int32", crs=crs, transform=transform, nodata=0,
