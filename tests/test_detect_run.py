@@ -149,3 +149,20 @@ def test_missing_band_and_aoi_outside(nochange, tmp_path):
 
     with pytest.raises(AOIOutsideDataError):
         detect(nochange.catalog, shapely.box(-75, -10, -74.9, -9.9), tmp_path / "o.gpkg", **WINDOW)
+
+
+def test_interrupted_run_resumes_to_the_same_alerts(mining, tmp_path):
+    full = _detect(mining, tmp_path, "full.gpkg")
+    calls = {"n": 0}
+
+    def die(_=1):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C part-way
+
+    with pytest.raises(KeyboardInterrupt):
+        _detect(mining, tmp_path, "cut.gpkg", dates_per_read=4, progress=die)
+    resumed = _detect(mining, tmp_path, "cut.gpkg", dates_per_read=4)
+    assert 0 < resumed.dates_processed < full.dates_processed
+    cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha"]
+    assert resumed.alerts[cols].equals(full.alerts[cols])
