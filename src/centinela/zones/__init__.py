@@ -1,1 +1,16 @@
-"""Where an alert fell and what the law says there (issue #4)."""
+"""Where an alert fell and what the law says there.
+
+- :mod:`.layers` reads, repairs and reprojects zone layers (the only module here that opens files);
+- :mod:`.registry` keeps the zones in use (bundled + imported) in the store's GeoPackage;
+- :mod:`.legal` applies a jurisdiction's rule set (YAML) to alerts;
+- :mod:`.stats` splits polygons by zones and sums hectares in an equal-area projection.
+"""
+
+from .kinds import KINDS
+from .layers import ZoneLayer, prepare_layer, read_zone_file
+from .legal import assess, load_rules, zone_hits
+from .registry import ZoneSet, load_zones, save_layer
+from .stats import equal_area_crs, normalise_events, split_by_zones, zone_table
+
+__all__ = ["KINDS", "ZoneLayer", "ZoneSet", "assess", "equal_area_crs", "load_rules", "load_zones", "normalise_events",
+           "prepare_layer", "read_zone_file", "save_layer", "split_by_zones", "zone_hits", "zone_table"]
