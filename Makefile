@@ -13,6 +13,7 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
+	bash scripts/ensure-system-libs.sh
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 

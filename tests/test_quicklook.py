@@ -51,7 +51,8 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Demo finished" in out
     for name in ("scene/stac/catalog.json", "scene/truth.gpkg", "quicklook/quicklook.png", "quicklook/cloud_cover.png",
-                 "alerts.gpkg", "alerts_map.png"):
+                 "alerts.gpkg", "alerts_map.png", "zones/zone_stats.csv", "report/bulletin_2024-01-01_2024-12-31_en.pdf",
+                 "report/bulletin_2024-01-01_2024-12-31_en.html"):
         assert (tmp_path / "demo" / name).exists(), name
         assert str(tmp_path / "demo" / name) in out
     img = mpimg.imread(tmp_path / "demo" / "quicklook" / "cloud_cover.png")

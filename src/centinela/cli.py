@@ -23,10 +23,11 @@ from .errors import CentinelaError
 from .i18n import LANGS, resolve_lang, t
 
 err = Console(stderr=True)
-DEMO_CENTER = (-12.864, -70.092)
+DEMO_CENTER = (-12.9425, -69.7014)
+"""At the edge of Tambopata National Reserve, 33 km east of La Pampa, where Amazon Mining Watch maps 2024
+mining inside the reserve and in the forest around it."""
 DEMO_HISTORY, DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 """Half a year of history (with the 2023 dry season) before the year the demo reports on."""
-"""13 km north-west of La Pampa, where Amazon Mining Watch maps 2024 fronts pushing into forest."""
 
 
 @contextmanager
@@ -128,6 +129,68 @@ def build_app(lang: str) -> typer.Typer:
                       mmu_ha, state, history_days, lang)
         typer.echo(_detect_summary(res, lang))
 
+    zones_app = typer.Typer(help=t("cmd.zones", lang), no_args_is_help=True)
+    app.add_typer(zones_app, name="zones")
+    store_opt = typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+
+    @zones_app.command("import", help=t("cmd.zones_import", lang))
+    def zones_import(
+        file: Annotated[Path, typer.Argument(help=t("opt.zone_file", lang))],
+        kind: Annotated[str, typer.Option(help=t("opt.kind", lang))],
+        name_field: Annotated[Optional[str], typer.Option(help=t("opt.name_field", lang))] = None,
+        source: Annotated[Optional[str], typer.Option(help=t("opt.source", lang))] = None,
+        licence: Annotated[Optional[str], typer.Option(help=t("opt.licence", lang))] = None,
+        layer: Annotated[Optional[str], typer.Option(help=t("opt.layer", lang))] = None,
+        illustrative: Annotated[bool, typer.Option(help=t("opt.illustrative", lang))] = False,
+        store: Annotated[str, store_opt] = "centinela.gpkg",
+    ) -> None:
+        from .zones import read_zone_file, save_layer
+
+        lyr = read_zone_file(file, kind, name_field, source, licence, layer, illustrative)
+        n = save_layer(_store(store), lyr)
+        typer.echo(t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=_store(store)))
+
+    @zones_app.command("list", help=t("cmd.zones_list", lang))
+    def zones_list(store: Annotated[str, store_opt] = "centinela.gpkg") -> None:
+        from .zones import load_zones
+
+        layers = load_zones(_store(store)).layers()
+        for r in layers.itertuples():
+            flag = " [ILUSTRATIVO/ILLUSTRATIVE]" if r.illustrative else ""
+            typer.echo(f"{r.layer:32s} {r.kind:18s} {r.zones:5d}  {r.source} · {r.licence}{flag}")
+
+    @zones_app.command("stats", help=t("cmd.zones_stats", lang))
+    def zones_stats(
+        out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
+        alerts: Annotated[Optional[Path], typer.Option(help=t("opt.alerts_in", lang))] = None,
+        footprint: Annotated[Optional[Path], typer.Option(help=t("opt.footprint", lang))] = None,
+        store: Annotated[str, store_opt] = "centinela.gpkg",
+    ) -> None:
+        from .zones import load_zones, normalise_events, split_by_zones, zone_table
+        from .zones.io import read_polygons, write_stats
+
+        if (alerts is None) == (footprint is None):
+            raise typer.BadParameter("give exactly one of --alerts or --footprint")
+        src = alerts or footprint
+        events = normalise_events(read_polygons(src, "alerts" if alerts else None), str(src))
+        pieces = split_by_zones(events, load_zones(_store(store)))
+        csv, gpkg = write_stats(pieces, zone_table(pieces), out)
+        typer.echo(t("zones.stats_done", lang, csv=csv, gpkg=gpkg))
+
+    @app.command(help=t("cmd.report", lang))
+    def report(
+        from_: Annotated[str, typer.Option("--from", help=t("opt.from", lang))],
+        to: Annotated[str, typer.Option("--to", help=t("opt.to", lang))],
+        out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
+        alerts: Annotated[Path, typer.Option(help=t("opt.alerts_in", lang))] = Path("alerts.gpkg"),
+        area: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
+        report_lang: Annotated[str, typer.Option("--lang", help=t("opt.report_lang", lang))] = lang,
+        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog_bg", lang))] = None,
+        store: Annotated[str, store_opt] = "centinela.gpkg",
+    ) -> None:
+        files = _report(alerts, _date(from_, "--from"), _date(to, "--to"), out, report_lang, store, area, catalog)
+        typer.echo(t("report.done", lang, html=files.html, pdf=files.pdf))
+
     @app.command(help=t("cmd.demo", lang))
     def demo(
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/demo"),
@@ -147,14 +210,58 @@ def build_app(lang: str) -> typer.Typer:
                         (DEMO_START - DEMO_HISTORY).days, lang, fresh=True)
         alert_map = _alert_map(str(res.catalog), res.aoi, found.alerts, out / "alerts_map.png", DEMO_START, DEMO_END)
         typer.echo(_detect_summary(found, lang))
+        stats_csv, bulletin = _demo_zones_and_report(out, found, str(res.catalog), lang)
         typer.echo(t("demo.done", lang))
         for label, p in (
             ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
             ("cloud cover / nubosidad", files.cloud_plot), ("alerts / alertas", found.out), ("alerts map / mapa", alert_map),
+            ("zone stats / por zona", stats_csv), ("bulletin / boletín (HTML)", bulletin.html), ("bulletin / boletín (PDF)", bulletin.pdf),
         ):
             typer.echo(f"  {label:26s} {Path(p).absolute()}")
 
     return app
+
+
+def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
+    """Illustrative corridor and buffer zones (labelled so) into the demo's store, zone statistics, bulletin."""
+    from .zones import load_zones, normalise_events, save_layer, split_by_zones, zone_table
+    from .zones.illustrative import illustrative_layers
+    from .zones.io import write_stats
+
+    store = out / "centinela.gpkg"
+    if store.exists():
+        store.unlink()
+    zones = load_zones(None)
+    extent = tuple(found.alerts.to_crs(4326).total_bounds) if len(found.alerts) else (-70.1, -13.0, -69.6, -12.8)
+    for layer in illustrative_layers(extent, zones.of_kind("protected_area")):
+        save_layer(store, layer)
+    zones = load_zones(store)
+    events = normalise_events(found.alerts.assign(first_seen=found.alerts.first_seen.astype(str)), str(found.out))
+    pieces = split_by_zones(events, zones)
+    csv, _ = write_stats(pieces, zone_table(pieces), out / "zones")
+    bulletin = _report(found.out, DEMO_START, DEMO_END, out / "report", lang, str(store), None, catalog)
+    return csv, bulletin
+
+
+def _store(value: str) -> Path:
+    """The embedded store's file from a path or a ``sqlite:///`` URL."""
+    if value.startswith("sqlite:///"):
+        value = value[len("sqlite:///"):]
+    elif "://" in value:
+        raise typer.BadParameter(f"--store: only a GeoPackage path or sqlite:///path is supported here; got {value!r}")
+    return Path(value)
+
+
+def _report(alerts, start, end, out, lang, store, area, catalog):
+    from .reports.make import make_bulletin
+
+    if lang not in LANGS:
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    with progress_bar(t("report.progress", lang)) as (set_total, advance):
+        set_total(1)
+        files, _ = make_bulletin(alerts, start, end, out, lang, _store(store), area, catalog)
+        advance()
+    return files
 
 
 def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False):

@@ -141,6 +141,9 @@ def assess(alerts: gpd.GeoDataFrame, zones: ZoneSet, rules: RuleSet, lang: str =
             if ok:
                 found.append((rule, names))
                 basis_illustrative |= bool(h[h.name.isin(names)].illustrative.any())
+                for k in (rule.outside, rule.and_outside):  # judged from a layer's absence: is that layer illustrative?
+                    if k is not None and rule.status:
+                        basis_illustrative |= bool(zones.of_kind(k).illustrative.any())
         graded = [r.status for r, _ in found if r.status]
         status = min(graded, key=rules.severity) if graded else "undetermined"
         text = [f"{r.id}: {r.text[lang]}" + (f" ({', '.join(sorted(set(n)))})" if n else "") for r, n in found]
