@@ -118,6 +118,17 @@ def _applies(rule: Rule, hits: pd.DataFrame, loaded: set[str]) -> tuple[bool, li
     return True, names, False
 
 
+def _illustrative(rule: Rule, names: list[str], hits: pd.DataFrame, zones: ZoneSet) -> bool:
+    """Whether a rule's verdict rests on an illustrative layer (a zone it named, or a layer judged by absence)."""
+    named = hits[hits.name.isin(names)]
+    if len(named) and named.illustrative.any():
+        return True
+    for kind in (rule.outside, rule.and_outside):
+        if kind is not None and zones.of_kind(kind).illustrative.any():
+            return True
+    return False
+
+
 def assess(alerts: gpd.GeoDataFrame, zones: ZoneSet, rules: RuleSet, lang: str = "es") -> gpd.GeoDataFrame:
     """Add ``legal_status``, ``legal_label``, ``legal_reasons``, ``zones`` and ``illustrative_basis`` to each alert."""
     hits = zone_hits(alerts, zones)
@@ -133,19 +144,18 @@ def assess(alerts: gpd.GeoDataFrame, zones: ZoneSet, rules: RuleSet, lang: str =
             illus.append(False)
             labels.append(rules.label("not_mining", lang))
             continue
-        found, missing_for, basis_illustrative = [], [], False
+        found, missing_for = [], []
         for rule in rules.rules:
             ok, names, missing = _applies(rule, h, loaded)
             if missing:
                 missing_for.append(rule.id)
             if ok:
                 found.append((rule, names))
-                basis_illustrative |= bool(h[h.name.isin(names)].illustrative.any())
-                for k in (rule.outside, rule.and_outside):  # judged from a layer's absence: is that layer illustrative?
-                    if k is not None and rule.status:
-                        basis_illustrative |= bool(zones.of_kind(k).illustrative.any())
         graded = [r.status for r, _ in found if r.status]
         status = min(graded, key=rules.severity) if graded else "undetermined"
+        # The status rests on illustrative layers only if every rule giving it does.
+        deciding = [(r, n) for r, n in found if r.status == status]
+        basis_illustrative = bool(deciding) and all(_illustrative(r, n, h, zones) for r, n in deciding)
         text = [f"{r.id}: {r.text[lang]}" + (f" ({', '.join(sorted(set(n)))})" if n else "") for r, n in found]
         if status == "undetermined" and missing_for:
             text.append(("faltan capas para " if lang == "es" else "layers missing for ") + ", ".join(missing_for))
