@@ -165,3 +165,15 @@ def test_store_keeps_imported_layers_and_replaces_by_name(tmp_path):
     assert zs.find("za").name.iloc[0] == "ZA"
     with pytest.raises(InputError, match="no zone named"):
         zs.find("Narnia")
+
+
+def test_status_from_a_real_layer_is_not_flagged_illustrative():
+    cell = shapely.box(-70.1, -13.0, -70.08, -12.98)
+    zs = ZoneSet.from_layers([
+        _layer("protected_area", [cell], ["Reserva Nacional Tambopata"], "pa"),
+        _layer("mining_corridor", [shapely.box(-71, -14, -70.5, -13.5)], ["Corredor (ILUSTRATIVO)"], "c", True),
+    ])
+    alerts = gpd.GeoDataFrame({"alert_id": ["a"], "cause": ["mining"]}, geometry=[cell.centroid.buffer(0.001)], crs=4326)
+    out = assess(alerts, zs, load_rules(), "es")
+    assert out.legal_status.iloc[0] == "prohibited" and not bool(out.illustrative_basis.iloc[0])
+    assert "MDD-FUERA-CORREDOR" in out.legal_reasons.iloc[0], "every applying rule is still listed"
