@@ -7,7 +7,7 @@ import pytest
 from affine import Affine
 
 from centinela.detect.kernel import BANDS, Params, State, update
-from centinela.detect.objects import Rules, alerts_from_state, attribute, regularise
+from centinela.detect.objects import Rules, alerts_from_state, regularise
 
 FOREST = dict(blue=0.022, green=0.045, red=0.024, nir=0.30, swir16=0.14, swir22=0.058)
 SAND = dict(blue=0.11, green=0.15, red=0.19, nir=0.28, swir16=0.37, swir22=0.31)

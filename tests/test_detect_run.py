@@ -7,7 +7,6 @@ import json
 import shutil
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pytest

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 

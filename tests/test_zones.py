@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import zipfile
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 from pyproj import Geod

@@ -17,7 +17,7 @@ from affine import Affine
 from ..errors import NoImageryError
 from ..imagery import load_cube
 from ..imagery.masks import CLEAR_SCL
-from .kernel import BANDS, Params, State, update
+from .kernel import BANDS, Params, update
 from .objects import Rules, alerts_from_state
 from .state import last_day, load_block, open_store, save_block
 

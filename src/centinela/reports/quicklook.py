@@ -105,9 +105,8 @@ def write_quicklook(
     images = []
     fig, axes = plt.subplots(2, 2, figsize=(11, 11.5), constrained_layout=True)
     for col, t in enumerate((t_a, t_b)):
-        for row, (key, recipe) in enumerate((("fig.true_colour", TRUE_COLOUR), ("fig.false_colour", FALSE_COLOUR))):
+        for row, (name, recipe) in enumerate((("rgb", TRUE_COLOUR), ("falsecolour", FALSE_COLOUR))):
             img = composite(slices[t], recipe)
-            name = "rgb" if row == 0 else "falsecolour"
             path = out / f"{name}_{pd.Timestamp(t):%Y-%m-%d}.png"
             plt.imsave(path, img)
             images.append(path)

@@ -298,7 +298,7 @@ def build_scene(
     # Farmland along the highway before the first date, and new clearings during the series.
     pasture_parts, events = [], []
     n_farms = max(3, int(area_km2 * 1.8))
-    for i in range(n_farms):
+    for _ in range(n_farms):
         x, y, side = _roadside(rng, highway_line, h_angle, 30, 900)
         w, l = rng.uniform(80, 300), rng.uniform(100, 500)
         rect = shapely.affinity.rotate(shapely.box(-l / 2, 0, l / 2, side * w), np.degrees(h_angle), origin=(0, 0))
