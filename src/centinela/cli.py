@@ -142,7 +142,7 @@ def build_app(lang: str) -> typer.Typer:
         licence: Annotated[Optional[str], typer.Option(help=t("opt.licence", lang))] = None,
         layer: Annotated[Optional[str], typer.Option(help=t("opt.layer", lang))] = None,
         illustrative: Annotated[bool, typer.Option(help=t("opt.illustrative", lang))] = False,
-        store: Annotated[str, store_opt] = "centinela.gpkg",
+        store: Annotated[Optional[str], store_opt] = None,
     ) -> None:
         from .zones import read_zone_file, save_layer
 
@@ -151,7 +151,7 @@ def build_app(lang: str) -> typer.Typer:
         typer.echo(t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=_store(store)))
 
     @zones_app.command("list", help=t("cmd.zones_list", lang))
-    def zones_list(store: Annotated[str, store_opt] = "centinela.gpkg") -> None:
+    def zones_list(store: Annotated[Optional[str], store_opt] = None) -> None:
         from .zones import load_zones
 
         layers = load_zones(_store(store)).layers()
@@ -164,7 +164,7 @@ def build_app(lang: str) -> typer.Typer:
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
         alerts: Annotated[Optional[Path], typer.Option(help=t("opt.alerts_in", lang))] = None,
         footprint: Annotated[Optional[Path], typer.Option(help=t("opt.footprint", lang))] = None,
-        store: Annotated[str, store_opt] = "centinela.gpkg",
+        store: Annotated[Optional[str], store_opt] = None,
     ) -> None:
         from .zones import load_zones, normalise_events, split_by_zones, zone_table
         from .zones.io import read_polygons, write_stats
@@ -177,6 +177,113 @@ def build_app(lang: str) -> typer.Typer:
         csv, gpkg = write_stats(pieces, zone_table(pieces), out)
         typer.echo(t("zones.stats_done", lang, csv=csv, gpkg=gpkg))
 
+    alerts_app = typer.Typer(help=t("cmd.alerts", lang), no_args_is_help=True)
+    app.add_typer(alerts_app, name="alerts")
+    audit_app = typer.Typer(help=t("cmd.audit", lang), no_args_is_help=True)
+    app.add_typer(audit_app, name="audit")
+    actor_opt = typer.Option("--actor", help=t("opt.actor", lang), envvar="CENTINELA_USER")
+
+    @alerts_app.command("ingest", help=t("cmd.alerts_ingest", lang))
+    def alerts_ingest(
+        file: Annotated[Path, typer.Argument(help=t("opt.alerts_in", lang))],
+        store: Annotated[Optional[str], store_opt] = None,
+        actor: Annotated[Optional[str], actor_opt] = None,
+    ) -> None:
+        from .store import open_store
+        from .zones.io import read_polygons
+
+        res = open_store(store).ingest(read_polygons(file, "alerts"), actor)
+        typer.echo(t("alerts.ingested", lang, created=res.created, updated=res.updated, unchanged=res.unchanged, merged=res.merged))
+
+    @alerts_app.command("list", help=t("cmd.alerts_list", lang))
+    def alerts_list(
+        status: Annotated[Optional[str], typer.Option(help=t("opt.f_status", lang))] = None,
+        cause: Annotated[Optional[str], typer.Option(help=t("opt.f_cause", lang))] = None,
+        confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
+        since: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
+        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        min_area: Annotated[Optional[float], typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        zone: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
+        fmt: Annotated[str, typer.Option("--format", help=t("opt.format", lang))] = "table",
+        store: Annotated[Optional[str], store_opt] = None,
+    ) -> None:
+        a = _select(store, status, cause, confidence, since, until, min_area, zone)
+        if fmt == "geojson":
+            typer.echo(a.to_json(drop_id=True))
+        elif fmt == "csv":
+            p = a.geometry.representative_point()
+            typer.echo(a.drop(columns="geometry").assign(lat=p.y.round(6), lon=p.x.round(6)).to_csv(index=False), nl=False)
+        elif fmt == "table":
+            cols = ["alert_id", "first_seen", "cause", "confidence", "area_ha", "status", "assignee"]
+            typer.echo(a[cols].fillna("—").to_string(index=False) if len(a) else t("alerts.none", lang))
+        else:
+            raise typer.BadParameter(f"--format must be table, csv or geojson; got {fmt!r}")
+
+    @alerts_app.command("show", help=t("cmd.alerts_show", lang))
+    def alerts_show(alert_id: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+        from .store import open_store
+
+        a = open_store(store).alert(alert_id)
+        for k in ("alert_id", "status", "assignee", "first_seen", "confirmed", "cause", "confidence", "area_ha", "lat", "lon", "reasons"):
+            typer.echo(f"{k:12s} {a[k]}")
+        typer.echo(t("alerts.history", lang))
+        for h in a["history"]:
+            typer.echo(f"  #{h['seq']} {h['at']} {h['actor']}: {h['action']} {h['detail']}")
+        for n in a["notes"]:
+            typer.echo(f"  ✎ {n['at']} {n['actor']}: {n['text']}")
+
+    @alerts_app.command("set-status", help=t("cmd.alerts_status", lang))
+    def alerts_set_status(alert_id: str, status: str, note: Annotated[Optional[str], typer.Option(help=t("opt.note", lang))] = None,
+                          store: Annotated[Optional[str], store_opt] = None, actor: Annotated[Optional[str], actor_opt] = None) -> None:
+        from .store import open_store
+
+        open_store(store).set_status(alert_id, status, actor, note)
+        typer.echo(t("alerts.changed", lang, alert_id=alert_id))
+
+    @alerts_app.command("assign", help=t("cmd.alerts_assign", lang))
+    def alerts_assign(alert_id: str, assignee: str, store: Annotated[Optional[str], store_opt] = None,
+                      actor: Annotated[Optional[str], actor_opt] = None) -> None:
+        from .store import open_store
+
+        open_store(store).assign(alert_id, assignee, actor)
+        typer.echo(t("alerts.changed", lang, alert_id=alert_id))
+
+    @alerts_app.command("note", help=t("cmd.alerts_note", lang))
+    def alerts_note(alert_id: str, text: str, store: Annotated[Optional[str], store_opt] = None,
+                    actor: Annotated[Optional[str], actor_opt] = None) -> None:
+        from .store import open_store
+
+        open_store(store).add_note(alert_id, text, actor)
+        typer.echo(t("alerts.changed", lang, alert_id=alert_id))
+
+    @alerts_app.command("export", help=t("cmd.alerts_export", lang))
+    def alerts_export(
+        out: Annotated[Path, typer.Option(help=t("opt.export_out", lang))],
+        fmt: Annotated[Optional[str], typer.Option("--format", help=t("opt.export_format", lang))] = None,
+        status: Annotated[Optional[str], typer.Option(help=t("opt.f_status", lang))] = None,
+        cause: Annotated[Optional[str], typer.Option(help=t("opt.f_cause", lang))] = None,
+        confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
+        since: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
+        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        min_area: Annotated[Optional[float], typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        zone: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
+        store: Annotated[Optional[str], store_opt] = None,
+    ) -> None:
+        from .store import export
+
+        a = _select(store, status, cause, confidence, since, until, min_area, zone)
+        path = export(a, out, fmt)
+        typer.echo(t("alerts.exported", lang, n=len(a), path=path))
+
+    @audit_app.command("verify", help=t("cmd.audit_verify", lang))
+    def audit_verify(store: Annotated[Optional[str], store_opt] = None) -> None:
+        from .store import open_store
+
+        v = open_store(store).verify()
+        typer.echo(("OK: " if v.ok else "ALTERADO / TAMPERED: ") + v.message)
+        if not v.ok:
+            raise typer.Exit(3)
+
     @app.command(help=t("cmd.report", lang))
     def report(
         from_: Annotated[str, typer.Option("--from", help=t("opt.from", lang))],
@@ -186,7 +293,7 @@ def build_app(lang: str) -> typer.Typer:
         area: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
         report_lang: Annotated[str, typer.Option("--lang", help=t("opt.report_lang", lang))] = lang,
         catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog_bg", lang))] = None,
-        store: Annotated[str, store_opt] = "centinela.gpkg",
+        store: Annotated[Optional[str], store_opt] = None,
     ) -> None:
         files = _report(alerts, _date(from_, "--from"), _date(to, "--to"), out, report_lang, store, area, catalog)
         typer.echo(t("report.done", lang, html=files.html, pdf=files.pdf))
@@ -243,13 +350,19 @@ def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
     return csv, bulletin
 
 
-def _store(value: str) -> Path:
-    """The embedded store's file from a path or a ``sqlite:///`` URL."""
-    if value.startswith("sqlite:///"):
-        value = value[len("sqlite:///"):]
-    elif "://" in value:
-        raise typer.BadParameter(f"--store: only a GeoPackage path or sqlite:///path is supported here; got {value!r}")
-    return Path(value)
+def _select(store, status, cause, confidence, since, until, min_area, zone):
+    from .store import open_store
+    from .zones import load_zones
+
+    st = open_store(store)
+    within = load_zones(st.path).find(zone).union_all() if zone else None
+    return st.alerts(status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within)
+
+
+def _store(value: str | None) -> Path:
+    from .store import store_path
+
+    return store_path(value)
 
 
 def _report(alerts, start, end, out, lang, store, area, catalog):

@@ -197,7 +197,13 @@ def _polygons(lab: np.ndarray, wanted: set, transform: Affine) -> dict[int, shap
     mask = np.isin(lab, list(wanted))
     for geom, value in features.shapes(lab.astype(np.int32), mask=mask, transform=transform, connectivity=8):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    return {k: shapely.union_all(v) for k, v in parts.items()}
+    # 8-connected pixels meeting at a corner make rings that touch themselves; make them valid polygons.
+    return {k: _polygonal(shapely.make_valid(shapely.union_all(v))) for k, v in parts.items()}
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
 def _empty(crs: str) -> gpd.GeoDataFrame:

@@ -1,0 +1,330 @@
+"""The embedded store: one GeoPackage file that QGIS opens (alerts, zones), with audit and notes tables.
+
+Features are written through sqlite3 (the GeoPackage R-tree triggers get their SQL functions from
+:mod:`.gpkg`); the file and its ``alerts`` layer are created by GDAL so the GeoPackage metadata is exact.
+Every change runs in one ``BEGIN IMMEDIATE`` transaction with its audit entry, so concurrent writers
+queue instead of losing updates, and a killed process leaves either all of a change or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ..errors import CentinelaError, InputError
+from . import gpkg
+from .audit import GENESIS, Verification, entry_hash, verify_chain
+from .lifecycle import STATUSES, check_transition
+
+SRS = 4326
+ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
+    "alert_id": "str", "first_seen": "str", "confirmed": "str", "cause": "str", "confidence": "str", "area_ha": "float64",
+    "reasons": "str", "lon": "float64", "lat": "float64", "status": "str", "assignee": "str", "area_name": "str",
+    "created_at": "str", "updated_at": "str", "version": "int64",
+}
+TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+        CREATE UNIQUE INDEX IF NOT EXISTS alerts_alert_id ON alerts(alert_id);
+        CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
+        CREATE TABLE IF NOT EXISTS alert_notes (
+            id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS audit_log (
+            seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, alert_id TEXT,
+            detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    """),
+]
+
+
+class StoreError(CentinelaError, OSError):
+    """The store file is missing, locked, corrupt or from an unknown version."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    created: int
+    updated: int
+    unchanged: int
+    merged: int
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def default_actor() -> str:
+    return os.environ.get("CENTINELA_USER") or getpass.getuser()
+
+
+class EmbeddedStore:
+    """Alerts, their lifecycle and audit in one GeoPackage file."""
+
+    def __init__(self, path: str | Path, timeout_s: float = 30.0):
+        self.path = Path(path)
+        self.timeout_s = timeout_s
+        self._create_if_missing()
+        self._migrate()
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _create_if_missing(self) -> None:
+        layers = set()
+        if self.path.exists():
+            try:
+                layers = {n for n, _ in pyogrio.list_layers(self.path)}
+            except Exception as exc:  # GDAL says "not a GeoPackage" in several ways
+                raise StoreError(f"{self.path}: not a readable GeoPackage store ({exc})") from exc
+        if "alerts" not in layers:
+            empty = gpd.GeoDataFrame({k: pd.Series(dtype="object" if t == "str" else t) for k, t in ALERT_FIELDS.items()},
+                                     geometry=gpd.GeoSeries([], crs=SRS), crs=SRS)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            pyogrio.write_dataframe(empty, self.path, layer="alerts", driver="GPKG", geometry_type="MultiPolygon",
+                                    append=self.path.exists())
+
+    @contextmanager
+    def connect(self, write: bool = False):
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+        gpkg.register(conn)
+        conn.row_factory = sqlite3.Row
+        try:
+            if write:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now: writers queue, none is lost
+            yield conn
+            if write:
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if write and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"{self.path}: the store is locked by another process (waited {self.timeout_s:.0f} s); try again") from exc
+            raise StoreError(f"{self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            if write and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: the store file is damaged or not a store ({exc})") from exc
+        except BaseException:
+            if write and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def _migrate(self) -> None:
+        with self.connect(write=True) as c:
+            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r[0] for r in c.execute("SELECT version FROM schema_migrations")}
+            known = {v for v, _ in MIGRATIONS}
+            if done - known:
+                raise StoreError(f"{self.path}: made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
+            for version, sql in MIGRATIONS:
+                if version not in done:
+                    for stmt in filter(str.strip, _split_sql(sql)):
+                        c.execute(stmt)
+                    c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
+
+    def schema_version(self) -> int:
+        with self.connect() as c:
+            return int(c.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
+
+    def _audit(self, c: sqlite3.Connection, actor: str, action: str, alert_id: str | None, detail: dict) -> None:
+        last = c.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+        record = {"seq": seq, "at": _now(), "actor": actor, "action": action, "alert_id": alert_id,
+                  "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str)}
+        c.execute("INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
+                  (seq, record["at"], actor, action, alert_id, record["detail"], prev, entry_hash(prev, record)))
+
+    def _row(self, c, alert_id: str) -> sqlite3.Row:
+        row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no alert '{alert_id}' in {self.path}")
+        return row
+
+    # --- alerts in --------------------------------------------------------------------------------
+    def ingest(self, alerts: gpd.GeoDataFrame, actor: str | None = None, area_name: str | None = None) -> IngestResult:
+        """Merge detection output into the store: new alerts are created, known ones (same id, or the same
+        ground: a growing front) are updated, identical ones are left alone. One transaction."""
+        actor = actor or default_actor()
+        if alerts.crs is None:
+            raise InputError("alerts have no CRS")
+        a = alerts.to_crs(SRS)
+        created = updated = unchanged = merged = 0
+        with self.connect(write=True) as c:
+            for r in a.itertuples():
+                geom = shapely.MultiPolygon(shapely.get_parts(r.geometry)) if r.geometry.geom_type == "Polygon" else r.geometry
+                new = {k: _clean(getattr(r, k, None)) for k in TRACKED}
+                row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (r.alert_id,)).fetchone()
+                if row is None:
+                    row = self._same_ground(c, geom, new["cause"])
+                    if row is not None:
+                        merged += 1
+                        geom = shapely.union_all([gpkg.from_blob(row["geom"]), geom])
+                        geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
+                if row is None:
+                    c.execute(
+                        "INSERT INTO alerts (geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
+                        + ", ".join(TRACKED) + ") VALUES (?,?,?,?,?,?,?,?," + ",".join("?" * len(TRACKED)) + ")",
+                        (gpkg.to_blob(geom, SRS), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()))
+                    self._audit(c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]})
+                    created += 1
+                    continue
+                old_geom = gpkg.from_blob(row["geom"])
+                changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
+                if not shapely.equals_exact(shapely.normalize(old_geom), shapely.normalize(geom), 1e-9):
+                    changes["geometry_ha"] = [row["area_ha"], new["area_ha"]]
+                if r.alert_id != row["alert_id"]:
+                    changes["merged_alert_id"] = [None, r.alert_id]
+                if not changes:
+                    unchanged += 1
+                    continue
+                c.execute("UPDATE alerts SET geom=?, updated_at=?, version=version+1, " + ", ".join(f"{k}=?" for k in TRACKED)
+                          + " WHERE alert_id=?", (gpkg.to_blob(geom, SRS), _now(), *new.values(), row["alert_id"]))
+                self._audit(c, actor, "updated", row["alert_id"], changes)
+                updated += 1
+        return IngestResult(created, updated, unchanged, merged)
+
+    def _same_ground(self, c, geom: shapely.Geometry, cause: str) -> sqlite3.Row | None:
+        x0, y0, x1, y1 = geom.bounds
+        rows = c.execute(
+            "SELECT a.* FROM alerts a JOIN rtree_alerts_geom r ON a.fid = r.id "
+            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? AND a.cause = ? AND a.status != 'closed'",
+            (x0, x1, y0, y1, cause)).fetchall()
+        best, best_area = None, 0.0
+        for row in rows:
+            area = gpkg.from_blob(row["geom"]).intersection(geom).area
+            if area > best_area:
+                best, best_area = row, area
+        return best
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def set_status(self, alert_id: str, status: str, actor: str | None = None, note: str | None = None) -> None:
+        actor = actor or default_actor()
+        with self.connect(write=True) as c:
+            row = self._row(c, alert_id)
+            check_transition(alert_id, row["status"], status)
+            c.execute("UPDATE alerts SET status=?, updated_at=?, version=version+1 WHERE alert_id=?", (status, _now(), alert_id))
+            self._audit(c, actor, "status", alert_id, {"status": [row["status"], status]})
+            if note:
+                self._note(c, alert_id, note, actor)
+
+    def assign(self, alert_id: str, assignee: str, actor: str | None = None) -> None:
+        actor = actor or default_actor()
+        with self.connect(write=True) as c:
+            row = self._row(c, alert_id)
+            c.execute("UPDATE alerts SET assignee=?, updated_at=?, version=version+1 WHERE alert_id=?", (assignee, _now(), alert_id))
+            self._audit(c, actor, "assign", alert_id, {"assignee": [row["assignee"], assignee]})
+
+    def add_note(self, alert_id: str, text: str, actor: str | None = None) -> None:
+        actor = actor or default_actor()
+        if not text.strip():
+            raise InputError("a note needs some text")
+        with self.connect(write=True) as c:
+            self._row(c, alert_id)
+            self._note(c, alert_id, text, actor)
+
+    def _note(self, c, alert_id: str, text: str, actor: str) -> None:
+        c.execute("INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?)", (alert_id, _now(), actor, text))
+        self._audit(c, actor, "note", alert_id, {"note": [None, text]})
+
+    # --- reading ----------------------------------------------------------------------------------
+    def alerts(self, status: str | None = None, cause: str | None = None, confidence: str | None = None,
+               since: dt.date | None = None, until: dt.date | None = None, min_area_ha: float | None = None,
+               within: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+        """Alerts matching every given filter, as a GeoDataFrame in WGS84."""
+        if status is not None and status not in STATUSES:
+            raise InputError(f"unknown status '{status}'; expected one of {', '.join(STATUSES)}")
+        where, args = [], []
+        for col, val, op in (("status", status, "="), ("cause", cause, "="), ("confidence", confidence, "="),
+                             ("first_seen", str(since) if since else None, ">="), ("first_seen", str(until) if until else None, "<="),
+                             ("area_ha", min_area_ha, ">=")):
+            if val is not None:
+                where.append(f"{col} {op} ?")
+                args.append(val)
+        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY first_seen, alert_id"
+        with self.connect() as c:
+            rows = [dict(r) for r in c.execute(sql, args)]
+        geoms = [gpkg.from_blob(r.pop("geom")) for r in rows]
+        for r in rows:
+            r.pop("fid", None)
+        gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[k for k in ALERT_FIELDS]), geometry=geoms, crs=SRS)
+        if within is not None and len(gdf):
+            gdf = gdf[gdf.intersects(within)].reset_index(drop=True)
+        return gdf
+
+    def alert(self, alert_id: str) -> dict:
+        """One alert with its notes and history (its audit entries)."""
+        with self.connect() as c:
+            row = dict(self._row(c, alert_id))
+            row["geometry"] = gpkg.from_blob(row.pop("geom"))
+            row["notes"] = [dict(n) for n in c.execute("SELECT at, actor, text FROM alert_notes WHERE alert_id=? ORDER BY id", (alert_id,))]
+            row["history"] = [dict(h) for h in c.execute(
+                "SELECT seq, at, actor, action, detail FROM audit_log WHERE alert_id=? ORDER BY seq", (alert_id,))]
+        return row
+
+    def audit(self) -> list[dict]:
+        with self.connect() as c:
+            return [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
+
+    def verify(self) -> Verification:
+        return verify_chain(self.audit())
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split on ';' outside trigger bodies (BEGIN … END)."""
+    out, buf, depth = [], [], 0
+    for token in sql.replace(";", ";\n").splitlines(keepends=True):
+        buf.append(token)
+        up = token.upper()
+        depth += up.count("BEGIN ") + up.count("BEGIN\n")
+        if token.rstrip().endswith(";") and depth == 0:
+            out.append("".join(buf))
+            buf = []
+        if "END;" in up and depth:
+            depth -= 1
+            if depth == 0:
+                out.append("".join(buf))
+                buf = []
+    if "".join(buf).strip():
+        out.append("".join(buf))
+    return out
+
+
+def _clean(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else round(float(v), 6)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return str(v)[:10]
+    if isinstance(v, float):
+        return round(v, 6)
+    return str(v) if not isinstance(v, (int, str)) else v
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+    return a == b

@@ -1,0 +1,62 @@
+"""Alerts out, for GIS and the field: GeoJSON, GeoPackage, KML/KMZ (Google Earth), GPX waypoints, CSV."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ..errors import InputError
+
+FORMATS = ("geojson", "gpkg", "kml", "kmz", "gpx", "csv")
+
+
+def _table(alerts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    a = alerts.to_crs(4326).copy()
+    a["geometry"] = a.geometry.make_valid()
+    for c in a.columns:
+        if c != "geometry" and a[c].dtype == object:
+            a[c] = a[c].where(a[c].notna(), None)
+    return a
+
+
+def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``alerts`` to ``path`` in ``fmt`` (default: from the file suffix)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise InputError(f"{path}: unknown export format '{fmt}'; expected one of {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    a = _table(alerts)
+    if fmt == "geojson":
+        a.to_file(path, driver="GeoJSON")
+    elif fmt == "gpkg":
+        a.to_file(path, layer="alerts", driver="GPKG")
+    elif fmt in ("kml", "kmz"):
+        k = a.assign(Name=a["alert_id"], Description=_description(a))
+        kml = path.with_name(path.stem + ".kmz-doc.kml") if fmt == "kmz" else path
+        k[["Name", "Description", "geometry"]].to_file(kml, driver="KML")
+        if fmt == "kmz":
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                z.write(kml, "doc.kml")
+            kml.unlink()
+    elif fmt == "gpx":
+        # GPS units take waypoints: one per alert, at a point inside it, named by the alert id.
+        pts = gpd.GeoDataFrame({"name": a["alert_id"], "desc": _description(a)},
+                               geometry=a.geometry.representative_point(), crs=4326)
+        pts.to_file(path, driver="GPX", layer="waypoints", dataset_options={"GPX_USE_EXTENSIONS": "NO"})
+    elif fmt == "csv":
+        p = a.geometry.representative_point()
+        frame = pd.DataFrame(a.drop(columns="geometry"))
+        frame["lat"], frame["lon"] = p.y.round(6), p.x.round(6)
+        frame.to_csv(path, index=False)
+    return path
+
+
+def _description(a: gpd.GeoDataFrame) -> pd.Series:
+    cols = [c for c in ("first_seen", "cause", "confidence", "area_ha", "status") if c in a.columns]
+    return a[cols].astype(str).apply(lambda r: "; ".join(f"{k}: {v}" for k, v in r.items()), axis=1)
