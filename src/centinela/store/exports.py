@@ -39,7 +39,7 @@ def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -
     elif fmt in ("kml", "kmz"):
         k = a.assign(Name=a["alert_id"], Description=_description(a))
         kml = path.with_name(path.stem + ".kmz-doc.kml") if fmt == "kmz" else path
-        k[["Name", "Description", "geometry"]].to_file(kml, driver="KML")
+        k[["Name", "Description", "geometry"]].to_file(kml, driver="KML", layer="alerts")
         if fmt == "kmz":
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
                 z.write(kml, "doc.kml")

@@ -1,0 +1,182 @@
+"""The embedded store: merging detections without duplicates, lifecycle, audit chain, exports, faults."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import sqlite3
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from centinela.cli import main
+from centinela.errors import InputError
+from centinela.store import EmbeddedStore, StoreError, export, store_path
+
+
+def alerts(*rows):
+    """rows: (alert_id, first_seen, cause, polygon in lon/lat)."""
+    g = gpd.GeoDataFrame({"alert_id": [r[0] for r in rows], "first_seen": [r[1] for r in rows], "confirmed": [None] * len(rows),
+                          "cause": [r[2] for r in rows], "confidence": "high", "reasons": "test"},
+                         geometry=[r[3] for r in rows], crs=4326)
+    utm = g.to_crs(32719)
+    g["area_ha"] = (utm.area / 1e4).round(4)
+    p = g.geometry.representative_point()
+    g["lon"], g["lat"] = p.x, p.y
+    return g
+
+
+A = shapely.box(-69.70, -12.96, -69.69, -12.95)
+A_GROWN = shapely.box(-69.70, -12.96, -69.685, -12.95)
+B = shapely.box(-69.60, -12.90, -69.595, -12.895)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return EmbeddedStore(tmp_path / "centinela.gpkg")
+
+
+def test_ingest_is_idempotent_and_a_growing_front_stays_one_alert(store):
+    first = alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B))
+    assert store.ingest(first, "t").created == 2
+    again = store.ingest(first, "t")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    grown = store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A_GROWN)), "t")
+    assert grown.updated == 1
+    other_id = store.ingest(alerts(("CEN-9", "2024-03-01", "mining", A_GROWN.buffer(0.001))), "t")
+    assert other_id.merged == 1 and other_id.created == 0, "same ground, new id: merged, not duplicated"
+    g = store.alerts()
+    assert len(g) == 2 and g.set_index("alert_id").loc["CEN-1", "version"] == 3
+    hist = store.alert("CEN-1")["history"]
+    assert [h["action"] for h in hist] == ["created", "updated", "updated"]
+    assert "CEN-9" in hist[-1]["detail"]
+
+
+def test_store_is_a_geopackage_gdal_and_qgis_read(store):
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "t")
+    g = gpd.read_file(store.path, layer="alerts")
+    assert len(g) == 2 and g.crs.to_epsg() == 4326 and g.geometry.iloc[0].area == pytest.approx(A.area)
+    with sqlite3.connect(store.path) as c:
+        assert c.execute("SELECT count(*) FROM rtree_alerts_geom").fetchone()[0] == 2
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store.schema_version() == 1
+    assert EmbeddedStore(store.path).schema_version() == 1, "reopening migrates nothing twice"
+
+
+def test_lifecycle_transitions_and_bad_input_change_nothing(store):
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
+    store.set_status("CEN-1", "under_review", "ana", note="visit planned")
+    store.set_status("CEN-1", "verified_mining", "ana")
+    store.assign("CEN-1", "Juan (SERNANP)", "ana")
+    n = len(store.audit())
+    with pytest.raises(InputError, match="cannot go from 'verified_mining' to 'new'.*referred"):
+        store.set_status("CEN-1", "new", "ana")
+    with pytest.raises(InputError, match="unknown status 'fixed'"):
+        store.set_status("CEN-1", "fixed", "ana")
+    with pytest.raises(InputError, match="no alert 'CEN-404'"):
+        store.set_status("CEN-404", "under_review", "ana")
+    assert len(store.audit()) == n and store.alert("CEN-1")["status"] == "verified_mining"
+    store.set_status("CEN-1", "referred", "fiscal")
+    a = store.alert("CEN-1")
+    assert a["status"] == "referred" and a["assignee"] == "Juan (SERNANP)" and a["notes"][0]["text"] == "visit planned"
+
+
+def test_audit_is_append_only_and_tampering_is_detected(store):
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
+    store.set_status("CEN-1", "under_review", "ana")
+    store.add_note("CEN-1", "ok", "ana")
+    assert store.verify().ok and store.verify().entries == 3
+    with sqlite3.connect(store.path) as c, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+    with sqlite3.connect(store.path) as c:  # someone with file access drops the guard and edits
+        c.execute("DROP TRIGGER audit_log_no_update")
+        c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+    v = store.verify()
+    assert not v.ok and v.first_bad == 2 and "edited" in v.message
+
+
+def test_exports_for_gis_and_gps(store, tmp_path):
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "t")
+    a = store.alerts()
+    for fmt in ("geojson", "gpkg", "kml", "kmz", "gpx", "csv"):
+        assert export(a, tmp_path / f"out.{fmt}").exists()
+    assert len(gpd.read_file(tmp_path / "out.gpx", layer="waypoints")) == 2
+    assert len(gpd.read_file(tmp_path / "out.kml")) == 2
+    assert len(gpd.read_file(f"/vsizip/{tmp_path / 'out.kmz'}/doc.kml")) == 2
+    assert len(gpd.read_file(tmp_path / "out.geojson")) == 2
+    csv = (tmp_path / "out.csv").read_text().splitlines()
+    assert len(csv) == 3 and "lat" in csv[0] and "lon" in csv[0]
+    with pytest.raises(InputError, match="unknown export format"):
+        export(a, tmp_path / "out.shp")
+
+
+def test_corrupt_and_locked_store_give_clear_errors(tmp_path, store):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="bad.gpkg"):
+        EmbeddedStore(bad)
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
+    locker = sqlite3.connect(store.path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        slow = EmbeddedStore.__new__(EmbeddedStore)
+        slow.path, slow.timeout_s = store.path, 0.3
+        with pytest.raises(StoreError, match="locked"):
+            slow.set_status("CEN-1", "under_review", "ana")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert store.alert("CEN-1")["status"] == "new"
+    with pytest.raises(InputError, match="PostGIS backend is not implemented yet"):
+        store_path("postgresql://localhost/centinela")
+
+
+def _writer(path, who, n):
+    s = EmbeddedStore(path)
+    for i in range(n):
+        s.add_note("CEN-1", f"{who} {i}", who)
+
+
+def test_concurrent_writers_lose_nothing(store):
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15)) for w in ("ana", "luis")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    a = store.alert("CEN-1")
+    assert len(a["notes"]) == 30
+    v = store.verify()
+    assert v.ok and v.entries == 31
+
+
+def test_alerts_commands(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "det.gpkg"
+    alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)).to_file(path, layer="alerts")
+    monkeypatch.setenv("CENTINELA_STORE", f"sqlite:///{tmp_path / 'store.gpkg'}")
+    monkeypatch.setenv("CENTINELA_USER", "ranger")
+
+    def run(*args):
+        with pytest.raises(SystemExit) as exc:
+            main(["--lang", "en", *args])
+        out = capsys.readouterr()
+        return exc.value.code, out.out, out.err
+
+    assert run("alerts", "ingest", str(path))[0] == 0
+    code, out, _ = run("alerts", "list", "--format", "csv")
+    assert code == 0 and len(out.strip().splitlines()) == 3
+    code, out, _ = run("alerts", "list", "--format", "geojson", "--cause", "mining")
+    assert len(json.loads(out)["features"]) == 1
+    assert run("alerts", "set-status", "CEN-1", "under_review", "--note", "go")[0] == 0
+    code, _, err = run("alerts", "set-status", "CEN-1", "closed")
+    assert code == 2 and "cannot go from 'under_review' to 'closed'" in err
+    assert run("alerts", "assign", "CEN-1", "Juan")[0] == 0
+    code, out, _ = run("alerts", "show", "CEN-1")
+    assert "under_review" in out and "ranger" in out and "Juan" in out
+    code, out, _ = run("alerts", "export", "--out", str(tmp_path / "field.gpx"), "--status", "under_review")
+    assert code == 0 and "1 alerts exported" in out
+    code, out, _ = run("audit", "verify")
+    assert code == 0 and "chain intact" in out
