@@ -275,6 +275,50 @@ def build_app(lang: str) -> typer.Typer:
         path = export(a, out, fmt)
         typer.echo(t("alerts.exported", lang, n=len(a), path=path))
 
+    areas_app = typer.Typer(help=t("cmd.areas", lang), no_args_is_help=True)
+    app.add_typer(areas_app, name="areas")
+
+    @areas_app.command("add", help=t("cmd.areas_add", lang))
+    def areas_add(
+        name: str,
+        aoi_file: Annotated[Path, typer.Argument(help=t("opt.aoi", lang))],
+        catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))] = "https://earth-search.aws.element84.com/v1",
+        since: Annotated[Optional[str], typer.Option(help=t("opt.since", lang))] = None,
+        store: Annotated[Optional[str], store_opt] = None,
+        actor: Annotated[Optional[str], actor_opt] = None,
+    ) -> None:
+        from .imagery import read_aoi
+        from .store import open_store
+
+        start = _as_date(since, "--since") or dt.date.today()
+        open_store(store).add_area(name, read_aoi(aoi_file), catalog, start, actor)
+        typer.echo(t("areas.added", lang, name=name, since=start))
+
+    @areas_app.command("list", help=t("cmd.areas_list", lang))
+    def areas_list(store: Annotated[Optional[str], store_opt] = None) -> None:
+        from .store import open_store
+
+        for a in open_store(store).areas():
+            typer.echo(f"{a['name']:24s} {a['since']}  {a['catalog']}  {a['last_run'] or '—'}")
+
+    @app.command(help=t("cmd.monitor", lang))
+    def monitor(
+        area: Annotated[str, typer.Option(help=t("opt.area_name", lang))],
+        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog", lang))] = None,
+        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
+        block: Annotated[int, typer.Option(min=64, max=4096, hidden=True)] = 512,
+        store: Annotated[Optional[str], store_opt] = None,
+        actor: Annotated[Optional[str], actor_opt] = None,
+    ) -> None:
+        from .store import open_store
+        from .store.monitor import monitor as run_monitor
+
+        with progress_bar(t("det.progress", lang)) as (set_total, advance):
+            r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block)
+        typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
+                     updated=r.ingest.updated))
+
     @audit_app.command("verify", help=t("cmd.audit_verify", lang))
     def audit_verify(store: Annotated[Optional[str], store_opt] = None) -> None:
         from .store import open_store

@@ -34,6 +34,8 @@ ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
     "reasons": "str", "lon": "float64", "lat": "float64", "status": "str", "assignee": "str", "area_name": "str",
     "created_at": "str", "updated_at": "str", "version": "int64",
 }
+AREA_FIELDS = {"name": "str", "catalog": "str", "since": "str", "created_at": "str", "last_run": "str", "last_result": "str"}
+"""Monitored areas: a layer of the store, so QGIS shows them beside the alerts."""
 TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
 
 MIGRATIONS: list[tuple[int, str]] = [
@@ -49,6 +51,9 @@ MIGRATIONS: list[tuple[int, str]] = [
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    """),
+    (2, """
+        CREATE UNIQUE INDEX IF NOT EXISTS areas_name ON areas(name);
     """),
 ]
 
@@ -90,12 +95,13 @@ class EmbeddedStore:
                 layers = {n for n, _ in pyogrio.list_layers(self.path)}
             except Exception as exc:  # GDAL says "not a GeoPackage" in several ways
                 raise StoreError(f"{self.path}: not a readable GeoPackage store ({exc})") from exc
-        if "alerts" not in layers:
-            empty = gpd.GeoDataFrame({k: pd.Series(dtype="object" if t == "str" else t) for k, t in ALERT_FIELDS.items()},
-                                     geometry=gpd.GeoSeries([], crs=SRS), crs=SRS)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            pyogrio.write_dataframe(empty, self.path, layer="alerts", driver="GPKG", geometry_type="MultiPolygon",
-                                    append=self.path.exists())
+        for name, fields in (("alerts", ALERT_FIELDS), ("areas", AREA_FIELDS)):
+            if name not in layers:
+                empty = gpd.GeoDataFrame({k: pd.Series(dtype="object" if t == "str" else t) for k, t in fields.items()},
+                                         geometry=gpd.GeoSeries([], crs=SRS), crs=SRS)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                pyogrio.write_dataframe(empty, self.path, layer=name, driver="GPKG", geometry_type="MultiPolygon",
+                                        append=self.path.exists())
 
     @contextmanager
     def connect(self, write: bool = False):
@@ -244,6 +250,38 @@ class EmbeddedStore:
     def _note(self, c, alert_id: str, text: str, actor: str) -> None:
         c.execute("INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?)", (alert_id, _now(), actor, text))
         self._audit(c, actor, "note", alert_id, {"note": [None, text]})
+
+    # --- monitored areas --------------------------------------------------------------------------
+    def add_area(self, name: str, aoi: shapely.Geometry, catalog: str, since: dt.date, actor: str | None = None) -> None:
+        """Save an area of interest (WGS84) with its imagery source; a name is added once."""
+        actor = actor or default_actor()
+        geom = shapely.MultiPolygon([p for p in shapely.get_parts(aoi) if p.geom_type == "Polygon"])
+        with self.connect(write=True) as c:
+            if c.execute("SELECT 1 FROM areas WHERE name = ?", (name,)).fetchone():
+                raise InputError(f"an area named '{name}' already exists in {self.path}")
+            c.execute("INSERT INTO areas (geom, name, catalog, since, created_at) VALUES (?,?,?,?,?)",
+                      (gpkg.to_blob(geom, SRS), name, catalog, str(since), _now()))
+            self._audit(c, actor, "area_added", None, {"area": [None, name], "catalog": [None, catalog], "since": [None, str(since)]})
+
+    def area(self, name: str) -> dict:
+        with self.connect() as c:
+            row = c.execute("SELECT * FROM areas WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                names = [r[0] for r in c.execute("SELECT name FROM areas ORDER BY name")]
+                raise InputError(f"no monitored area '{name}' in {self.path}; known: {', '.join(names) or 'none (use areas add)'}")
+            out = dict(row)
+        out["geometry"] = gpkg.from_blob(out.pop("geom"))
+        return out
+
+    def areas(self) -> list[dict]:
+        with self.connect() as c:
+            return [{k: r[k] for k in r.keys() if k != "geom"} for r in c.execute("SELECT * FROM areas ORDER BY name")]
+
+    def record_run(self, name: str, result: dict, actor: str | None = None) -> None:
+        actor = actor or default_actor()
+        with self.connect(write=True) as c:
+            c.execute("UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name))
+            self._audit(c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}})
 
     # --- reading ----------------------------------------------------------------------------------
     def alerts(self, status: str | None = None, cause: str | None = None, confidence: str | None = None,

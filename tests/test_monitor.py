@@ -1,0 +1,77 @@
+"""Monitoring runs: resumable and idempotent, even when killed with SIGKILL part-way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from centinela.imagery import read_aoi
+from centinela.sim import simulate
+from centinela.store import EmbeddedStore
+from centinela.store.monitor import area_folder, monitor
+
+SPAN = dict(start=dt.date(2024, 3, 1), end=dt.date(2024, 10, 31), revisit=5)
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    from test_detect_run import _mining_seed
+
+    return simulate(tmp_path_factory.mktemp("mon") / "s", seed=_mining_seed(192), size=192, **SPAN)
+
+
+def _new_store(path, scene):
+    st = EmbeddedStore(path)
+    st.add_area("Zona piloto", read_aoi(scene.aoi), str(scene.catalog), dt.date(2024, 5, 15), "test")
+    return st
+
+
+def _snapshot(st):
+    a = st.alerts()
+    return sorted(zip(a.alert_id, a.first_seen, a.cause, a.area_ha.round(2)))
+
+
+def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path):
+    st = _new_store(tmp_path / "s.gpkg", scene)
+    first = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    assert first.dates_processed > 0 and first.ingest.created == first.alerts > 0
+    second = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    assert second.dates_processed == 0 and second.ingest.created == 0 and second.ingest.updated == 0
+    assert st.area("Zona piloto")["last_run"] is not None and st.verify().ok
+
+
+def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
+    ref = _new_store(tmp_path / "ref.gpkg", scene)
+    monitor(ref, "Zona piloto", history_days=75, actor="test", block=64)
+    expected = _snapshot(ref)
+    assert expected
+
+    st = _new_store(tmp_path / "k.gpkg", scene)
+    state = area_folder(st, "Zona piloto") / "state"
+    cmd = [sys.executable, "-m", "centinela.cli", "--lang", "en", "monitor", "--area", "Zona piloto", "--history-days", "75",
+           "--block", "64", "--store", str(st.path), "--actor", "test"]
+    killed = 0
+    for kill_after_blocks in (2, 6):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if state.exists() and len(list(state.glob("block_*.npz"))) >= kill_after_blocks:
+                break
+            time.sleep(0.05)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        killed += proc.wait(30) == -signal.SIGKILL
+    assert killed >= 1, "the run was really interrupted"
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _snapshot(st) == expected, "same alerts as an uninterrupted run"
+    assert len(st.alerts()) == len(set(st.alerts().alert_id))
+    assert st.verify().ok
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "0 new dates read" in again.stdout and "(0 new, 0 updated" in again.stdout
