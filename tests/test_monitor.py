@@ -75,3 +75,32 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
     assert st.verify().ok
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "0 new dates read" in again.stdout and "(0 new, 0 updated" in again.stdout
+
+
+def test_evidence_package_is_complete_and_byte_identical(scene, tmp_path, capsys):
+    import hashlib
+    import json as _json
+
+    from centinela.cli import main
+
+    st = _new_store(tmp_path / "e.gpkg", scene)
+    monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    alert = st.alerts(cause="mining").sort_values("area_ha").alert_id.iloc[-1]
+    zips = []
+    for run in ("one", "two"):
+        with pytest.raises(SystemExit) as exc:
+            main(["--lang", "en", "evidence", alert, "--out", str(tmp_path / run), "--store", str(st.path)])
+        assert exc.value.code == 0
+        zips.append((tmp_path / run / f"{alert}.zip").read_bytes())
+    assert zips[0] == zips[1], "same inputs, byte-identical package"
+    folder = tmp_path / "one" / alert
+    names = {p.name for p in folder.iterdir()}
+    assert {"polygon.geojson", "polygon.kml", "facts.json", "index_timeseries.png", "index_timeseries.csv",
+            "LEAME_README.txt", "MANIFEST.sha256"} <= names
+    assert sum(n.startswith("before_") for n in names) == 2 and sum(n.startswith("after_") for n in names) == 2
+    for line in (folder / "MANIFEST.sha256").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    facts = _json.loads((folder / "facts.json").read_text())
+    assert facts["point_utm19s"]["epsg"] == 32719 and facts["dates_used"]["before"] < facts["first_seen"] <= facts["dates_used"]["after"]
+    assert len(facts["scenes"]) == 2 and facts["software"]["name"] == "centinela"

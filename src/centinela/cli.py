@@ -319,6 +319,16 @@ def build_app(lang: str) -> typer.Typer:
         typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
                      updated=r.ingest.updated))
 
+    @app.command(help=t("cmd.evidence", lang))
+    def evidence(
+        alert_id: str,
+        out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
+        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog", lang))] = None,
+        store: Annotated[Optional[str], store_opt] = None,
+    ) -> None:
+        folder, zpath = _evidence(alert_id, out, catalog, store, lang)
+        typer.echo(t("evidence.done", lang, folder=folder, zip=zpath))
+
     @audit_app.command("verify", help=t("cmd.audit_verify", lang))
     def audit_verify(store: Annotated[Optional[str], store_opt] = None) -> None:
         from .store import open_store
@@ -392,6 +402,35 @@ def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
     csv, _ = write_stats(pieces, zone_table(pieces), out / "zones")
     bulletin = _report(found.out, DEMO_START, DEMO_END, out / "report", lang, str(store), None, catalog)
     return csv, bulletin
+
+
+def _evidence(alert_id, out, catalog, store, lang):
+    import geopandas as gpd
+    import shapely
+
+    from .alerts.evidence import write_evidence
+    from .imagery import load_cube
+    from .store import open_store
+    from .zones import assess, load_rules, load_zones
+
+    st = open_store(store)
+    a = st.alert(alert_id)
+    if catalog is None:
+        if not a.get("area_name"):
+            raise typer.BadParameter("this alert has no monitored area; give --catalog")
+        catalog = st.area(a["area_name"])["catalog"]
+    first = dt.date.fromisoformat(a["first_seen"])
+    bbox = shapely.box(*gpd.GeoSeries([a["geometry"]], crs=4326).to_crs(32719).buffer(1000).to_crs(4326).total_bounds)
+    with progress_bar(t("ql.progress", lang)) as (set_total, advance):
+        set_total(2)
+        ds = load_cube(catalog, bbox, first - dt.timedelta(days=180), first + dt.timedelta(days=120))
+        advance()
+        one = gpd.GeoDataFrame([{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}],
+                               geometry=[a["geometry"]], crs=4326)
+        judged = assess(one, load_zones(st.path), load_rules(), lang).iloc[0]
+        result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
+        advance()
+    return result
 
 
 def _select(store, status, cause, confidence, since, until, min_area, zone):

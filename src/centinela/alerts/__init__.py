@@ -1,1 +1,1 @@
-"""Alert lifecycle, audit trail and evidence packages (issue #5)."""
+"""What people do with alerts: evidence packages (and, next, notifications)."""
