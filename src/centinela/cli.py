@@ -318,6 +318,27 @@ def build_app(lang: str) -> typer.Typer:
             r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block)
         typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
                      updated=r.ingest.updated))
+        if r.delivery and (r.delivery.queued or r.delivery.failed):
+            typer.echo(t("monitor.notified", lang, queued=r.delivery.queued, delivered=r.delivery.delivered, failed=r.delivery.failed))
+
+    @app.command(help=t("cmd.subscribe", lang))
+    def subscribe(
+        area: str,
+        email: Annotated[Optional[str], typer.Option(help=t("opt.email", lang))] = None,
+        webhook: Annotated[Optional[str], typer.Option(help=t("opt.webhook", lang))] = None,
+        min_confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
+        zones: Annotated[Optional[str], typer.Option(help=t("opt.sub_zones", lang))] = None,
+        secret: Annotated[Optional[str], typer.Option(help=t("opt.secret", lang), envvar="CENTINELA_WEBHOOK_SECRET")] = None,
+        store: Annotated[Optional[str], store_opt] = None,
+        actor: Annotated[Optional[str], actor_opt] = None,
+    ) -> None:
+        from .store import open_store
+
+        if (email is None) == (webhook is None):
+            raise typer.BadParameter("give exactly one of --email or --webhook")
+        kinds = [k.strip() for k in zones.split(",")] if zones else None
+        sid = open_store(store).subscribe(area, "email" if email else "webhook", email or webhook, min_confidence, kinds, secret, actor)
+        typer.echo(t("subscribed", lang, id=sid, area=area))
 
     @app.command(help=t("cmd.evidence", lang))
     def evidence(

@@ -55,6 +55,14 @@ MIGRATIONS: list[tuple[int, str]] = [
     (2, """
         CREATE UNIQUE INDEX IF NOT EXISTS areas_name ON areas(name);
     """),
+    (3, """
+        CREATE TABLE IF NOT EXISTS subscriptions (
+            id INTEGER PRIMARY KEY, area TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,
+            min_confidence TEXT, zone_kinds TEXT, secret TEXT, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS outbox (
+            id INTEGER PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
+    """),
 ]
 
 
@@ -68,6 +76,7 @@ class IngestResult:
     updated: int
     unchanged: int
     merged: int
+    created_ids: tuple[str, ...] = ()
 
 
 def _now() -> str:
@@ -174,6 +183,7 @@ class EmbeddedStore:
             raise InputError("alerts have no CRS")
         a = alerts.to_crs(SRS)
         created = updated = unchanged = merged = 0
+        created_ids = []
         with self.connect(write=True) as c:
             for r in a.itertuples():
                 geom = shapely.MultiPolygon(shapely.get_parts(r.geometry)) if r.geometry.geom_type == "Polygon" else r.geometry
@@ -192,6 +202,7 @@ class EmbeddedStore:
                         (gpkg.to_blob(geom, SRS), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()))
                     self._audit(c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]})
                     created += 1
+                    created_ids.append(r.alert_id)
                     continue
                 old_geom = gpkg.from_blob(row["geom"])
                 changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
@@ -206,7 +217,7 @@ class EmbeddedStore:
                           + " WHERE alert_id=?", (gpkg.to_blob(geom, SRS), _now(), *new.values(), row["alert_id"]))
                 self._audit(c, actor, "updated", row["alert_id"], changes)
                 updated += 1
-        return IngestResult(created, updated, unchanged, merged)
+        return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
 
     def _same_ground(self, c, geom: shapely.Geometry, cause: str) -> sqlite3.Row | None:
         x0, y0, x1, y1 = geom.bounds
@@ -282,6 +293,46 @@ class EmbeddedStore:
         with self.connect(write=True) as c:
             c.execute("UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name))
             self._audit(c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}})
+
+    # --- subscriptions and the outbox ----------------------------------------------------------------
+    def subscribe(self, area: str, channel: str, target: str, min_confidence: str | None = None,
+                  zone_kinds: list[str] | None = None, secret: str | None = None, actor: str | None = None) -> int:
+        actor = actor or default_actor()
+        if channel not in ("email", "webhook"):
+            raise InputError(f"unknown channel '{channel}'; expected email or webhook")
+        if min_confidence not in (None, "low", "high"):
+            raise InputError(f"--min-confidence must be low or high; got {min_confidence!r}")
+        self.area(area)  # must exist
+        with self.connect(write=True) as c:
+            cur = c.execute("INSERT INTO subscriptions (area, channel, target, min_confidence, zone_kinds, secret, created_at) "
+                            "VALUES (?,?,?,?,?,?,?)", (area, channel, target, min_confidence, ",".join(zone_kinds or []) or None,
+                                                       secret, _now()))
+            # The secret is never written to the audit log.
+            self._audit(c, actor, "subscribe", None, {"area": [None, area], "channel": [None, channel], "target": [None, target]})
+            return int(cur.lastrowid)
+
+    def subscriptions(self, area: str) -> list[dict]:
+        with self.connect() as c:
+            return [dict(r) for r in c.execute("SELECT * FROM subscriptions WHERE area = ? ORDER BY id", (area,))]
+
+    def enqueue(self, subscription_id: int, payload: dict) -> int:
+        with self.connect(write=True) as c:
+            cur = c.execute("INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?)",
+                            (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)))
+            return int(cur.lastrowid)
+
+    def pending(self) -> list[dict]:
+        with self.connect() as c:
+            return [dict(r) for r in c.execute(
+                "SELECT o.*, s.channel, s.target, s.secret FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id "
+                "WHERE o.delivered_at IS NULL ORDER BY o.id")]
+
+    def mark_delivery(self, outbox_id: int, error: str | None) -> None:
+        with self.connect(write=True) as c:
+            if error is None:
+                c.execute("UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?", (_now(), outbox_id))
+            else:
+                c.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:500], outbox_id))
 
     # --- reading ----------------------------------------------------------------------------------
     def alerts(self, status: str | None = None, cause: str | None = None, confidence: str | None = None,

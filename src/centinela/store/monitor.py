@@ -21,6 +21,7 @@ class MonitorResult:
     dates_total: int
     alerts: int
     ingest: IngestResult
+    delivery: object = None  # centinela.alerts.notify.DeliveryReport
 
 
 def area_folder(store: EmbeddedStore, name: str) -> Path:
@@ -32,7 +33,7 @@ def area_folder(store: EmbeddedStore, name: str) -> Path:
 
 def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: dt.date | None = None,
             history_days: int = 365, actor: str | None = None, progress: Callable[[int], None] | None = None,
-            on_total: Callable[[int], None] | None = None, block: int = 512) -> MonitorResult:
+            on_total: Callable[[int], None] | None = None, block: int = 512, notify_backoff_s: float = 0.5) -> MonitorResult:
     from ..detect import detect
 
     area = store.area(name)
@@ -44,4 +45,10 @@ def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: 
     merged = store.ingest(res.alerts, actor, area_name=name)
     store.record_run(name, {"dates_processed": res.dates_processed, "alerts": len(res.alerts), "created": merged.created,
                             "updated": merged.updated}, actor)
-    return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged)
+    # Notifications after the alerts are safe in the store: a failed delivery waits in the outbox.
+    from ..alerts.notify import notify
+    from ..zones import load_zones
+
+    new = res.alerts[res.alerts.alert_id.isin(merged.created_ids)]
+    delivery = notify(store, name, new, load_zones(store.path), backoff_s=notify_backoff_s)
+    return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged, delivery)
