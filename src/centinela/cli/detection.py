@@ -1,0 +1,62 @@
+"""The detect command."""
+
+# No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..i18n import t
+from .common import _date, actor_option, progress_bar, store_option
+
+
+def register(app: typer.Typer, lang: str) -> None:
+    store_opt, actor_opt = store_option(lang), actor_option(lang)  # noqa: F841
+
+    @app.command(help=t("cmd.detect", lang))
+    def detect(
+        catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
+        aoi: Annotated[Path, typer.Option(help=t("opt.aoi", lang))],
+        out: Annotated[Path, typer.Option(help=t("opt.alerts_out", lang))],
+        start: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
+        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        mmu_ha: Annotated[float, typer.Option("--mmu-ha", min=0.01, max=1000.0, help=t("opt.mmu", lang))] = 0.3,
+        state: Annotated[Optional[Path], typer.Option(help=t("opt.state", lang))] = None,
+        history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
+    ) -> None:
+        res = _detect(catalog, aoi, out, _date(start, "--start") if start else None, _date(end, "--end") if end else None,
+                      mmu_ha, state, history_days, lang)
+        typer.echo(_detect_summary(res, lang))
+
+
+
+def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False):
+    import shutil
+
+    from ..detect import detect as run_detect
+    from ..imagery import read_aoi
+
+    geom = read_aoi(aoi)
+    state_dir = Path(state) if state else Path(out).with_name(Path(out).name + ".state")
+    if fresh and state_dir.exists():
+        shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
+    with progress_bar(t("det.progress", lang)) as (set_total, advance):
+        return run_detect(catalog, geom, out, start, end, mmu_ha=mmu_ha, history_days=history_days, state_dir=state_dir,
+                          progress=advance, on_total=set_total)
+
+
+def _detect_summary(res, lang) -> str:
+    a = res.alerts
+    mining = a[a.cause == "mining"]
+    return t("det.done", lang, n=len(a), n_mining=len(mining), ha_mining=float(mining.area_ha.sum()),
+             n_high=int((a.confidence == "high").sum()), out=res.out)
+
+
+def _alert_map(catalog, aoi, alerts, path, start, end):
+    from ..imagery import load_cube, read_aoi
+    from ..reports.alertmap import write_alert_map
+
+    ds = load_cube(catalog, read_aoi(aoi), start, end)
+    return write_alert_map(ds, alerts, path, simulated="SIM" in " ".join(ds.attrs.get("items", [])[:1]))
+
+
