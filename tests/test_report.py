@@ -54,8 +54,16 @@ def test_zones_import_list_and_stats(tmp_path, capsys, alerts_file):
     assert pa.zone_name.tolist() == ["Reserva Nacional Tambopata"] and pa.hectares.iloc[0] > 10
     pieces = gpd.read_file(tmp_path / "st" / "zone_pieces.gpkg", layer="zone_pieces")
     assert len(pieces) > 3
-    code, text = run(capsys, "zones", "stats", "--out", str(tmp_path / "x"), "--store", str(store))
+    code, text = run(capsys, "zones", "stats", "--alerts", str(alerts_file), "--footprint", str(alerts_file), "--out", str(tmp_path / "x"))
     assert code != 0
+    code, text = run(capsys, "alerts", "ingest", str(alerts_file), "--store", str(store))
+    code, text = run(capsys, "zones", "stats", "--out", str(tmp_path / "fromstore"), "--store", str(store))
+    assert code == 0
+    from_store = pd.read_csv(tmp_path / "fromstore" / "zone_stats.csv")
+    assert from_store.hectares.sum() == pytest.approx(t.hectares.sum(), rel=1e-3), "store alerts give the same statistics"
+    code, text = run(capsys, "report", "--from", "2024-01-01", "--to", "2024-12-31", "--lang", "en", "--out", str(tmp_path / "r"),
+                     "--store", str(store))
+    assert code == 0 and "CEN-20240311-A" in (tmp_path / "r" / "bulletin_2024-01-01_2024-12-31_en.html").read_text()
 
 
 def test_footprint_history_stats(tmp_path, capsys):

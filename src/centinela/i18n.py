@@ -70,6 +70,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "opt.layer": {"en": "Layer name in the store (default: from the file name).", "es": "Nombre de la capa en el almacén (por defecto: el del archivo)."},
     "opt.illustrative": {"en": "Mark the layer as illustrative (not a legal boundary).", "es": "Marcar la capa como ilustrativa (no es un límite legal)."},
     "opt.alerts_in": {"en": "Alerts GeoPackage (layer 'alerts') from centinela detect.", "es": "GeoPackage de alertas (capa 'alerts') de centinela detect."},
+    "opt.alerts_in_or_store": {"en": "Alerts GeoPackage from centinela detect; default: the alerts in the store.",
+                               "es": "GeoPackage de alertas de centinela detect; por defecto: las alertas del almacén."},
     "opt.footprint": {"en": "Any polygon layer with a 'period' (YYYYPP) or 'date' field, e.g. Amazon Mining Watch.",
                       "es": "Cualquier capa de polígonos con campo 'period' (AAAAPP) o 'date', p. ej. Amazon Mining Watch."},
     "opt.from": {"en": "First day of the period (YYYY-MM-DD).", "es": "Primer día del periodo (AAAA-MM-DD)."},

@@ -52,10 +52,15 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..zones import load_zones, normalise_events, split_by_zones, zone_table
         from ..zones.io import read_polygons, write_stats
 
-        if (alerts is None) == (footprint is None):
-            raise typer.BadParameter("give exactly one of --alerts or --footprint")
-        src = alerts or footprint
-        events = normalise_events(read_polygons(src, "alerts" if alerts else None), str(src))
+        if alerts is not None and footprint is not None:
+            raise typer.BadParameter("give one of --alerts or --footprint (or neither, for the store's alerts)")
+        if alerts is None and footprint is None:  # the alerts kept in the store
+            from ..store import EmbeddedStore
+
+            events = normalise_events(EmbeddedStore(_store(store)).alerts(), str(_store(store)))
+        else:
+            src = alerts or footprint
+            events = normalise_events(read_polygons(src, "alerts" if alerts else None), str(src))
         pieces = split_by_zones(events, load_zones(_store(store)))
         csv, gpkg = write_stats(pieces, zone_table(pieces), out)
         typer.echo(t("zones.stats_done", lang, csv=csv, gpkg=gpkg))
@@ -65,7 +70,7 @@ def register(app: typer.Typer, lang: str) -> None:
         from_: Annotated[str, typer.Option("--from", help=t("opt.from", lang))],
         to: Annotated[str, typer.Option("--to", help=t("opt.to", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
-        alerts: Annotated[Path, typer.Option(help=t("opt.alerts_in", lang))] = Path("alerts.gpkg"),
+        alerts: Annotated[Optional[Path], typer.Option(help=t("opt.alerts_in_or_store", lang))] = None,
         area: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
         report_lang: Annotated[str, typer.Option("--lang", help=t("opt.report_lang", lang))] = lang,
         catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog_bg", lang))] = None,

@@ -37,13 +37,20 @@ def _background(catalog: str, alerts: gpd.GeoDataFrame, start: dt.date, end: dt.
     return (rgb, ext), simulated
 
 
-def make_bulletin(alerts_path: str | Path, start: dt.date, end: dt.date, out: str | Path, lang: str = "es",
+def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, out: str | Path, lang: str = "es",
                   store: Path | None = None, area: str | None = None, catalog: str | None = None,
                   rules: str = "peru_madre_de_dios") -> tuple[BulletinFiles, gpd.GeoDataFrame]:
-    """Bulletin for alerts first seen in [start, end]; also writes ``alerts_assessed.gpkg`` with legal fields."""
+    """Bulletin for alerts first seen in [start, end] — from an alerts file, or from the store when
+    ``alerts_path`` is None; also writes ``alerts_assessed.gpkg`` with legal fields."""
     if end < start:
         raise InputError(f"--to {end} is before --from {start}")
-    alerts = read_polygons(alerts_path, "alerts")
+    if alerts_path is None:
+        from ..store import EmbeddedStore
+
+        alerts_path = store
+        alerts = EmbeddedStore(store).alerts(since=start, until=end)
+    else:
+        alerts = read_polygons(alerts_path, "alerts")
     for col in ("alert_id", "first_seen", "cause", "area_ha"):
         if col not in alerts.columns:
             raise InputError(f"{alerts_path}: layer 'alerts' has no field '{col}' (is it a Centinela alerts file?)")
