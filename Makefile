@@ -25,7 +25,8 @@ demo: $(STAMP)
 	$(VENV)/bin/centinela demo --out outputs/demo
 
 test: $(TEST_STAMP)
-	$(PY) -m pytest -q
+	@url=$$(bash scripts/pg-test-cluster.sh start) && \
+	  CENTINELA_TEST_PG=$$url $(PY) -m pytest -q; rc=$$?; bash scripts/pg-test-cluster.sh stop; exit $$rc
 
 clean:
 	rm -rf $(VENV) outputs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 from pathlib import Path
 
@@ -48,3 +49,30 @@ def no_network():
     socket.socket.connect = guarded
     yield
     socket.socket.connect = real
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """The throw-away PostGIS cluster `make test` starts (scripts/pg-test-cluster.sh). In CI it must be there."""
+    url = os.environ.get("CENTINELA_TEST_PG")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CENTINELA_TEST_PG is not set: CI must run the PostGIS store tests (make test starts the cluster)")
+        pytest.skip("no PostGIS test cluster (run `make test`, or set CENTINELA_TEST_PG)")
+    return url
+
+
+@pytest.fixture()
+def pg_url(pg_admin_url):
+    """A fresh database with PostGIS for one test, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

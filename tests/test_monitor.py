@@ -27,7 +27,9 @@ def scene(tmp_path_factory):
 
 
 def _new_store(path, scene):
-    st = EmbeddedStore(path)
+    from centinela.store import open_store
+
+    st = open_store(path) if isinstance(path, str) and "://" in path else EmbeddedStore(path)
     st.add_area("Zona piloto", read_aoi(scene.aoi), str(scene.catalog), dt.date(2024, 5, 15), "test")
     return st
 
@@ -37,8 +39,10 @@ def _snapshot(st):
     return sorted(zip(a.alert_id, a.first_seen, a.cause, a.area_ha.round(2)))
 
 
-def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path):
-    st = _new_store(tmp_path / "s.gpkg", scene)
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path, backend, request, monkeypatch):
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "work"))  # detection state beside a server store
+    st = _new_store(tmp_path / "s.gpkg" if backend == "gpkg" else request.getfixturevalue("pg_url"), scene)
     first = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
     assert first.dates_processed > 0 and first.ingest.created == first.alerts > 0
     second = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)

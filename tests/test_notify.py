@@ -75,9 +75,15 @@ def _alerts():
     return g
 
 
-def test_digests_by_email_and_signed_webhook_with_retry_and_a_dead_endpoint(tmp_path, smtp, receiver):
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_digests_by_email_and_signed_webhook_with_retry_and_a_dead_endpoint(tmp_path, smtp, receiver, backend, request):
     url, got = receiver
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    if backend == "gpkg":
+        st = EmbeddedStore(tmp_path / "s.gpkg")
+    else:
+        from centinela.store import open_store
+
+        st = open_store(request.getfixturevalue("pg_url"))
     st.add_area("Tambopata", shapely.box(-70, -13, -69.5, -12.8), "catalog.json", __import__("datetime").date(2024, 1, 1), "t")
     st.subscribe("Tambopata", "email", "guardaparque@example.org", actor="t")
     st.subscribe("Tambopata", "webhook", url, min_confidence="high", secret="s3cret", actor="t")

@@ -12,7 +12,7 @@ import shapely
 
 from centinela.cli import main
 from centinela.errors import InputError
-from centinela.store import EmbeddedStore, StoreError, export, store_path
+from centinela.store import EmbeddedStore, StoreError, export, open_store, store_path
 
 
 def alerts(*rows):
@@ -32,8 +32,16 @@ A_GROWN = shapely.box(-69.70, -12.96, -69.685, -12.95)
 B = shapely.box(-69.60, -12.90, -69.595, -12.895)
 
 
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path):
+    """Each generic store test runs on both backends: the embedded GeoPackage and PostgreSQL/PostGIS."""
+    if request.param == "gpkg":
+        return EmbeddedStore(tmp_path / "centinela.gpkg")
+    return open_store(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture()
-def store(tmp_path):
+def gpkg_store(tmp_path):
     return EmbeddedStore(tmp_path / "centinela.gpkg")
 
 
@@ -53,7 +61,8 @@ def test_ingest_is_idempotent_and_a_growing_front_stays_one_alert(store):
     assert "CEN-9" in hist[-1]["detail"]
 
 
-def test_store_is_a_geopackage_gdal_and_qgis_read(store):
+def test_store_is_a_geopackage_gdal_and_qgis_read(gpkg_store):
+    store = gpkg_store
     store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "t")
     g = gpd.read_file(store.path, layer="alerts")
     assert len(g) == 2 and g.crs.to_epsg() == 4326 and g.geometry.iloc[0].area == pytest.approx(A.area)
@@ -87,11 +96,20 @@ def test_audit_is_append_only_and_tampering_is_detected(store):
     store.set_status("CEN-1", "under_review", "ana")
     store.add_note("CEN-1", "ok", "ana")
     assert store.verify().ok and store.verify().entries == 3
-    with sqlite3.connect(store.path) as c, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
-    with sqlite3.connect(store.path) as c:  # someone with file access drops the guard and edits
-        c.execute("DROP TRIGGER audit_log_no_update")
-        c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+    if store.path is not None:
+        with sqlite3.connect(store.path) as c, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+        with sqlite3.connect(store.path) as c:  # someone with file access drops the guard and edits
+            c.execute("DROP TRIGGER audit_log_no_update")
+            c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+    else:
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as c:
+            with pytest.raises(psycopg.Error, match="append-only"):
+                c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
+            c.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")  # a database owner goes around it
+            c.execute("UPDATE audit_log SET actor='mallory' WHERE seq=2")
     v = store.verify()
     assert not v.ok and v.first_bad == 2 and "edited" in v.message
 
@@ -111,7 +129,8 @@ def test_exports_for_gis_and_gps(store, tmp_path):
         export(a, tmp_path / "out.shp")
 
 
-def test_corrupt_and_locked_store_give_clear_errors(tmp_path, store):
+def test_corrupt_and_locked_store_give_clear_errors(tmp_path, gpkg_store):
+    store = gpkg_store
     bad = tmp_path / "bad.gpkg"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="bad.gpkg"):
@@ -128,12 +147,12 @@ def test_corrupt_and_locked_store_give_clear_errors(tmp_path, store):
         locker.execute("ROLLBACK")
         locker.close()
     assert store.alert("CEN-1")["status"] == "new"
-    with pytest.raises(InputError, match="PostGIS backend is not implemented yet"):
-        store_path("postgresql://localhost/centinela")
+    with pytest.raises(InputError, match="expected a GeoPackage path"):
+        store_path("mysql://localhost/centinela")
 
 
-def _writer(path, who, n):
-    s = EmbeddedStore(path)
+def _writer(where, who, n):
+    s = open_store(where) if "://" in where else EmbeddedStore(where)
     for i in range(n):
         s.add_note("CEN-1", f"{who} {i}", who)
 
@@ -141,7 +160,8 @@ def _writer(path, who, n):
 def test_concurrent_writers_lose_nothing(store):
     store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(store.path), w, 15)) for w in ("ana", "luis")]
+    where = str(store.path) if store.path is not None else store.url
+    procs = [ctx.Process(target=_writer, args=(where, w, 15)) for w in ("ana", "luis")]
     for p in procs:
         p.start()
     for p in procs:
@@ -180,3 +200,20 @@ def test_alerts_commands(tmp_path, capsys, monkeypatch):
     assert code == 0 and "1 alerts exported" in out
     code, out, _ = run("audit", "verify")
     assert code == 0 and "chain intact" in out
+
+
+def test_database_down_is_a_clear_error_without_secrets():
+    with pytest.raises(StoreError, match="cannot be reached") as exc:
+        open_store("postgresql://ranger:hunter2@127.0.0.1:9/centinela")
+    assert "hunter2" not in str(exc.value) and "ranger:***@" in str(exc.value)
+
+
+def test_alerts_commands_on_postgis(tmp_path, capsys, monkeypatch, pg_url):
+    path = tmp_path / "det.gpkg"
+    alerts(("CEN-1", "2024-03-01", "mining", A)).to_file(path, layer="alerts")
+    monkeypatch.setenv("CENTINELA_STORE", pg_url)
+    for args in (["alerts", "ingest", str(path)], ["alerts", "set-status", "CEN-1", "under_review"], ["audit", "verify"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["--lang", "en", *args])
+        assert exc.value.code == 0
+    assert "chain intact" in capsys.readouterr().out

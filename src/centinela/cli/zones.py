@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..i18n import LANGS, t
+from ..store.url import is_server
 from .common import _date, _store, actor_option, progress_bar, store_option
 
 
@@ -55,13 +56,13 @@ def register(app: typer.Typer, lang: str) -> None:
         if alerts is not None and footprint is not None:
             raise typer.BadParameter("give one of --alerts or --footprint (or neither, for the store's alerts)")
         if alerts is None and footprint is None:  # the alerts kept in the store
-            from ..store import EmbeddedStore
+            from ..store import open_store
 
-            events = normalise_events(EmbeddedStore(_store(store)).alerts(), str(_store(store)))
+            events = normalise_events(open_store(store).alerts(), "store")
         else:
             src = alerts or footprint
             events = normalise_events(read_polygons(src, "alerts" if alerts else None), str(src))
-        pieces = split_by_zones(events, load_zones(_store(store)))
+        pieces = split_by_zones(events, load_zones(_zone_file(store)))
         csv, gpkg = write_stats(pieces, zone_table(pieces), out)
         typer.echo(t("zones.stats_done", lang, csv=csv, gpkg=gpkg))
 
@@ -81,6 +82,11 @@ def register(app: typer.Typer, lang: str) -> None:
 
 
 
+def _zone_file(store):
+    """Zones live in a GeoPackage: the store file itself, or none (bundled layers) beside a server store."""
+    return None if is_server(store) else _store(store)
+
+
 def _report(alerts, start, end, out, lang, store, area, catalog):
     from ..reports.make import make_bulletin
 
@@ -88,7 +94,11 @@ def _report(alerts, start, end, out, lang, store, area, catalog):
         raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}; got {lang!r}")
     with progress_bar(t("report.progress", lang)) as (set_total, advance):
         set_total(1)
-        files, _ = make_bulletin(alerts, start, end, out, lang, _store(store), area, catalog)
+        if alerts is None and is_server(store):
+            from ..store import open_store
+
+            alerts = open_store(store).alerts(since=start, until=end)
+        files, _ = make_bulletin(alerts, start, end, out, lang, _zone_file(store), area, catalog)
         advance()
     return files
 

@@ -44,7 +44,9 @@ def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, 
     ``alerts_path`` is None; also writes ``alerts_assessed.gpkg`` with legal fields."""
     if end < start:
         raise InputError(f"--to {end} is before --from {start}")
-    if alerts_path is None:
+    if isinstance(alerts_path, gpd.GeoDataFrame):  # alerts already read from a store
+        alerts, alerts_path = alerts_path, "store"
+    elif alerts_path is None:
         from ..store import EmbeddedStore
 
         alerts_path = store

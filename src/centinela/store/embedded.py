@@ -96,6 +96,26 @@ class EmbeddedStore:
         self._create_if_missing()
         self._migrate()
 
+    # --- dialect: the few things that differ between SQLite/GeoPackage and PostgreSQL/PostGIS --------
+    G = "?"  # how a geometry parameter enters SQL
+
+    def _g_in(self, geom):
+        return gpkg.to_blob(geom, SRS)
+
+    def _g_out(self, value):
+        return gpkg.from_blob(value)
+
+    def _near(self, c, bounds, cause):
+        """Open alerts of ``cause`` whose bounding box meets ``bounds`` (through the GeoPackage R-tree)."""
+        x0, y0, x1, y1 = bounds
+        return c.execute(
+            "SELECT a.* FROM alerts a JOIN rtree_alerts_geom r ON a.fid = r.id "
+            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? AND a.cause = ? AND a.status != 'closed'",
+            (x0, x1, y0, y1, cause)).fetchall()
+
+    def migrations(self) -> list[tuple[int, str]]:
+        return MIGRATIONS
+
     # --- plumbing ---------------------------------------------------------------------------------
     def _create_if_missing(self) -> None:
         layers = set()
@@ -146,11 +166,11 @@ class EmbeddedStore:
     def _migrate(self) -> None:
         with self.connect(write=True) as c:
             c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r[0] for r in c.execute("SELECT version FROM schema_migrations")}
-            known = {v for v, _ in MIGRATIONS}
+            done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
+            known = {v for v, _ in self.migrations()}
             if done - known:
                 raise StoreError(f"{self.path}: made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
-            for version, sql in MIGRATIONS:
+            for version, sql in self.migrations():
                 if version not in done:
                     for stmt in filter(str.strip, _split_sql(sql)):
                         c.execute(stmt)
@@ -158,7 +178,7 @@ class EmbeddedStore:
 
     def schema_version(self) -> int:
         with self.connect() as c:
-            return int(c.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
+            return int(c.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()["v"])
 
     def _audit(self, c: sqlite3.Connection, actor: str, action: str, alert_id: str | None, detail: dict) -> None:
         last = c.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -193,18 +213,18 @@ class EmbeddedStore:
                     row = self._same_ground(c, geom, new["cause"])
                     if row is not None:
                         merged += 1
-                        geom = shapely.union_all([gpkg.from_blob(row["geom"]), geom])
+                        geom = shapely.union_all([self._g_out(row["geom"]), geom])
                         geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
                 if row is None:
                     c.execute(
                         "INSERT INTO alerts (geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
-                        + ", ".join(TRACKED) + ") VALUES (?,?,?,?,?,?,?,?," + ",".join("?" * len(TRACKED)) + ")",
-                        (gpkg.to_blob(geom, SRS), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()))
+                        + ", ".join(TRACKED) + f") VALUES ({self.G},?,?,?,?,?,?,?," + ",".join("?" * len(TRACKED)) + ")",
+                        (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()))
                     self._audit(c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]})
                     created += 1
                     created_ids.append(r.alert_id)
                     continue
-                old_geom = gpkg.from_blob(row["geom"])
+                old_geom = self._g_out(row["geom"])
                 changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
                 if not shapely.equals_exact(shapely.normalize(old_geom), shapely.normalize(geom), 1e-9):
                     changes["geometry_ha"] = [row["area_ha"], new["area_ha"]]
@@ -213,21 +233,17 @@ class EmbeddedStore:
                 if not changes:
                     unchanged += 1
                     continue
-                c.execute("UPDATE alerts SET geom=?, updated_at=?, version=version+1, " + ", ".join(f"{k}=?" for k in TRACKED)
-                          + " WHERE alert_id=?", (gpkg.to_blob(geom, SRS), _now(), *new.values(), row["alert_id"]))
+                c.execute(f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, " + ", ".join(f"{k}=?" for k in TRACKED)
+                          + " WHERE alert_id=?", (self._g_in(geom), _now(), *new.values(), row["alert_id"]))
                 self._audit(c, actor, "updated", row["alert_id"], changes)
                 updated += 1
         return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
 
-    def _same_ground(self, c, geom: shapely.Geometry, cause: str) -> sqlite3.Row | None:
-        x0, y0, x1, y1 = geom.bounds
-        rows = c.execute(
-            "SELECT a.* FROM alerts a JOIN rtree_alerts_geom r ON a.fid = r.id "
-            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? AND a.cause = ? AND a.status != 'closed'",
-            (x0, x1, y0, y1, cause)).fetchall()
+    def _same_ground(self, c, geom: shapely.Geometry, cause: str):
+        rows = self._near(c, geom.bounds, cause)
         best, best_area = None, 0.0
         for row in rows:
-            area = gpkg.from_blob(row["geom"]).intersection(geom).area
+            area = self._g_out(row["geom"]).intersection(geom).area
             if area > best_area:
                 best, best_area = row, area
         return best
@@ -270,23 +286,23 @@ class EmbeddedStore:
         with self.connect(write=True) as c:
             if c.execute("SELECT 1 FROM areas WHERE name = ?", (name,)).fetchone():
                 raise InputError(f"an area named '{name}' already exists in {self.path}")
-            c.execute("INSERT INTO areas (geom, name, catalog, since, created_at) VALUES (?,?,?,?,?)",
-                      (gpkg.to_blob(geom, SRS), name, catalog, str(since), _now()))
+            c.execute(f"INSERT INTO areas (geom, name, catalog, since, created_at) VALUES ({self.G},?,?,?,?)",
+                      (self._g_in(geom), name, catalog, str(since), _now()))
             self._audit(c, actor, "area_added", None, {"area": [None, name], "catalog": [None, catalog], "since": [None, str(since)]})
 
     def area(self, name: str) -> dict:
         with self.connect() as c:
             row = c.execute("SELECT * FROM areas WHERE name = ?", (name,)).fetchone()
             if row is None:
-                names = [r[0] for r in c.execute("SELECT name FROM areas ORDER BY name")]
+                names = [r["name"] for r in c.execute("SELECT name FROM areas ORDER BY name")]
                 raise InputError(f"no monitored area '{name}' in {self.path}; known: {', '.join(names) or 'none (use areas add)'}")
             out = dict(row)
-        out["geometry"] = gpkg.from_blob(out.pop("geom"))
+        out["geometry"] = self._g_out(out.pop("geom"))
         return out
 
     def areas(self) -> list[dict]:
         with self.connect() as c:
-            return [{k: r[k] for k in r.keys() if k != "geom"} for r in c.execute("SELECT * FROM areas ORDER BY name")]
+            return [{k: v for k, v in dict(r).items() if k != "geom"} for r in c.execute("SELECT * FROM areas ORDER BY name")]
 
     def record_run(self, name: str, result: dict, actor: str | None = None) -> None:
         actor = actor or default_actor()
@@ -305,11 +321,12 @@ class EmbeddedStore:
         self.area(area)  # must exist
         with self.connect(write=True) as c:
             cur = c.execute("INSERT INTO subscriptions (area, channel, target, min_confidence, zone_kinds, secret, created_at) "
-                            "VALUES (?,?,?,?,?,?,?)", (area, channel, target, min_confidence, ",".join(zone_kinds or []) or None,
-                                                       secret, _now()))
+                            "VALUES (?,?,?,?,?,?,?) RETURNING id", (area, channel, target, min_confidence,
+                                                                    ",".join(zone_kinds or []) or None, secret, _now()))
+            new_id = int(cur.fetchone()["id"])
             # The secret is never written to the audit log.
             self._audit(c, actor, "subscribe", None, {"area": [None, area], "channel": [None, channel], "target": [None, target]})
-            return int(cur.lastrowid)
+            return new_id
 
     def subscriptions(self, area: str) -> list[dict]:
         with self.connect() as c:
@@ -317,9 +334,9 @@ class EmbeddedStore:
 
     def enqueue(self, subscription_id: int, payload: dict) -> int:
         with self.connect(write=True) as c:
-            cur = c.execute("INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?)",
+            cur = c.execute("INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?) RETURNING id",
                             (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)))
-            return int(cur.lastrowid)
+            return int(cur.fetchone()["id"])
 
     def pending(self) -> list[dict]:
         with self.connect() as c:
@@ -351,7 +368,7 @@ class EmbeddedStore:
         sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY first_seen, alert_id"
         with self.connect() as c:
             rows = [dict(r) for r in c.execute(sql, args)]
-        geoms = [gpkg.from_blob(r.pop("geom")) for r in rows]
+        geoms = [self._g_out(r.pop("geom")) for r in rows]
         for r in rows:
             r.pop("fid", None)
         gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[k for k in ALERT_FIELDS]), geometry=geoms, crs=SRS)
@@ -363,7 +380,7 @@ class EmbeddedStore:
         """One alert with its notes and history (its audit entries)."""
         with self.connect() as c:
             row = dict(self._row(c, alert_id))
-            row["geometry"] = gpkg.from_blob(row.pop("geom"))
+            row["geometry"] = self._g_out(row.pop("geom"))
             row["notes"] = [dict(n) for n in c.execute("SELECT at, actor, text FROM alert_notes WHERE alert_id=? ORDER BY id", (alert_id,))]
             row["history"] = [dict(h) for h in c.execute(
                 "SELECT seq, at, actor, action, detail FROM audit_log WHERE alert_id=? ORDER BY seq", (alert_id,))]

@@ -26,9 +26,12 @@ class MonitorResult:
 
 def area_folder(store: EmbeddedStore, name: str) -> Path:
     """Working files of an area (detection state, last alerts), next to the store file."""
+    import os
+
     from ..zones.layers import slug
 
-    return store.path.with_name(store.path.stem + "_work") / slug(name)
+    base = store.path.with_name(store.path.stem + "_work") if store.path else Path(os.environ.get("CENTINELA_WORK", "centinela_work"))
+    return base / slug(name)
 
 
 def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: dt.date | None = None,
@@ -50,5 +53,5 @@ def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: 
     from ..zones import load_zones
 
     new = res.alerts[res.alerts.alert_id.isin(merged.created_ids)]
-    delivery = notify(store, name, new, load_zones(store.path), backoff_s=notify_backoff_s)
+    delivery = notify(store, name, new, load_zones(store.path), backoff_s=notify_backoff_s)  # path None: bundled zones
     return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged, delivery)

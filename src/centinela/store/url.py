@@ -16,12 +16,21 @@ def store_path(value: str | None = None) -> Path:
     if value.startswith("sqlite:///"):
         return Path(value[len("sqlite:///"):])
     if "://" in value:
-        raise InputError(f"--store {value!r}: only the embedded GeoPackage store (a path or sqlite:///path) is available "
-                         "in this version; the PostgreSQL/PostGIS backend is not implemented yet")
+        raise InputError(f"--store {value!r}: expected a GeoPackage path, sqlite:///path or postgresql://… URL")
     return Path(value)
 
 
+def is_server(value: str | None) -> bool:
+    value = value or os.environ.get("CENTINELA_STORE") or ""
+    return value.startswith(("postgresql://", "postgres://"))
+
+
 def open_store(value: str | None = None):
+    """The store a ``--store`` value names: the embedded GeoPackage, or PostgreSQL/PostGIS by URL."""
+    if is_server(value):
+        from .postgis import PostgisStore
+
+        return PostgisStore(value or os.environ["CENTINELA_STORE"])
     from .embedded import EmbeddedStore
 
     return EmbeddedStore(store_path(value))

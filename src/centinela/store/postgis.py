@@ -1,0 +1,157 @@
+"""The server store: the same alerts, lifecycle, audit and outbox on PostgreSQL with PostGIS.
+
+Only the dialect differs from :class:`~centinela.store.embedded.EmbeddedStore` (which holds the logic):
+geometry as PostGIS ``geometry(MultiPolygon, 4326)`` with a GiST index, parameters as ``%s``, writers
+serialised with a table lock taken at the start of each write transaction, and the audit log guarded by a
+trigger that refuses UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import shapely
+
+from ..errors import InputError
+from .embedded import EmbeddedStore, StoreError
+
+PG_MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+        CREATE EXTENSION IF NOT EXISTS postgis;
+        CREATE TABLE IF NOT EXISTS alerts (
+            fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326), alert_id TEXT UNIQUE NOT NULL, first_seen TEXT,
+            confirmed TEXT, cause TEXT, confidence TEXT, area_ha DOUBLE PRECISION, reasons TEXT, lon DOUBLE PRECISION,
+            lat DOUBLE PRECISION, status TEXT, assignee TEXT, area_name TEXT, created_at TEXT, updated_at TEXT, version BIGINT);
+        CREATE INDEX IF NOT EXISTS alerts_geom ON alerts USING GIST (geom);
+        CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
+        CREATE TABLE IF NOT EXISTS alert_notes (
+            id SERIAL PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS audit_log (
+            seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, alert_id TEXT,
+            detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE OR REPLACE FUNCTION centinela_audit_append_only() RETURNS trigger AS
+            $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql;
+        DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+        CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION centinela_audit_append_only();
+    """),
+    (2, """
+        CREATE TABLE IF NOT EXISTS areas (
+            fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326), name TEXT UNIQUE NOT NULL, catalog TEXT, since TEXT,
+            created_at TEXT, last_run TEXT, last_result TEXT);
+    """),
+    (3, """
+        CREATE TABLE IF NOT EXISTS subscriptions (
+            id SERIAL PRIMARY KEY, area TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,
+            min_confidence TEXT, zone_kinds TEXT, secret TEXT, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS outbox (
+            id SERIAL PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
+    """),
+]
+
+_PARAM = re.compile(r"\?")
+
+
+class _Conn:
+    """A psycopg connection that speaks the embedded store's SQL (``?`` parameters, dict rows)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str, args=()):
+        return self.conn.execute(_PARAM.sub("%s", sql.replace("%", "%%")), tuple(args))
+
+
+class PostgisStore(EmbeddedStore):
+    """Alerts, lifecycle, audit and outbox in a PostgreSQL/PostGIS database given by URL."""
+
+    G = "ST_GeomFromWKB(?, 4326)"
+
+    def __init__(self, url: str, timeout_s: float = 30.0):
+        self.url = url
+        self.path = None  # no file; zones for reports stay in a GeoPackage
+        self.timeout_s = timeout_s
+        self._migrate()
+
+    def migrations(self):
+        return PG_MIGRATIONS
+
+    def _g_in(self, geom):
+        return shapely.to_wkb(geom, byte_order=1)
+
+    def _g_out(self, value):
+        if value is None:
+            return None
+        return shapely.from_wkb(bytes.fromhex(value) if isinstance(value, str) else bytes(value))
+
+    def _near(self, c, bounds, cause):
+        x0, y0, x1, y1 = bounds
+        return c.execute("SELECT * FROM alerts WHERE geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND cause = ? AND status != 'closed'",
+                         (x0, y0, x1, y1, cause)).fetchall()
+
+    def _create_if_missing(self) -> None:  # tables come from the migrations
+        pass
+
+    @contextmanager
+    def connect(self, write: bool = False):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        safe = re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", self.url)  # never print a password
+        try:
+            conn = psycopg.connect(self.url, row_factory=dict_row, autocommit=True, connect_timeout=int(self.timeout_s))
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"{safe}: the database cannot be reached ({str(exc).splitlines()[0]})") from exc
+        c = _Conn(conn)
+        try:
+            if write:
+                conn.execute("BEGIN")
+                conn.execute(f"SET LOCAL lock_timeout = '{int(self.timeout_s * 1000)}ms'")
+                if self._has_audit(conn):  # one writer at a time: the audit chain and versions stay linear
+                    conn.execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+            yield c
+            if write:
+                conn.execute("COMMIT")
+        except psycopg.errors.LockNotAvailable as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"{safe}: the store is locked by another writer (waited {self.timeout_s:.0f} s); try again") from exc
+        except psycopg.Error as exc:
+            if write:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"{safe}: {str(exc).splitlines()[0]}") from exc
+        except BaseException:
+            if write:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _has_audit(conn) -> bool:
+        return conn.execute("SELECT to_regclass('audit_log') IS NOT NULL AS ok").fetchone()["ok"]
+
+    def _migrate(self) -> None:
+        with self.connect(write=True) as c:
+            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
+            known = {v for v, _ in PG_MIGRATIONS}
+            if done - known:
+                raise StoreError(f"database made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
+            for version, sql in PG_MIGRATIONS:
+                if version not in done:
+                    c.conn.execute(sql)
+                    c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
+
+
+def _now() -> str:
+    from .embedded import _now as now
+
+    return now()
+
+
+def check_url(url: str) -> str:
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise InputError(f"{url}: not a PostgreSQL URL")
+    return url
