@@ -1,1 +1,1 @@
-"""Mercury laboratory results, QA/QC and exposure (issue #6)."""
+"""Mercury: units, standards as data, exposure and fish-consumption advice (issue #6, first part)."""
