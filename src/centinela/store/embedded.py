@@ -169,12 +169,20 @@ class EmbeddedStore:
             done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
             known = {v for v, _ in self.migrations()}
             if done - known:
-                raise StoreError(f"{self.path}: made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
+                raise StoreError(f"{self.label()}: made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
             for version, sql in self.migrations():
                 if version not in done:
-                    for stmt in filter(str.strip, _split_sql(sql)):
-                        c.execute(stmt)
+                    self._apply(c, sql)
                     c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
+
+    def _apply(self, c, sql: str) -> None:
+        """Run one migration's SQL (sqlite3 executes one statement at a time)."""
+        for stmt in filter(str.strip, _split_sql(sql)):
+            c.execute(stmt)
+
+    def label(self) -> str:
+        """How messages name this store."""
+        return str(self.path)
 
     def schema_version(self) -> int:
         with self.connect() as c:

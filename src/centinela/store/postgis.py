@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 import shapely
 
-from ..errors import InputError
 from .embedded import EmbeddedStore, StoreError
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
@@ -94,12 +93,18 @@ class PostgisStore(EmbeddedStore):
     def _create_if_missing(self) -> None:  # tables come from the migrations
         pass
 
+    def _apply(self, c, sql: str) -> None:
+        c.conn.execute(sql)  # PostgreSQL runs a whole script, function bodies included
+
+    def label(self) -> str:
+        return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", self.url)  # never print a password
+
     @contextmanager
     def connect(self, write: bool = False):
         import psycopg
         from psycopg.rows import dict_row
 
-        safe = re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", self.url)  # never print a password
+        safe = self.label()
         try:
             conn = psycopg.connect(self.url, row_factory=dict_row, autocommit=True, connect_timeout=int(self.timeout_s))
         except psycopg.OperationalError as exc:
@@ -131,27 +136,3 @@ class PostgisStore(EmbeddedStore):
     @staticmethod
     def _has_audit(conn) -> bool:
         return conn.execute("SELECT to_regclass('audit_log') IS NOT NULL AS ok").fetchone()["ok"]
-
-    def _migrate(self) -> None:
-        with self.connect(write=True) as c:
-            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
-            known = {v for v, _ in PG_MIGRATIONS}
-            if done - known:
-                raise StoreError(f"database made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
-            for version, sql in PG_MIGRATIONS:
-                if version not in done:
-                    c.conn.execute(sql)
-                    c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
-
-
-def _now() -> str:
-    from .embedded import _now as now
-
-    return now()
-
-
-def check_url(url: str) -> str:
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise InputError(f"{url}: not a PostgreSQL URL")
-    return url
