@@ -37,12 +37,14 @@ def register(app: typer.Typer, lang: str) -> None:
                         (DEMO_START - DEMO_HISTORY).days, lang, fresh=True)
         alert_map = _alert_map(str(res.catalog), res.aoi, found.alerts, out / "alerts_map.png", DEMO_START, DEMO_END)
         typer.echo(_detect_summary(found, lang))
+        hg = _demo_mercury(out, res.truth, found, lang)
         stats_csv, bulletin = _demo_zones_and_report(out, found, str(res.catalog), lang)
         typer.echo(t("demo.done", lang))
         for label, p in (
             ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
             ("cloud cover / nubosidad", files.cloud_plot), ("alerts / alertas", found.out), ("alerts map / mapa", alert_map),
             ("zone stats / por zona", stats_csv), ("bulletin / boletín (HTML)", bulletin.html), ("bulletin / boletín (PDF)", bulletin.pdf),
+            ("mercury lab file / laboratorio", hg["lab"]), ("mercury map / mapa Hg", hg["map"]), ("fish guide / guía", hg["guide"]),
         ):
             typer.echo(f"  {label:26s} {Path(p).absolute()}")
 
@@ -51,15 +53,45 @@ def register(app: typer.Typer, lang: str) -> None:
 
 
 
+def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
+    """Synthetic laboratory results along the demo river (labelled simulated), through the same steps a lab
+    would take: ingest, QA/QC, exposure and guides, maps and hotspots with the detected mining upstream."""
+    import geopandas as gpd
+
+    from ..mercury.ingest import read_results
+    from ..mercury.qc import check_batches
+    from ..mercury.results import save_flags, save_results
+    from ..mercury.synthetic import synthetic_results, write_csv
+    from .mercury import _map, _risk
+
+    store = out / "centinela.gpkg"
+    river = gpd.read_file(truth, layer="river")
+    line = river.to_crs(4326).geometry.iloc[0]
+    mining = found.alerts[found.alerts.cause == "mining"]
+    hotspot_at = None
+    if len(mining):  # the sediment hotspot sits just below the detected mining, as it would in a real river
+        centre = mining.to_crs(river.crs).union_all().centroid
+        hotspot_at = min(0.9, river.geometry.iloc[0].project(centre, normalized=True) + 0.03)
+    frame, _ = synthetic_results(line, seed=7, communities=6, hotspot_at=hotspot_at)
+    lab = write_csv(frame, out / "mercury" / "lab_results_SIMULATED.csv")
+    results = read_results(lab)
+    if store.exists():
+        store.unlink()
+    save_results(results, store)
+    _, flagged = check_batches(results)
+    save_flags(flagged, store)
+    guides = _risk(store, out / "mercury", None, "mean", None, True, lang)
+    res = _map(store, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, 50.0, 3000.0, 7, lang)
+    return {"lab": lab, "map": res.files["figure"], "guide": guides[0].pdf}
+
+
 def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
     """Illustrative corridor and buffer zones (labelled so) into the demo's store, zone statistics, bulletin."""
     from ..zones import load_zones, normalise_events, save_layer, split_by_zones, zone_table
     from ..zones.illustrative import illustrative_layers
     from ..zones.io import write_stats
 
-    store = out / "centinela.gpkg"
-    if store.exists():
-        store.unlink()
+    store = out / "centinela.gpkg"  # made fresh by the mercury step just before
     zones = load_zones(None)
     extent = tuple(found.alerts.to_crs(4326).total_bounds) if len(found.alerts) else (-70.1, -13.0, -69.6, -12.8)
     for layer in illustrative_layers(extent, zones.of_kind("protected_area")):

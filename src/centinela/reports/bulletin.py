@@ -150,6 +150,7 @@ def zone_plot(table: pd.DataFrame, lang: str):
 def write_bulletin(
     alerts: gpd.GeoDataFrame, table: pd.DataFrame, zones: ZoneSet, rules, start: dt.date, end: dt.date, out: str | Path,
     lang: str = "es", area: str | None = None, background=None, simulated: bool = False, method_note: str = "",
+    mercury: dict | None = None,
 ) -> BulletinFiles:
     """Write ``bulletin_<from>_<to>_<lang>.html`` and its PDF, plus the figures as PNG, into ``out``."""
     out = Path(out)
@@ -194,7 +195,7 @@ def write_bulletin(
         statuses=[dict(label=r.legal_label, n=int(r.n), ha=f"{r.ha:,.2f}") for r in status_counts.itertuples()],
         layers=[dict(layer=r.layer, kind=KINDS[r.kind][lang], source=r.source, licence=r.licence, zones=int(r.zones),
                      illustrative=bool(r.illustrative)) for r in layers.itertuples()],
-        rules=rules, method_note=method_note, any_illustrative=bool(layers.illustrative.any()),
+        rules=rules, method_note=method_note, any_illustrative=bool(layers.illustrative.any()), mercury=mercury,
     )
     stem = f"bulletin_{start}_{end}_{lang}"
     html_path = out / f"{stem}.html"

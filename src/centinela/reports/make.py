@@ -37,6 +37,20 @@ def _background(catalog: str, alerts: gpd.GeoDataFrame, start: dt.date, end: dt.
     return (rgb, ext), simulated
 
 
+def _mercury(store: Path | None, end: dt.date, lang: str) -> dict | None:
+    """The mercury section when the store holds mercury results (results up to the bulletin's end)."""
+    if store is None:
+        return None
+    from ..mercury.results import load_results
+    from .mercury_section import mercury_section
+
+    try:
+        results = load_results(Path(store))
+    except InputError:
+        return None
+    return mercury_section(results, lang, until=end)
+
+
 def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, out: str | Path, lang: str = "es",
                   store: Path | None = None, area: str | None = None, catalog: str | None = None,
                   rules: str = "peru_madre_de_dios") -> tuple[BulletinFiles, gpd.GeoDataFrame]:
@@ -69,7 +83,8 @@ def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, 
     background, simulated = (None, False)
     if catalog and len(alerts):
         background, simulated = _background(catalog, alerts, start, end)
-    files = write_bulletin(assessed, table, zones, ruleset, start, end, out, lang, area, background, simulated)
+    files = write_bulletin(assessed, table, zones, ruleset, start, end, out, lang, area, background, simulated,
+                           mercury=_mercury(store, end, lang))
     keep = [c for c in assessed.columns if c != "legal_label"]
     out_gpkg = Path(out) / "alerts_assessed.gpkg"
     if out_gpkg.exists():

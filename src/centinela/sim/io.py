@@ -289,7 +289,7 @@ def build_catalog(scene: Scene, stats: list[dict], out: Path) -> Path:
 
 
 def write_truth(scene: Scene, events: list, path: Path) -> Path:
-    """Ground-truth GeoPackage: layers ``events``, ``baseline_mining`` and ``scene``."""
+    """Ground-truth GeoPackage: layers ``events``, ``baseline_mining``, ``scene`` and ``river``."""
     def frame(evs):
         return gpd.GeoDataFrame(
             {
@@ -315,7 +315,22 @@ def write_truth(scene: Scene, events: list, path: Path) -> Path:
         geometry=[scene.footprint], crs=scene.crs,
     )
     meta.to_file(path, layer="scene", driver="GPKG")
+    river_centreline(scene).to_file(path, layer="river", driver="GPKG")
     return path
+
+
+def river_centreline(scene: Scene) -> gpd.GeoDataFrame:
+    """The river's centre line at the last date, drawn in its flow direction (the simulated river flows
+    towards increasing axis coordinate), a little beyond the scene so sites near the edge still snap to it."""
+    r, t = scene.river, float(scene.acquisitions[-1].day)
+    extent = scene.footprint.bounds[2] - scene.footprint.bounds[0]
+    u = np.arange(-extent, extent, 20.0)
+    v, _, _ = r.centre(u, t)
+    x, y = r.from_axis(u, v)
+    line = shapely.LineString(np.column_stack([x, y])).intersection(scene.footprint.buffer(extent * 0.25))
+    if line.geom_type == "MultiLineString":  # keep the longest piece; the axis crosses the box once
+        line = max(line.geoms, key=lambda g: g.length)
+    return gpd.GeoDataFrame({"name": ["simulated river"], "flows": ["downstream along the line"]}, geometry=[line], crs=scene.crs)
 
 
 def write_aoi(scene: Scene, path: Path) -> Path:

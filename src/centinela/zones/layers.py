@@ -59,6 +59,22 @@ def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
+def read_vector(spec: str | Path) -> gpd.GeoDataFrame:
+    """Any vector file as a GeoDataFrame; ``file.gpkg#layer`` picks a layer. A CRS is required."""
+    text = str(spec)
+    path, _, layer = text.partition("#")
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        gdf = gpd.read_file(_gdal_path(path), layer=layer or None)
+    except Exception as exc:  # pyogrio raises several types for unreadable files and missing layers
+        raise InputError(f"{text}: cannot be read as a vector layer ({exc})") from exc
+    if gdf.crs is None:
+        raise InputError(f"{text}: the layer has no coordinate reference system; expected one (e.g. EPSG:4326)")
+    return gdf
+
+
 def read_zone_file(path: str | Path, kind: str, name_field: str | None = None, source: str | None = None,
                    licence: str | None = None, layer: str | None = None, illustrative: bool = False) -> ZoneLayer:
     """Read, check, repair and reproject a zone layer (GeoPackage, zipped Shapefile, GeoJSON, KML, FlatGeobuf)."""
