@@ -224,9 +224,13 @@ def proportion_ci(k: float, n: int, level: float = 0.95) -> tuple[float, float]:
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
+ROS_ABOVE = 0.5  # censored share above which summarise() switches from Kaplan–Meier to ROS (Helsel 2012)
+
+
 def summarise(values, censored, threshold: float | None = None, *, ucl_method: str = "km-t",
               rng: np.random.Generator | int | None = 0) -> Summary:
     """KM median, p90, mean, SE and UCL95 of one group, and the share above ``threshold`` with its Wilson interval.
+    Over ``ROS_ABOVE`` censored (with at least 3 detects) the location statistics come from ROS instead.
     All-censored groups do not raise: their statistics are NaN and ``method`` says "all-censored"."""
     x, c = _arrays(values, censored)
     if len(x) == 0:
@@ -237,6 +241,14 @@ def summarise(values, censored, threshold: float | None = None, *, ucl_method: s
         nan = math.nan
         return Summary(len(x), int(c.sum()), nan, nan, nan, share, ucl_method=ucl_method, method="all-censored",
                        share_ci=ci, all_below=float(x.max()))
+    if c.mean() > ROS_ABOVE and (~c).sum() >= 3:
+        # Over half censored, KM puts all the censored mass at the lowest detect, which biases the mean and
+        # median upwards (benchmarks/results/mercury_stats.md); ROS extrapolates the fitted distribution below.
+        filled = ros(x, c)
+        mean = float(filled.mean())
+        se = float(filled.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+        return Summary(len(x), int(c.sum()), float(np.median(filled)), float(np.quantile(filled, 0.9)), mean, share, se=se,
+                       ucl95=ucl95(x, c, "ros-t"), ucl_method="ros-t", method="ros", share_ci=ci)
     mean, se = km_mean(x, c)
     ucl = ucl95(x, c, ucl_method, rng=rng) if ucl_method != "ros-t" or (~c).sum() >= 3 else math.nan
     return Summary(len(x), int(c.sum()), quantile(x, c, 0.5), quantile(x, c, 0.9), mean, share, se=se, ucl95=ucl,

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-from affine import Affine
+from rasterio.transform import Affine
 from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
