@@ -53,6 +53,33 @@ def index_series(ds: xr.Dataset, mask: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def evidence_for(store, alert_id: str, out: str | Path, catalog: str | None = None, lang: str = "es",
+                 zones_path: Path | None = None, progress=None) -> tuple[Path, Path]:
+    """Read what the package needs (the alert, imagery 180 days before to 120 after, its zones) and write it."""
+    import datetime as dt
+
+    from ..errors import InputError
+    from ..imagery import load_cube
+    from ..zones import assess, load_rules, load_zones
+
+    a = store.alert(alert_id)
+    if catalog is None:
+        if not a.get("area_name"):
+            raise InputError(f"alert {alert_id} has no monitored area to take imagery from; give a catalog")
+        catalog = store.area(a["area_name"])["catalog"]
+    first = dt.date.fromisoformat(a["first_seen"])
+    bbox = shapely.box(*gpd.GeoSeries([a["geometry"]], crs=4326).to_crs(UTM).buffer(1000).to_crs(4326).total_bounds)
+    ds = load_cube(catalog, bbox, first - dt.timedelta(days=180), first + dt.timedelta(days=120))
+    if progress:
+        progress()
+    one = gpd.GeoDataFrame([{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326)
+    judged = assess(one, load_zones(zones_path if zones_path is not None else store.path), load_rules(), lang).iloc[0]
+    result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
+    if progress:
+        progress()
+    return result
+
+
 def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str = "", legal: str = "",
                    params: Params = Params()) -> tuple[Path, Path]:
     """Write the package folder ``out/<alert_id>/`` and ``out/<alert_id>.zip``; returns both."""

@@ -198,32 +198,18 @@ def register(app: typer.Typer, lang: str) -> None:
 
 
 def _evidence(alert_id, out, catalog, store, lang):
-    import geopandas as gpd
-    import shapely
-
-    from ..alerts.evidence import write_evidence
-    from ..imagery import load_cube
+    from ..alerts.evidence import evidence_for
+    from ..errors import InputError
     from ..store import open_store
-    from ..zones import assess, load_rules, load_zones
 
-    st = open_store(store)
-    a = st.alert(alert_id)
-    if catalog is None:
-        if not a.get("area_name"):
-            raise typer.BadParameter("this alert has no monitored area; give --catalog")
-        catalog = st.area(a["area_name"])["catalog"]
-    first = dt.date.fromisoformat(a["first_seen"])
-    bbox = shapely.box(*gpd.GeoSeries([a["geometry"]], crs=4326).to_crs(32719).buffer(1000).to_crs(4326).total_bounds)
     with progress_bar(t("ql.progress", lang)) as (set_total, advance):
         set_total(2)
-        ds = load_cube(catalog, bbox, first - dt.timedelta(days=180), first + dt.timedelta(days=120))
-        advance()
-        one = gpd.GeoDataFrame([{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}],
-                               geometry=[a["geometry"]], crs=4326)
-        judged = assess(one, load_zones(st.path), load_rules(), lang).iloc[0]
-        result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
-        advance()
-    return result
+        try:
+            return evidence_for(open_store(store), alert_id, out, catalog, lang, progress=advance)
+        except InputError as exc:
+            if catalog is None and "monitored area" in str(exc):
+                raise typer.BadParameter("this alert has no monitored area; give --catalog") from exc
+            raise
 
 
 

@@ -63,6 +63,17 @@ MIGRATIONS: list[tuple[int, str]] = [
             id INTEGER PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
     """),
+    (4, """
+        CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY, password_hash TEXT, role TEXT NOT NULL, see_sensitive INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_tokens (
+            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS sessions (
+            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sensitive_areas (
+            name TEXT PRIMARY KEY, wkb BLOB NOT NULL, reason TEXT, created_at TEXT NOT NULL);
+    """),
 ]
 
 
@@ -195,6 +206,11 @@ class EmbeddedStore:
                   "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str)}
         c.execute("INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
                   (seq, record["at"], actor, action, alert_id, record["detail"], prev, entry_hash(prev, record)))
+
+    def log_event(self, actor: str, action: str, alert_id: str | None = None, detail: dict | None = None) -> None:
+        """Record an event that changes no table but belongs in the chain of custody (e.g. an evidence download)."""
+        with self.connect(write=True) as c:
+            self._audit(c, actor, action, alert_id, detail or {})
 
     def _row(self, c, alert_id: str) -> sqlite3.Row:
         row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()

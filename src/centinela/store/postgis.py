@@ -48,6 +48,17 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
             id SERIAL PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
     """),
+    (4, """
+        CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY, password_hash TEXT, role TEXT NOT NULL, see_sensitive INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_tokens (
+            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS sessions (
+            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sensitive_areas (
+            name TEXT PRIMARY KEY, wkb BYTEA NOT NULL, reason TEXT, created_at TEXT NOT NULL);
+    """),
 ]
 
 _PARAM = re.compile(r"\?")

@@ -1,0 +1,131 @@
+"""Web commands: serve the API and map, manage users and tokens, mark sensitive areas."""
+
+# No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..i18n import t
+
+
+def register(app: typer.Typer, lang: str) -> None:
+    store_opt = typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+
+    @app.command("serve", help=t("cmd.serve", lang))
+    def serve(
+        store: Annotated[Optional[str], store_opt] = None,
+        host: Annotated[str, typer.Option(help=t("opt.host", lang))] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help=t("opt.port", lang))] = 8000,
+        catalog: Annotated[Optional[str], typer.Option(help=t("opt.web_catalog", lang))] = None,
+        zones: Annotated[Optional[Path], typer.Option(help=t("opt.web_zones", lang))] = None,
+        secure_cookies: Annotated[bool, typer.Option(help=t("opt.secure_cookies", lang))] = False,
+    ) -> None:
+        _serve(store, host, port, catalog, zones, secure_cookies, lang)
+
+    users = typer.Typer(help=t("cmd.users", lang), no_args_is_help=True)
+    app.add_typer(users, name="users")
+
+    @users.command("add", help=t("cmd.users_add", lang))
+    def add(
+        username: str,
+        role: Annotated[str, typer.Option(help=t("opt.role", lang))] = "viewer",
+        see_sensitive: Annotated[bool, typer.Option(help=t("opt.see_sensitive", lang))] = False,
+        store: Annotated[Optional[str], store_opt] = None,
+    ) -> None:
+        from ..store import open_store
+        from ..store.users import add_user
+
+        password = _password(lang)
+        add_user(open_store(store), username, password, role, see_sensitive, actor=_actor())
+        typer.echo(t("users.added", lang, user=username, role=role))
+
+    @users.command("list", help=t("cmd.users_list", lang))
+    def list_(store: Annotated[Optional[str], store_opt] = None) -> None:
+        from ..store import open_store
+        from ..store.users import list_users
+
+        for u in list_users(open_store(store)):
+            flags = (" see_sensitive" if u["see_sensitive"] else "") + (" DISABLED" if u["disabled"] else "")
+            typer.echo(f"{u['username']:24s} {u['role']:8s}{flags}  {u['created_at'][:10]}")
+
+    @users.command("role", help=t("cmd.users_role", lang))
+    def role(username: str, role: str, see_sensitive: Annotated[Optional[bool], typer.Option(help=t("opt.see_sensitive", lang))] = None,
+             store: Annotated[Optional[str], store_opt] = None) -> None:
+        from ..store import open_store
+        from ..store.users import set_role
+
+        set_role(open_store(store), username, role, see_sensitive, actor=_actor())
+        typer.echo(t("users.changed", lang, user=username))
+
+    @users.command("password", help=t("cmd.users_password", lang))
+    def password(username: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+        from ..store import open_store
+        from ..store.users import set_password
+
+        set_password(open_store(store), username, _password(lang), actor=_actor())
+        typer.echo(t("users.changed", lang, user=username))
+
+    @users.command("disable", help=t("cmd.users_disable", lang))
+    def disable(username: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+        from ..store import open_store
+        from ..store.users import disable_user
+
+        disable_user(open_store(store), username, actor=_actor())
+        typer.echo(t("users.changed", lang, user=username))
+
+    @users.command("token", help=t("cmd.users_token", lang))
+    def token(username: str, label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
+              store: Annotated[Optional[str], store_opt] = None) -> None:
+        from ..store import open_store
+        from ..store.users import create_token
+
+        typer.echo(create_token(open_store(store), username, label, actor=_actor()))
+        typer.echo(t("users.token_once", lang), err=True)
+
+    @app.command("sensitive", help=t("cmd.sensitive", lang))
+    def sensitive(
+        zone: Annotated[str, typer.Argument(help=t("opt.sensitive_zone", lang))],
+        reason: Annotated[str, typer.Option(help=t("opt.sensitive_reason", lang))] = "",
+        store: Annotated[Optional[str], store_opt] = None,
+        zones_file: Annotated[Optional[Path], typer.Option("--zones", help=t("opt.web_zones", lang))] = None,
+    ) -> None:
+        import shapely
+
+        from ..store import open_store
+        from ..store.users import mark_sensitive
+        from ..zones import load_zones
+
+        st = open_store(store)
+        found = load_zones(zones_file or getattr(st, "path", None)).find(zone)
+        for name, g in found.groupby("name"):
+            mark_sensitive(st, name, shapely.union_all(list(g.geometry)), reason, actor=_actor())
+            typer.echo(t("sensitive.marked", lang, zone=name))
+
+
+def _actor() -> str:
+    return os.environ.get("CENTINELA_USER") or getpass.getuser()
+
+
+def _password(lang: str) -> str:
+    """From CENTINELA_PASSWORD (scripts) or asked twice without echo; never printed or logged."""
+    value = os.environ.get("CENTINELA_PASSWORD")
+    if value:
+        return value
+    return typer.prompt(t("users.password_prompt", lang), hide_input=True, confirmation_prompt=True)
+
+
+def _serve(store, host, port, catalog, zones, secure_cookies, lang) -> None:
+    import uvicorn
+
+    from ..web import Settings, create_app
+
+    from ..store.url import DEFAULT_STORE
+
+    settings = Settings(store=store or os.environ.get("CENTINELA_STORE") or DEFAULT_STORE, catalog=catalog, zones=zones,
+                        default_lang=lang, secure_cookies=secure_cookies)
+    app = create_app(settings)
+    typer.echo(t("serve.url", lang, url=f"http://{host}:{port}/"))
+    uvicorn.run(app, host=host, port=port, log_level="warning")

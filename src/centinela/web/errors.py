@@ -1,0 +1,67 @@
+"""The one place where errors become HTTP answers: bad input 4xx with a clear message, never a 500 for it."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ..errors import CatalogError, CentinelaError, InputError, NoImageryError
+
+log = logging.getLogger(__name__)
+
+STATUS = (  # most specific first
+    (NoImageryError, 404),
+    (CatalogError, 502),
+    (InputError, 422),
+    (CentinelaError, 400),
+)
+
+
+class NotFound(CentinelaError, LookupError):
+    """Something named in the URL does not exist."""
+
+
+class Forbidden(CentinelaError, PermissionError):
+    """The user is known but their role does not allow this."""
+
+
+class Unauthenticated(CentinelaError, PermissionError):
+    """No valid session or token."""
+
+
+class TooManyAttempts(CentinelaError):
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def add_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Unauthenticated)
+    async def _unauth(request: Request, exc: Unauthenticated):
+        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden):
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    @app.exception_handler(NotFound)
+    async def _notfound(request: Request, exc: NotFound):
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _toomany(request: Request, exc: TooManyAttempts):
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(CentinelaError)
+    async def _ours(request: Request, exc: CentinelaError):
+        code = next((c for t, c in STATUS if isinstance(exc, t)), 400)
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        # FastAPI's default body would echo the input back; keep field and reason only.
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)

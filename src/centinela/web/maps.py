@@ -1,0 +1,99 @@
+"""Map routes: page configuration, zones, monitored areas, monthly hectares by zone, imagery dates and tiles."""
+
+# No `from __future__ import annotations`: FastAPI reads the annotations at run time (some use closures).
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+
+from ..errors import InputError
+from ..store import users as U
+from ..zones.kinds import KINDS
+from .alerts import Context
+from .params import AlertFilter, BBoxText, parse_bbox
+
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+
+
+def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
+    router = APIRouter(tags=["map"])
+
+    @router.get("/api/config", summary="What the map page needs to start: language, view, date range, tiles")
+    def config(user: U.User = Depends(current_user)) -> dict[str, Any]:
+        a = ctx.visible(user)
+        z = ctx.zones.zones
+        frame = a if len(a) else z
+        if len(frame):
+            x0, y0, x1, y1 = frame.total_bounds
+            center, span = [(x0 + x1) / 2, (y0 + y1) / 2], max(x1 - x0, y1 - y0, 0.01)
+        else:
+            center, span = [-69.7, -12.6], 2.0  # Madre de Dios
+        zoom = float(max(3, min(16, round(9 - math.log2(span), 1))))
+        dates = pd.to_datetime(a.first_seen, errors="coerce").dropna() if len(a) else pd.Series([], dtype="datetime64[ns]")
+        return {"default_lang": ctx.settings.default_lang, "center": center, "zoom": zoom,
+                "first_date": str(dates.min().date()) if len(dates) else None,
+                "last_date": str(dates.max().date()) if len(dates) else None, "tiles": ctx.settings.catalog is not None}
+
+    @router.get("/api/zones", summary="Zones as GeoJSON (protected areas, buffer zones, indigenous lands, corridor…)")
+    def zones(kind: Kind | None = None, bbox: BBoxText = None, user: U.User = Depends(current_user)) -> dict[str, Any]:
+        z = ctx.zones.zones
+        if kind:
+            z = z[z.kind == kind]
+        box = parse_bbox(bbox)
+        if box is not None:
+            z = z[z.intersects(box)]
+        sensitive = set(U.sensitive_areas(ctx.store))
+        keep = [c for c in ("zone_id", "name", "kind", "layer", "illustrative", "source", "licence") if c in z.columns]
+        out = z[keep + ["geometry"]].copy()
+        out["sensitive"] = out["name"].isin(sensitive)
+        out["illustrative"] = out.get("illustrative", False).astype(bool)
+        return json.loads(out.to_json(na="null", drop_id=True)) if len(out) else {"type": "FeatureCollection", "features": []}
+
+    @router.get("/api/areas", summary="Monitored areas with their last run")
+    def areas(user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+        return [{k: v for k, v in a.items() if k not in ("geometry", "geom", "fid")} for a in ctx.store.areas()]
+
+    @router.get("/api/stats/monthly", summary="Detected hectares per month, by zone and cause (equal-area)")
+    def monthly(since: dt.date | None = None, until: dt.date | None = None,
+                cause: Literal["mining", "other"] | None = None, user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+        from ..zones import normalise_events, split_by_zones
+
+        a = ctx.visible(user, AlertFilter(None, since, until, None, cause, None, None, None))
+        if not len(a):
+            return []
+        pieces = split_by_zones(normalise_events(a.assign(first_seen=a.first_seen.astype(str)), "store"), ctx.zones)
+        g = pieces.groupby(["month", "kind", "name", "cause"], as_index=False).area_ha.sum()
+        return [{"month": str(r.month), "zone_kind": r.kind, "zone": r.name, "cause": r.cause, "hectares": round(float(r.area_ha), 4)}
+                for r in g.itertuples()]
+
+    @router.get("/api/imagery/dates", summary="Acquisition dates over a box, with cloud cover, for before/after views")
+    def imagery_dates(bbox: BBoxText = None, start: dt.date | None = None, end: dt.date | None = None,
+                      user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+        from ..imagery.tiles import acquisition_dates
+
+        if ctx.settings.catalog is None:
+            raise InputError("this server has no imagery catalog (start it with --catalog)")
+        box = parse_bbox(bbox)
+        acq = acquisition_dates(ctx.settings.catalog, tuple(box.bounds) if box is not None else None, start, end)
+        return [{"date": str(x.date), "cloud_cover": x.cloud_cover} for x in acq]
+
+    @router.get("/tiles/{date}/{z}/{x}/{y}.png", summary="XYZ imagery tile of one date (true or false colour)",
+                response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    def tile(date: dt.date, z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
+             style: Literal["true", "false"] = "true", user: U.User = Depends(current_user)) -> Response:
+        from ..imagery.tiles import render_tile
+
+        if ctx.settings.catalog is None:
+            raise InputError("this server has no imagery catalog (start it with --catalog)")
+        if x >= 2**z or y >= 2**z:
+            raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
+        png = render_tile(ctx.settings.catalog, date, z, x, y, style)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    return router
