@@ -98,20 +98,21 @@ def require(current_user: Callable, permission: str) -> Callable:
 
 def auth_router(store, settings: Settings, current_user: Callable) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["auth"])
-    limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
+    per_user = LoginLimiter(settings.login_attempts, settings.login_window_s)
+    per_address = LoginLimiter(settings.login_attempts * 4, settings.login_window_s)  # one address trying many names
 
     @router.post("/login", response_model=Me, summary="Log in with a password; sets the session cookie")
     def login(body: LoginBody, request: Request, response: Response) -> Me:
         client = request.client.host if request.client else "unknown"
-        keys = (f"{client}|{body.username.strip().lower()}", f"{client}|*")
-        for k in keys:
-            limiter.check(k)
+        key = f"{client}|{body.username.strip().lower()}"
+        per_user.check(key)
+        per_address.check(client)
         user = U.authenticate(store, body.username, body.password)
         if user is None:
-            for k in keys:
-                limiter.fail(k)
+            per_user.fail(key)
+            per_address.fail(client)
             raise Unauthenticated("wrong username or password")
-        limiter.clear(keys[0])
+        per_user.clear(key)
         sid, csrf = U.open_session(store, user, settings.session_hours)
         response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=settings.secure_cookies,
                             max_age=int(settings.session_hours * 3600), path="/")

@@ -1,0 +1,300 @@
+// The MapLibre map: an offline style (plain background, our own raster tiles, GeoJSON zones and alerts).
+// No glyphs, sprites or fonts are referenced, so nothing is fetched from outside the server: the page
+// must work on a field laptop behind a satellite link or on a closed network.
+
+import { Map as MapLibreMap, NavigationControl, ScaleControl, Popup, setWorkerUrl } from 'maplibre-gl';
+import { h } from './dom.js';
+import { t, label } from './i18n.js';
+import {
+  ZONE_KINDS, ZONE_STYLES, CAUSE_COLORS, CAUSE_FALLBACK, STATUS_COLORS, STATUS_FALLBACK, matchColor,
+} from './styles.js';
+
+// MapLibre 6 runs its tile work in a module worker it loads from a file next to the bundle. The build copies
+// it beside app.js as a plain ".js" file, so any server sends it with a JavaScript MIME type.
+setWorkerUrl(new URL('./maplibre-gl-worker.js', import.meta.url).href);
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+const ALERT_LAYERS = ['alerts-points', 'alerts-fill', 'alerts-line'];
+const FIRST_ZONE_LAYER = `zone-fill-${ZONE_KINDS[0]}`;
+const POINTS_MAXZOOM = 12; // below this, polygons of a few hectares are specks: show a dot as well
+
+function absolute(path) {
+  return new URL(path, window.location.href).href;
+}
+
+function tileUrl(date, style) {
+  // {z}/{x}/{y} must stay literal for MapLibre, so build the URL around them rather than encoding them.
+  return `${absolute(`/tiles/${encodeURIComponent(date)}/`)}{z}/{x}/{y}.png?style=${style}`;
+}
+
+function zoneLayers() {
+  const layers = [];
+  for (const kind of ZONE_KINDS) {
+    const st = ZONE_STYLES[kind];
+    const isKind = ['==', ['get', 'kind'], kind];
+    layers.push({
+      id: `zone-fill-${kind}`, type: 'fill', source: 'zones', filter: isKind,
+      paint: { 'fill-color': st.fill, 'fill-opacity': st.fillOpacity },
+    });
+    layers.push({
+      id: `zone-line-${kind}`, type: 'line', source: 'zones', filter: ['all', isKind, ['!', ['get', 'illustrative']]],
+      paint: { 'line-color': st.line, 'line-width': st.width },
+    });
+    // Illustrative boundaries (not legal limits) are dashed so nobody mistakes them for the real ones.
+    layers.push({
+      id: `zone-line-ill-${kind}`, type: 'line', source: 'zones', filter: ['all', isKind, ['get', 'illustrative']],
+      paint: { 'line-color': st.line, 'line-width': st.width, 'line-dasharray': [3, 2] },
+    });
+  }
+  return layers;
+}
+
+function alertLayers() {
+  const causeColor = matchColor('cause', CAUSE_COLORS, CAUSE_FALLBACK);
+  const statusColor = matchColor('status', STATUS_COLORS, STATUS_FALLBACK);
+  const none = ['==', ['get', 'alert_id'], ''];
+  return [
+    { id: 'alerts-fill', type: 'fill', source: 'alerts', paint: { 'fill-color': causeColor, 'fill-opacity': 0.45 } },
+    {
+      id: 'alerts-selected', type: 'line', source: 'alerts', filter: none,
+      paint: { 'line-color': '#00e5ff', 'line-width': 7, 'line-opacity': 0.9 },
+    },
+    {
+      id: 'alerts-line', type: 'line', source: 'alerts',
+      paint: { 'line-color': statusColor, 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1.5, 14, 3] },
+    },
+    {
+      id: 'alerts-points-selected', type: 'circle', source: 'alert-points', maxzoom: POINTS_MAXZOOM, filter: none,
+      paint: { 'circle-radius': 11, 'circle-color': '#00e5ff', 'circle-opacity': 0.9 },
+    },
+    {
+      id: 'alerts-points', type: 'circle', source: 'alert-points', maxzoom: POINTS_MAXZOOM,
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 4, 11, 7],
+        'circle-color': causeColor,
+        'circle-stroke-color': statusColor,
+        'circle-stroke-width': 2.5,
+      },
+    },
+  ];
+}
+
+function style() {
+  return {
+    version: 8,
+    sources: {
+      zones: { type: 'geojson', data: EMPTY },
+      alerts: { type: 'geojson', data: EMPTY, promoteId: 'alert_id' },
+      'alert-points': { type: 'geojson', data: EMPTY },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#dfe7dc' } },
+      ...zoneLayers(),
+      ...alertLayers(),
+    ],
+  };
+}
+
+/** The alert's dot: the API's lat/lon, else the middle of its outline's bounding box. */
+function pointOf(feature) {
+  const p = feature.properties ?? {};
+  if (Number.isFinite(Number(p.lat)) && Number.isFinite(Number(p.lon)) && p.lat !== null && p.lon !== null) {
+    return [Number(p.lon), Number(p.lat)];
+  }
+  const b = featureBounds(feature);
+  return b ? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2] : null;
+}
+
+/** [minx, miny, maxx, maxy] of any GeoJSON geometry, or null when it has no coordinates. */
+export function featureBounds(feature) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
+    } else {
+      for (const x of c) walk(x);
+    }
+  };
+  const g = feature?.geometry;
+  if (!g) return null;
+  if (g.type === 'GeometryCollection') for (const part of g.geometries) walk(part.coordinates);
+  else walk(g.coordinates);
+  return Number.isFinite(b[0]) ? b : null;
+}
+
+const truthy = (v) => v === true || v === 1 || v === 'true' || v === '1';
+
+/**
+ * Create the map. Resolves once the style is loaded, with a small controller the rest of the page uses,
+ * so no other module needs to know layer or source ids.
+ */
+export function createMap(container, config, { onAlertClick }) {
+  const map = new MapLibreMap({
+    container,
+    style: style(),
+    center: config.center ?? [-69.9, -12.9],
+    zoom: config.zoom ?? 9,
+    attributionControl: { compact: true },
+    maxPitch: 0, // a flat map: rangers read distances and shapes, tilt only confuses on a phone
+    dragRotate: false,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+  // Tiles outside the imagery's footprint answer 404; that is expected and not worth a console error each.
+  map.on('error', (e) => {
+    if (e?.sourceId && /^(base|before|after)$/.test(e.sourceId)) return;
+    console.warn('map:', e?.error?.message ?? e);
+  });
+
+  let popup = null;
+  let baseDate = null;
+  let compare = null;
+
+  // A finger is wider than a polygon edge or a 4 px dot: look in a small box around the tap.
+  function alertAt(point) {
+    const pad = 8;
+    const box = [[point.x - pad, point.y - pad], [point.x + pad, point.y + pad]];
+    const hits = map.queryRenderedFeatures(box, { layers: ALERT_LAYERS });
+    return hits.length ? hits[0].properties.alert_id : null;
+  }
+
+  function showZonePopup(lngLat, features) {
+    const body = h('div', { class: 'zone-popup' });
+    const seen = new Set();
+    for (const f of features) {
+      const p = f.properties;
+      const key = `${p.kind}|${p.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      body.append(h('div', { class: 'zone-popup-item' },
+        h('strong', { text: p.name || label('zone', p.kind) }),
+        h('div', { text: label('zone', p.kind) }),
+        truthy(p.illustrative) ? h('div', { class: 'illustrative', text: t('zone.illustrative.long') }) : null,
+        truthy(p.sensitive) ? h('div', { class: 'sensitive', text: t('zone.sensitive') }) : null));
+    }
+    popup?.remove();
+    popup = new Popup({ maxWidth: '280px' }).setLngLat(lngLat).setDOMContent(body).addTo(map);
+  }
+
+  map.on('click', (e) => {
+    const id = alertAt(e.point);
+    if (id) {
+      popup?.remove();
+      onAlertClick(id);
+      return;
+    }
+    const zones = map.queryRenderedFeatures(e.point, { layers: ZONE_KINDS.map((k) => `zone-fill-${k}`) });
+    if (zones.length) showZonePopup(e.lngLat, zones);
+  });
+  for (const layer of ALERT_LAYERS) {
+    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+  }
+
+  function setRaster(id, date, style, opacity, visible = true) {
+    if (map.getLayer(id)) map.removeLayer(id);
+    if (map.getSource(id)) map.removeSource(id);
+    if (!date) return;
+    map.addSource(id, { type: 'raster', tiles: [tileUrl(date, style)], tileSize: 256 });
+    map.addLayer({
+      id, type: 'raster', source: id,
+      layout: { visibility: visible ? 'visible' : 'none' },
+      paint: { 'raster-opacity': opacity, 'raster-fade-duration': 0 },
+    }, FIRST_ZONE_LAYER); // imagery goes under every zone and alert so outlines stay on top
+  }
+
+  const controller = {
+    map,
+
+    /** Current view as the API's bbox (minx, miny, maxx, maxy), clamped to valid degrees. */
+    bbox() {
+      const b = map.getBounds();
+      const r = (v) => Math.round(v * 1e5) / 1e5;
+      return [r(Math.max(-180, b.getWest())), r(Math.max(-90, b.getSouth())), r(Math.min(180, b.getEast())), r(Math.min(90, b.getNorth()))];
+    },
+
+    /** Put the zones on the map; returns, per kind present, whether any of its zones is illustrative. */
+    setZones(fc) {
+      const features = (fc?.features ?? []).map((f) => ({
+        ...f,
+        properties: { ...f.properties, illustrative: truthy(f.properties?.illustrative), sensitive: truthy(f.properties?.sensitive) },
+      }));
+      map.getSource('zones').setData({ type: 'FeatureCollection', features });
+      const kinds = {};
+      for (const f of features) kinds[f.properties.kind] = (kinds[f.properties.kind] ?? false) || f.properties.illustrative;
+      return kinds;
+    },
+
+    setZoneVisible(kind, visible) {
+      for (const id of [`zone-fill-${kind}`, `zone-line-${kind}`, `zone-line-ill-${kind}`]) {
+        if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+      }
+    },
+
+    setAlerts(fc) {
+      const features = fc?.features ?? [];
+      map.getSource('alerts').setData({ type: 'FeatureCollection', features });
+      const points = [];
+      for (const f of features) {
+        const c = pointOf(f);
+        if (c) points.push({ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: f.properties });
+      }
+      map.getSource('alert-points').setData({ type: 'FeatureCollection', features: points });
+    },
+
+    setSelected(id) {
+      const filter = ['==', ['get', 'alert_id'], id ?? ''];
+      map.setFilter('alerts-selected', filter);
+      map.setFilter('alerts-points-selected', filter);
+    },
+
+    /** Bring a feature into view; only moves when it is not already wholly visible. */
+    showFeature(feature, force = false) {
+      const b = featureBounds(feature);
+      if (!b) return;
+      const view = map.getBounds();
+      const inside = view.contains([b[0], b[1]]) && view.contains([b[2], b[3]]);
+      if (inside && !force) return;
+      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15, duration: 600 });
+    },
+
+    /** The latest clear image under everything, for orientation (rivers, roads, old mining). */
+    setBaseImagery(date, style = 'true', visible = true) {
+      baseDate = date;
+      setRaster('base', date, style, 1, visible);
+    },
+    setBaseVisible(visible) {
+      if (map.getLayer('base')) map.setLayoutProperty('base', 'visibility', visible ? 'visible' : 'none');
+    },
+    baseDate: () => baseDate,
+
+    /**
+     * Before/after comparison: the "after" image lies on top of the "before" one and its opacity comes from
+     * the slider. Chosen over a swipe on a second map because it needs no second WebGL context (phones run
+     * out of them) and works the same with touch, mouse and keyboard.
+     */
+    setCompare(next) {
+      if (!next) {
+        setRaster('after', null);
+        setRaster('before', null);
+        compare = null;
+        return;
+      }
+      const same = compare && compare.before === next.before && compare.after === next.after && compare.style === next.style;
+      if (!same) {
+        setRaster('before', next.before, next.style, 1);
+        setRaster('after', next.after, next.style, next.opacity);
+        // setRaster puts each new layer right under the zones, so "after" must be added last to lie on top.
+      } else if (map.getLayer('after')) {
+        map.setPaintProperty('after', 'raster-opacity', next.opacity);
+      }
+      compare = { ...next };
+    },
+  };
+  return new Promise((resolve, reject) => {
+    map.once('load', () => resolve(controller));
+    map.once('error', (e) => { if (!map.loaded()) reject(e?.error ?? e); });
+  });
+}

@@ -1,0 +1,40 @@
+// Colours shared by the map, its legend and the chart, so the same thing has the same colour everywhere.
+// Fill tells the cause (what a ranger asks first: is it mining?), outline tells where the alert is in its
+// life, so both read at once without a second map.
+
+export const STATUSES = ['new', 'under_review', 'verified_mining', 'verified_other', 'false_positive', 'referred', 'closed'];
+export const CAUSES = ['mining', 'other'];
+export const CONFIDENCES = ['high', 'low'];
+export const ZONE_KINDS = ['protected_area', 'buffer_zone', 'indigenous_land', 'mining_corridor', 'mining_concession'];
+
+export const CAUSE_COLORS = {
+  mining: '#e85d04',
+  other: '#2a9d8f',
+};
+export const CAUSE_FALLBACK = '#9ca3af';
+
+export const STATUS_COLORS = {
+  new: '#ffd60a',
+  under_review: '#f72585',
+  verified_mining: '#9d0208',
+  verified_other: '#0077b6',
+  false_positive: '#8d99ae',
+  referred: '#7209b7',
+  closed: '#1b1b1b',
+};
+export const STATUS_FALLBACK = '#ffffff';
+
+// fill: polygon colour on the map (drawn faintly), line: its border, chart: its bar in the chart.
+export const ZONE_STYLES = {
+  protected_area: { fill: '#2d6a4f', fillOpacity: 0.16, line: '#1b4332', width: 2.2, chart: '#2d6a4f' },
+  buffer_zone: { fill: '#95d5b2', fillOpacity: 0.12, line: '#40916c', width: 1.6, chart: '#74c69d' },
+  indigenous_land: { fill: '#b5651d', fillOpacity: 0.14, line: '#8a4b12', width: 2.2, chart: '#b5651d' },
+  mining_corridor: { fill: '#e9c46a', fillOpacity: 0.18, line: '#9c7a00', width: 1.8, chart: '#d4a017' },
+  mining_concession: { fill: '#adb5bd', fillOpacity: 0.12, line: '#495057', width: 1.2, chart: '#6c757d' },
+};
+export const ZONE_FALLBACK_CHART = '#c9ccd1';
+
+/** A MapLibre `match` expression on a property, from a {value: colour} table. */
+export function matchColor(property, table, fallback) {
+  return ['match', ['get', property], ...Object.entries(table).flat(), fallback];
+}
