@@ -22,7 +22,7 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	@touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/centinela demo --out outputs/demo
+	$(VENV)/bin/centinela demo --out outputs/demo $(if $(SERVE),--serve,)
 
 test: $(TEST_STAMP)
 	@url=$$(bash scripts/pg-test-cluster.sh start) && \

@@ -23,6 +23,8 @@ def register(app: typer.Typer, lang: str) -> None:
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/demo"),
         size: Annotated[int, typer.Option(help=t("opt.size", lang))] = 512,
         workers: Annotated[int, typer.Option(min=1, max=64, help=t("opt.workers", lang))] = min(2, os.cpu_count() or 1),
+        serve: Annotated[bool, typer.Option(help=t("opt.demo_serve", lang))] = False,
+        port: Annotated[int, typer.Option(min=1, max=65535, help=t("opt.port", lang))] = 8000,
     ) -> None:
         from .. import data
         from ..sim import simulate as run_simulation
@@ -39,6 +41,7 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(_detect_summary(found, lang))
         hg = _demo_mercury(out, res.truth, found, lang)
         stats_csv, bulletin = _demo_zones_and_report(out, found, str(res.catalog), lang)
+        login = _demo_web(out, found)
         typer.echo(t("demo.done", lang))
         for label, p in (
             ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
@@ -47,6 +50,14 @@ def register(app: typer.Typer, lang: str) -> None:
             ("mercury lab file / laboratorio", hg["lab"]), ("mercury map / mapa Hg", hg["map"]), ("fish guide / guía", hg["guide"]),
         ):
             typer.echo(f"  {label:26s} {Path(p).absolute()}")
+        url = f"http://127.0.0.1:{port}/"
+        typer.echo(t("demo.web", lang, url=url, users=", ".join(login["users"]), file=login["file"]))
+        if serve:
+            from .web import _serve
+
+            _serve(str(out / "centinela.gpkg"), "127.0.0.1", port, str(res.catalog), None, False, lang)
+        else:
+            typer.echo(t("demo.serve_hint", lang, out=out, catalog=res.catalog, port=port))
 
     return app
 
@@ -83,6 +94,31 @@ def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
     guides = _risk(store, out / "mercury", None, "mean", None, True, lang)
     res = _map(store, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, 50.0, 3000.0, 7, lang)
     return {"lab": lab, "map": res.files["figure"], "guide": guides[0].pdf}
+
+
+def _demo_web(out: Path, found) -> dict:
+    """The detected alerts into the demo store, and one demo user per role with a fresh random password,
+    written to a file only its owner can read (never a fixed password, even for a demo)."""
+    import secrets
+
+    from ..store import EmbeddedStore
+    from ..store import users as U
+
+    store = EmbeddedStore(out / "centinela.gpkg")
+    from ..zones.io import read_polygons
+
+    store.ingest(read_polygons(found.out, "alerts"), actor="demo")
+    password = "demo-" + secrets.token_urlsafe(9)
+    existing = {u["username"] for u in U.list_users(store)}
+    for role in U.ROLES:
+        if role not in existing:
+            U.add_user(store, role, password, role, actor="demo")
+        else:
+            U.set_password(store, role, password, actor="demo")
+    file = out / "web_login.txt"
+    file.write_text("".join(f"{role}  {password}\n" for role in U.ROLES), encoding="utf-8")
+    file.chmod(0o600)
+    return {"users": list(U.ROLES), "file": file}
 
 
 def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):

@@ -149,7 +149,7 @@ class Acquisition:
 def _as_date(value: dt.date | str) -> dt.date:
     """A date from a ``date``, a ``datetime`` (its UTC day) or an ISO ``YYYY-MM-DD`` string."""
     if isinstance(value, dt.datetime):
-        return (value.astimezone(dt.timezone.utc) if value.tzinfo else value).date()
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -198,7 +198,7 @@ def _check_bbox(bbox) -> shapely.Geometry | None:
 
 def _item_time(item: pystac.Item) -> dt.datetime:
     t = item.datetime or pystac.utils.str_to_datetime(item.properties["start_datetime"])
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def _mosaic_order(item: pystac.Item) -> tuple:
@@ -335,7 +335,7 @@ def render_tile(
     day = _as_date(date)
     tile = _check_tile(z, x, y)
     recipe = _check_style(style)
-    if tilesize not in TILESIZES:
+    if isinstance(tilesize, bool) or not isinstance(tilesize, (int, np.integer)) or tilesize not in TILESIZES:
         raise InputError(f"tilesize={tilesize!r}; expected one of {list(TILESIZES)}")
     items = _items_for_tile(str(catalog), day, tile, collection)
     if not items:
@@ -371,11 +371,12 @@ def acquisition_dates(
         return []
     by_day: dict[dt.date, list[pystac.Item]] = {}
     for it in items:
-        by_day.setdefault(_item_time(it).astimezone(dt.timezone.utc).date(), []).append(it)
+        by_day.setdefault(_item_time(it).astimezone(dt.UTC).date(), []).append(it)
     out = []
     for day in sorted(by_day):
         its = by_day[day]
-        covers = [float(c) for c in (it.properties.get("eo:cloud_cover") for it in its) if c is not None and math.isfinite(float(c))]
+        covers = [float(c) for c in (it.properties.get("eo:cloud_cover") for it in its) if c is not None]
+        covers = [c for c in covers if math.isfinite(c)]
         cover = round(sum(covers) / len(covers), 2) if covers else None
         out.append(Acquisition(day, tuple(it.id for it in its), cover))
     return out
