@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test clean
+.PHONY: demo test clean web
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
+	bash scripts/ensure-chromium.sh
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
+
+# The map page's JavaScript, bundled from the npm registry into src/centinela/web/static (committed, so
+# installing Centinela needs no Node.js; rebuild after changing web/frontend).
+web:
+	cd web/frontend && npm ci --no-audit --no-fund && npm run build
 
 demo: $(STAMP)
 	$(VENV)/bin/centinela demo --out outputs/demo $(if $(SERVE),--serve,)

@@ -1,7 +1,7 @@
 // Every string a person reads on the page, in Spanish (default: most users are Peruvian rangers,
 // community monitors and prosecutors) and English. One module so a translator edits one file.
 
-const MESSAGES = {
+export const MESSAGES = {
   es: {
     'app.title': 'Centinela',
     'app.tagline': 'Alertas de minería ilegal · Madre de Dios',

@@ -1,0 +1,106 @@
+"""The map page as a person uses it, in Debian's Chromium driven by Playwright: log in, filter, open an alert,
+change its status, see it in the audit log; Spanish/English; a phone-sized screen. Screenshots go to
+``outputs/test-artifacts/``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from centinela.store import EmbeddedStore
+from test_web_api import PASSWORD, seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail("CI needs Chromium at /usr/bin/chromium for the browser tests (scripts/ensure-chromium.sh)", pytrace=False)
+    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("web")
+    store = EmbeddedStore(tmp / "centinela.gpkg")
+    app = seed(store, tmp)
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", store
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+def log_in(page, base, user):
+    page.goto(base + "/")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+
+
+def test_ranger_filters_opens_an_alert_and_changes_its_status(server, browser):
+    base, store = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, base, "ranger")
+    page.wait_for_function("document.querySelector('#map').dataset.alertsCount !== undefined")
+    assert int(page.get_attribute("#map", "data-alerts-count")) == 3
+    page.select_option("#filter-cause", "mining")
+    page.wait_for_function("document.querySelector('#map').dataset.alertsCount === '2'", timeout=10_000)
+    page.evaluate("window.centinela.selectAlert('CEN-A')")
+    page.wait_for_selector("#alert-panel #alert-id", state="visible")
+    assert "CEN-A" in page.inner_text("#alert-id")
+    page.select_option("#status-select", "verified_mining")
+    page.click("#status-submit")
+    page.wait_for_function("document.querySelector('#history-list').innerText.includes('verified_mining')", timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "map_desktop.png"), full_page=True)
+    audit = [(e["actor"], e["action"], e["alert_id"], e["detail"]) for e in store.audit()]
+    assert any(a[:3] == ("ranger", "status", "CEN-A") and "verified_mining" in a[3] for a in audit)
+    assert store.alert("CEN-A")["status"] == "verified_mining"
+    assert not errors, errors
+
+
+def test_language_switch_and_phone_screen(server, browser):
+    base, _ = server
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(page, base, "viewer")
+    assert int(page.get_attribute("#map", "data-alerts-count")) == 2, "the viewer does not see the sensitive-area alert"
+    before = page.inner_text("body")
+    page.click("#lang-toggle")
+    page.wait_for_timeout(300)
+    after = page.inner_text("body")
+    assert before != after and page.evaluate("document.documentElement.lang") == "en"
+    page.screenshot(path=str(ARTIFACTS / "map_phone.png"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, "no sideways scrolling on a phone"
