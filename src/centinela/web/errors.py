@@ -8,13 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..errors import CatalogError, CentinelaError, InputError, NoImageryError
+from ..errors import CatalogError, CentinelaError, InputError, NoImageryError, RasterReadError
 
 log = logging.getLogger(__name__)
 
 STATUS = (  # most specific first
     (NoImageryError, 404),
     (CatalogError, 502),
+    (RasterReadError, 502),  # the server's imagery is broken, not the request
     (InputError, 422),
     (CentinelaError, 400),
 )

@@ -19,6 +19,7 @@ from .alerts import Context
 from .params import AlertFilter, BBoxText, parse_bbox
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+MIN_TILE_ZOOM = 6  # below this one tile covers hundreds of scenes: a STAC API search would return thousands
 
 
 def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
@@ -85,7 +86,7 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
 
     @router.get("/tiles/{date}/{z}/{x}/{y}.png", summary="XYZ imagery tile of one date (true or false colour)",
                 response_class=Response, responses={200: {"content": {"image/png": {}}}})
-    def tile(date: dt.date, z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
+    def tile(date: dt.date, z: Annotated[int, Path(ge=MIN_TILE_ZOOM, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
              style: Literal["true", "false"] = "true", user: U.User = Depends(current_user)) -> Response:
         from ..imagery.tiles import render_tile
 
