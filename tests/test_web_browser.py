@@ -74,16 +74,17 @@ def test_ranger_filters_opens_an_alert_and_changes_its_status(server, browser):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     log_in(page, base, "ranger")
-    page.wait_for_function("document.querySelector('#map').dataset.alertsCount !== undefined")
+    # Waits use selectors, not JavaScript predicates: the page's CSP forbids eval, which those need.
+    page.wait_for_selector("#map[data-alerts-count]", state="attached")
     assert int(page.get_attribute("#map", "data-alerts-count")) == 3
     page.select_option("#filter-cause", "mining")
-    page.wait_for_function("document.querySelector('#map').dataset.alertsCount === '2'", timeout=10_000)
+    page.wait_for_selector("#map[data-alerts-count='2']", state="attached", timeout=10_000)
     page.evaluate("window.centinela.selectAlert('CEN-A')")
     page.wait_for_selector("#alert-panel #alert-id", state="visible")
     assert "CEN-A" in page.inner_text("#alert-id")
     page.select_option("#status-select", "verified_mining")
     page.click("#status-submit")
-    page.wait_for_function("document.querySelector('#history-list').innerText.includes('verified_mining')", timeout=10_000)
+    page.wait_for_selector("#history-list >> text=/verified_mining|verificada|verified/", timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "map_desktop.png"), full_page=True)
     audit = [(e["actor"], e["action"], e["alert_id"], e["detail"]) for e in store.audit()]
     assert any(a[:3] == ("ranger", "status", "CEN-A") and "verified_mining" in a[3] for a in audit)

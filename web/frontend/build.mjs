@@ -71,6 +71,11 @@ outputs.set('LICENSES.txt', Buffer.from(licences));
 // index.html: fill the Spanish text (readable before the script runs, and by crawlers/screen readers
 // that start early), then point at the assets with a content hash so browsers never mix old and new.
 const { MESSAGES } = await import('./src/i18n.js');
+// A key missing in one language would show its raw name to someone: refuse to build.
+for (const [a, b] of [['es', 'en'], ['en', 'es']]) {
+  const missing = Object.keys(MESSAGES[a]).filter((k) => !(k in MESSAGES[b]));
+  if (missing.length) throw new Error(`i18n: keys in ${a} but not in ${b}: ${missing.join(', ')}`);
+}
 const hash = (name) => createHash('sha256').update(outputs.get(name)).digest('hex').slice(0, 12);
 let html = readFileSync(join(src, 'index.html'), 'utf8');
 html = html.replace(/(<(\w+)\b[^>]*\bdata-i18n="([^"]+)"[^>]*>)(<\/\2>)/g, (m, open, tag, key, close) => {

@@ -31,13 +31,14 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         z = ctx.zones.zones
         frame = a if len(a) else z
         if len(frame):
-            x0, y0, x1, y1 = frame.total_bounds
+            x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
             center, span = [(x0 + x1) / 2, (y0 + y1) / 2], max(x1 - x0, y1 - y0, 0.01)
         else:
-            center, span = [-69.7, -12.6], 2.0  # Madre de Dios
+            x0, y0, x1, y1 = -72.4, -13.4, -68.6, -9.9  # Madre de Dios
+            center, span = [(x0 + x1) / 2, (y0 + y1) / 2], 3.5
         zoom = float(max(3, min(16, round(9 - math.log2(span), 1))))
         dates = pd.to_datetime(a.first_seen, errors="coerce").dropna() if len(a) else pd.Series([], dtype="datetime64[ns]")
-        return {"default_lang": ctx.settings.default_lang, "center": center, "zoom": zoom,
+        return {"default_lang": ctx.settings.default_lang, "center": center, "zoom": zoom, "bounds": [x0, y0, x1, y1],
                 "first_date": str(dates.min().date()) if len(dates) else None,
                 "last_date": str(dates.max().date()) if len(dates) else None, "tiles": ctx.settings.catalog is not None}
 

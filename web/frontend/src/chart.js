@@ -3,7 +3,7 @@
 
 import { clear, h, s } from './dom.js';
 import { t, label, formatMonth, formatNumber } from './i18n.js';
-import { ZONE_KINDS, ZONE_STYLES, ZONE_FALLBACK_CHART } from './styles.js';
+import { ZONE_KINDS, ZONE_STYLES, ZONE_FALLBACK_CHART, CHART_EXCLUDED_KINDS } from './styles.js';
 
 const W = 340;
 const H = 190;
@@ -18,6 +18,11 @@ function niceScale(max) {
   return { top: Math.ceil(max / step) * step, step };
 }
 
+// The server's monthly statistics also list, per zone layer, the part of each alert outside that layer
+// (zone "(fuera / outside)", see centinela.zones.stats.OUTSIDE). Stacking those would count every alert
+// once per layer, so the chart shows only what lies inside zones.
+const isOutside = (zone) => typeof zone === 'string' && /^\(.*outside\)$/i.test(zone.trim());
+
 const kindKey = (kind) => (kind === null || kind === undefined || kind === '' || kind === 'none' ? 'none' : kind);
 const kindColor = (kind) => ZONE_STYLES[kind]?.chart ?? ZONE_FALLBACK_CHART;
 
@@ -31,6 +36,7 @@ export function renderChart(container, rows, months, cause) {
   const kindsSeen = new Set();
   for (const r of rows ?? []) {
     if (cause && r.cause !== cause) continue;
+    if (isOutside(r.zone) || CHART_EXCLUDED_KINDS.includes(r.zone_kind)) continue;
     const month = String(r.month).slice(0, 7);
     if (!table.has(month)) continue;
     const kind = kindKey(r.zone_kind);
@@ -79,6 +85,7 @@ export function renderChart(container, rows, months, cause) {
 
   // Label at most ~7 months so the labels never overlap on a phone.
   const every = Math.max(1, Math.ceil(months.length / 7));
+  let lastLabelEnd = -Infinity;
   months.forEach((month, i) => {
     const x = M.left + i * band + (band - barW) / 2;
     let base = 0;
@@ -92,7 +99,15 @@ export function renderChart(container, rows, months, cause) {
       base += ha;
     }
     if (i % every === 0) {
-      svg.append(s('text', { x: (M.left + i * band + band / 2).toFixed(2), y: H - M.bottom + 14, class: 'tick', 'text-anchor': 'middle' }, formatMonth(month)));
+      // Centre each label under its bar, but keep the first and last inside the picture, and drop one that
+      // would touch its neighbour (labels are about 40 units wide at this font size).
+      const cx = M.left + i * band + band / 2;
+      const half = 21;
+      const [x, anchor, left] = cx + half > W ? [W - 1, 'end', W - 1 - 2 * half] : cx - half < 0 ? [1, 'start', 1] : [cx, 'middle', cx - half];
+      if (left >= lastLabelEnd + 3) {
+        svg.append(s('text', { x: x.toFixed(2), y: H - M.bottom + 14, class: 'tick', 'text-anchor': anchor }, formatMonth(month)));
+        lastLabelEnd = left + 2 * half;
+      }
     }
   });
 

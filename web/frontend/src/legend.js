@@ -37,7 +37,7 @@ export function renderLegend(container, state, handlers) {
         h('label', { for: id },
           h('span', {
             class: `swatch zone${illustrative ? ' dashed' : ''}`, 'aria-hidden': 'true',
-            style: { background: st.fill, 'border-color': st.line },
+            style: { background: st.fillOpacity > 0 ? st.fill : 'transparent', 'border-color': st.line },
           }),
           label('zone', kind),
           illustrative ? h('em', { class: 'illustrative', text: ` (${t('zone.illustrative')})` }) : null)));

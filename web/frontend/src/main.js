@@ -2,28 +2,31 @@
 // its own module; this one only decides when things load and who is told about changes.
 
 import * as API from './api.js';
-import { $, debounce } from './dom.js';
+import { $, debounce, h } from './dom.js';
 import { t, label, setLang, getLang, storedLang, onLangChange, applyI18n } from './i18n.js';
 import { createMap } from './map.js';
 import { createFilters } from './filters.js';
 import { renderLegend } from './legend.js';
 import { renderChart } from './chart.js';
+import { renderAlertList } from './list.js';
 import { createPanel } from './panel.js';
 import { createImagery, clearest } from './imagery.js';
 
-const ALERT_LIMIT = 1000;
+const ALERT_LIMIT = 1000; // the API's largest page; past it the page says how many more there are
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 const state = {
   config: null,
-  user: null, // {user, role}
+  user: null, // {user, role, csrf_token}
   started: false,
-  mapCtl: null,
+  mapCtl: null, // null until the map starts, and for good when the browser has no WebGL
   filters: null,
   panel: null,
   imagery: null,
   legend: { zoneKinds: {}, zoneVisible: {}, baseDate: null, baseVisible: true },
-  alertCount: null,
+  alerts: [],
+  matched: null,
+  alertsLoaded: false,
   alertsController: null,
   chartController: null,
   chartRows: null,
@@ -57,15 +60,18 @@ function signedOut() {
   state.user = null;
   state.alertsController?.abort();
   state.chartController?.abort();
-  if (state.mapCtl) {
-    state.mapCtl.setAlerts(EMPTY);
-    state.mapCtl.setZones(EMPTY);
-    state.mapCtl.setSelected(null);
-  }
+  state.mapCtl?.setAlerts(EMPTY);
+  state.mapCtl?.setZones(EMPTY);
+  state.mapCtl?.setSelected(null);
   state.panel?.hide();
   state.selectedId = null;
+  state.alerts = [];
+  state.matched = null;
+  state.alertsLoaded = false;
   state.chartRows = null;
   $('#chart').replaceChildren();
+  $('#alert-list-body').replaceChildren();
+  renderAlertStatus();
   showLogin();
 }
 
@@ -75,6 +81,7 @@ function renderUser() {
   info.textContent = `${state.user.user} · ${t('user.role', { role: label('role', state.user.role) })}`;
   info.hidden = false;
   $('#logout').hidden = false;
+  // The server hides alerts in sensitive areas from viewers; say so, or they would think there are none.
   $('#sensitive-notice').hidden = state.user.role !== 'viewer';
 }
 
@@ -91,8 +98,7 @@ async function signedIn(user) {
   } else {
     // Another sign-in on the same page (session expired, or someone else): reload what they may see.
     await loadZones();
-    await loadAlerts();
-    await loadChart();
+    await Promise.all([loadAlerts(), loadChart()]);
   }
 }
 
@@ -117,7 +123,7 @@ $('#login-form').addEventListener('submit', async (e) => {
 });
 
 $('#logout').addEventListener('click', async () => {
-  try { await API.logout(); } catch (err) { notify(err.message, 'error'); }
+  try { await API.logout(); } catch (err) { if (err.status !== 401) notify(err.message, 'error'); }
   signedOut();
 });
 
@@ -136,12 +142,14 @@ onLangChange(() => {
   state.filters?.renderLabels();
   renderAlertStatus();
   renderLegendNow();
+  if (state.alertsLoaded) renderAlertList($('#alert-list-body'), state.alerts, selectAlert);
   if (state.chartRows && state.filters) renderChart($('#chart'), state.chartRows, state.filters.months(), state.filters.params().cause);
   state.panel?.render();
 });
 
 // --- bottom sheet (phones) ------------------------------------------------------------------------------
 const side = $('#side');
+const narrow = window.matchMedia('(max-width: 700px)');
 function renderSheetToggle() {
   const open = side.dataset.sheet !== 'closed';
   const button = $('#sheet-toggle');
@@ -154,21 +162,46 @@ function setSheet(open) {
 }
 $('#sheet-toggle').addEventListener('click', () => setSheet(side.dataset.sheet === 'closed'));
 // On a phone the map comes first: start with the sheet folded so it does not cover the alerts.
-if (window.matchMedia('(max-width: 700px)').matches) setSheet(false);
+if (narrow.matches) setSheet(false);
+
+/** Map padding that keeps a zoomed-to alert out from under the bottom sheet on phones. */
+function viewPadding() {
+  if (!narrow.matches || side.dataset.sheet === 'closed') return 60;
+  return { top: 50, left: 30, right: 50, bottom: Math.round(side.getBoundingClientRect().height) + 20 };
+}
 
 // --- data -----------------------------------------------------------------------------------------------
 function renderAlertStatus() {
   const el = $('#alerts-status');
-  if (state.alertCount === null) { el.textContent = ''; return; }
-  const n = state.alertCount;
-  el.textContent = n === 1 ? t('alerts.count.one') : t('alerts.count', { n });
   const warn = $('#alerts-truncated');
-  warn.hidden = n < ALERT_LIMIT;
-  warn.textContent = t('alerts.truncated', { n: ALERT_LIMIT });
+  if (!state.alertsLoaded) {
+    el.textContent = '';
+    warn.hidden = true;
+    return;
+  }
+  const n = state.alerts.length;
+  el.textContent = n === 1 ? t('alerts.count.one') : t('alerts.count', { n });
+  const total = Number.isFinite(state.matched) ? state.matched : null;
+  if (total !== null && total > n) {
+    warn.textContent = t('alerts.matched', { n, total });
+    warn.hidden = false;
+  } else if (total === null && n >= ALERT_LIMIT) {
+    warn.textContent = t('alerts.truncated', { n: ALERT_LIMIT });
+    warn.hidden = false;
+  } else {
+    warn.hidden = true;
+  }
+}
+
+/** The box to ask alerts for: the map's view, or the data's bounds when there is no map. */
+function currentBbox() {
+  if (state.mapCtl) return state.mapCtl.bbox();
+  const b = state.config?.bounds;
+  return Array.isArray(b) && b.length === 4 ? b : null;
 }
 
 async function loadAlerts() {
-  if (!state.mapCtl || !state.user) return;
+  if (!state.filters || !state.user) return;
   // Only the newest view matters: cancel the request for a view the person already panned away from.
   state.alertsController?.abort();
   const controller = new AbortController();
@@ -176,14 +209,18 @@ async function loadAlerts() {
   const mapEl = $('#map');
   mapEl.setAttribute('aria-busy', 'true');
   try {
-    const params = { bbox: state.mapCtl.bbox().join(','), ...state.filters.params(), limit: ALERT_LIMIT };
+    const bbox = currentBbox();
+    const params = { bbox: bbox ? bbox.join(',') : '', ...state.filters.params(), limit: ALERT_LIMIT };
     const fc = await API.getAlerts(params, controller.signal);
     if (controller.signal.aborted) return;
     const features = Array.isArray(fc?.features) ? fc.features : [];
-    state.mapCtl.setAlerts({ type: 'FeatureCollection', features });
-    state.alertCount = features.length;
+    state.alerts = features;
+    state.matched = Number.isFinite(fc?.numberMatched) ? fc.numberMatched : null;
+    state.alertsLoaded = true;
+    state.mapCtl?.setAlerts({ type: 'FeatureCollection', features });
     mapEl.dataset.alertsCount = String(features.length);
     renderAlertStatus();
+    renderAlertList($('#alert-list-body'), features, selectAlert);
     document.body.dataset.ready = '1';
   } catch (err) {
     if (err.name === 'AbortError' || err.status === 401) return;
@@ -194,6 +231,7 @@ async function loadAlerts() {
 }
 
 async function loadZones() {
+  if (!state.mapCtl) return;
   try {
     const fc = await API.getZones();
     state.legend.zoneKinds = state.mapCtl.setZones(fc);
@@ -211,7 +249,7 @@ async function loadChart() {
   state.chartController = controller;
   const { since, until, cause } = state.filters.params();
   try {
-    const rows = await API.getMonthlyStats(since, until, controller.signal);
+    const rows = await API.getMonthlyStats({ since, until, cause }, controller.signal);
     if (controller.signal.aborted) return;
     state.chartRows = Array.isArray(rows) ? rows : [];
     renderChart($('#chart'), state.chartRows, state.filters.months(), cause);
@@ -255,14 +293,14 @@ async function selectAlert(id) {
   if (!id || !state.panel) return null;
   id = String(id);
   state.selectedId = id;
-  state.mapCtl.setSelected(id);
+  state.mapCtl?.setSelected(id);
   state.panel.loading(id);
   setSheet(true);
   try {
     const feature = await API.getAlert(id);
     if (state.selectedId !== id) return null; // the person already picked another alert
     state.panel.show(feature);
-    state.mapCtl.showFeature(feature);
+    state.mapCtl?.showFeature(feature);
     return feature;
   } catch (err) {
     if (state.selectedId === id) state.panel.error(err.message);
@@ -278,25 +316,31 @@ function closeAlert() {
 
 // --- start ----------------------------------------------------------------------------------------------
 async function startApp() {
-  if (!state.config) {
-    try { state.config = await API.getConfig(); } catch { state.config = {}; }
-    if (!storedLang() && state.config.default_lang) setLang(state.config.default_lang);
+  try {
+    state.config = (await API.getConfig()) ?? {};
+  } catch (err) {
+    if (err.status === 401) { state.started = false; showLogin(); return; }
+    notify(err.message, 'error');
+    state.config = {};
   }
   const config = state.config;
+  if (!storedLang() && config.default_lang && config.default_lang !== getLang()) setLang(config.default_lang);
   state.filters = createFilters(config, () => { loadAlerts(); loadChart(); });
 
   try {
-    state.mapCtl = await createMap($('#map'), config, { onAlertClick: (id) => selectAlert(id) });
+    state.mapCtl = await createMap($('#map'), config, { onAlertClick: (id) => selectAlert(id), viewPadding });
   } catch (err) {
+    // No WebGL (old phone, locked-down browser): the list, panel, filters and chart still work.
     console.error(err);
-    notify(t('error.map'), 'error');
-    return;
+    state.mapCtl = null;
+    // Said in the map's place (not only in a passing message) so the empty area explains itself.
+    $('#map').append(h('p', { class: 'map-error', role: 'alert', dataset: { i18n: 'error.map' }, text: t('error.map') }));
+    $('#alert-list-details').open = true;
   }
-  const { map } = state.mapCtl;
   // For browser tests and power users: open an alert without clicking a pixel.
-  window.centinela = { map, selectAlert };
+  window.centinela = { map: state.mapCtl?.map ?? null, selectAlert };
 
-  state.imagery = config.tiles ? createImagery(state.mapCtl) : null;
+  state.imagery = config.tiles && state.mapCtl ? createImagery(state.mapCtl) : null;
   state.panel = createPanel({
     panel: $('#alert-panel'),
     role: state.user?.role,
@@ -308,28 +352,21 @@ async function startApp() {
     onClose: closeAlert,
   });
 
-  map.on('moveend', debounce(loadAlerts, 300));
+  state.mapCtl?.map.on('moveend', debounce(loadAlerts, 300));
   await loadZones();
-  if (config.tiles) loadBaseImagery();
+  if (config.tiles && state.mapCtl) loadBaseImagery();
   await Promise.all([loadAlerts(), loadChart()]);
 }
 
 async function boot() {
   setLang(storedLang() ?? 'es');
   renderSheetToggle();
-  // /api/config may be public: read it first so the login page already speaks the deployment's language.
-  try {
-    state.config = await API.getConfig();
-    if (!storedLang() && state.config?.default_lang) setLang(state.config.default_lang);
-  } catch {
-    state.config = null;
-  }
   try {
     const user = await API.me();
     await signedIn(user);
   } catch (err) {
     if (err.status !== 401) notify(err.message, 'error');
-    showLogin();
+    if (!state.user) showLogin();
   }
 }
 

@@ -2,21 +2,25 @@
 // No glyphs, sprites or fonts are referenced, so nothing is fetched from outside the server: the page
 // must work on a field laptop behind a satellite link or on a closed network.
 
-import { Map as MapLibreMap, NavigationControl, ScaleControl, Popup, setWorkerUrl } from 'maplibre-gl';
+import { Map as MapLibreMap, NavigationControl, ScaleControl, Popup, setWorkerUrl, getVersion } from 'maplibre-gl';
 import { h } from './dom.js';
 import { t, label } from './i18n.js';
 import {
-  ZONE_KINDS, ZONE_STYLES, CAUSE_COLORS, CAUSE_FALLBACK, STATUS_COLORS, STATUS_FALLBACK, matchColor,
+  ZONE_DRAW_ORDER, ZONE_STYLES, CAUSE_COLORS, CAUSE_FALLBACK, STATUS_COLORS, STATUS_FALLBACK, matchColor,
 } from './styles.js';
 
 // MapLibre 6 runs its tile work in a module worker it loads from a file next to the bundle. The build copies
 // it beside app.js as a plain ".js" file, so any server sends it with a JavaScript MIME type.
-setWorkerUrl(new URL('./maplibre-gl-worker.js', import.meta.url).href);
+// The version in the query makes browsers fetch a new worker when MapLibre is upgraded.
+const workerUrl = new URL('./maplibre-gl-worker.js', import.meta.url);
+workerUrl.searchParams.set('v', getVersion());
+setWorkerUrl(workerUrl.href);
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const ALERT_LAYERS = ['alerts-points', 'alerts-fill', 'alerts-line'];
-const FIRST_ZONE_LAYER = `zone-fill-${ZONE_KINDS[0]}`;
+const FIRST_ZONE_LAYER = `zone-fill-${ZONE_DRAW_ORDER[0]}`;
 const POINTS_MAXZOOM = 12; // below this, polygons of a few hectares are specks: show a dot as well
+const TILE_MINZOOM = 6; // the tile server refuses lower zooms (one tile would span hundreds of scenes)
 
 function absolute(path) {
   return new URL(path, window.location.href).href;
@@ -29,7 +33,7 @@ function tileUrl(date, style) {
 
 function zoneLayers() {
   const layers = [];
-  for (const kind of ZONE_KINDS) {
+  for (const kind of ZONE_DRAW_ORDER) {
     const st = ZONE_STYLES[kind];
     const isKind = ['==', ['get', 'kind'], kind];
     layers.push({
@@ -65,7 +69,7 @@ function alertLayers() {
     },
     {
       id: 'alerts-points-selected', type: 'circle', source: 'alert-points', maxzoom: POINTS_MAXZOOM, filter: none,
-      paint: { 'circle-radius': 11, 'circle-color': '#00e5ff', 'circle-opacity': 0.9 },
+      paint: { 'circle-radius': 14, 'circle-color': '#00e5ff', 'circle-opacity': 0.85, 'circle-stroke-color': '#003b44', 'circle-stroke-width': 1.5 },
     },
     {
       id: 'alerts-points', type: 'circle', source: 'alert-points', maxzoom: POINTS_MAXZOOM,
@@ -129,12 +133,16 @@ const truthy = (v) => v === true || v === 1 || v === 'true' || v === '1';
  * Create the map. Resolves once the style is loaded, with a small controller the rest of the page uses,
  * so no other module needs to know layer or source ids.
  */
-export function createMap(container, config, { onAlertClick }) {
+export function createMap(container, config, { onAlertClick, viewPadding = () => 60 }) {
+  // Start on the data's bounds when the server gives them (fits any screen), else on its centre and zoom.
+  const bounds = Array.isArray(config.bounds) && config.bounds.length === 4 && config.bounds.every(Number.isFinite)
+    && config.bounds[0] < config.bounds[2] && config.bounds[1] < config.bounds[3] ? config.bounds : null;
   const map = new MapLibreMap({
     container,
     style: style(),
-    center: config.center ?? [-69.9, -12.9],
-    zoom: config.zoom ?? 9,
+    ...(bounds
+      ? { bounds: [[bounds[0], bounds[1]], [bounds[2], bounds[3]]], fitBoundsOptions: { padding: 30, maxZoom: 14 } }
+      : { center: config.center ?? [-69.9, -12.9], zoom: config.zoom ?? 9 }),
     attributionControl: { compact: true },
     maxPitch: 0, // a flat map: rangers read distances and shapes, tilt only confuses on a phone
     dragRotate: false,
@@ -172,7 +180,8 @@ export function createMap(container, config, { onAlertClick }) {
         h('strong', { text: p.name || label('zone', p.kind) }),
         h('div', { text: label('zone', p.kind) }),
         truthy(p.illustrative) ? h('div', { class: 'illustrative', text: t('zone.illustrative.long') }) : null,
-        truthy(p.sensitive) ? h('div', { class: 'sensitive', text: t('zone.sensitive') }) : null));
+        truthy(p.sensitive) ? h('div', { class: 'sensitive', text: t('zone.sensitive') }) : null,
+        p.source ? h('small', { text: t('zone.source', { source: p.licence ? `${p.source} (${p.licence})` : p.source }) }) : null));
     }
     popup?.remove();
     popup = new Popup({ maxWidth: '280px' }).setLngLat(lngLat).setDOMContent(body).addTo(map);
@@ -185,7 +194,7 @@ export function createMap(container, config, { onAlertClick }) {
       onAlertClick(id);
       return;
     }
-    const zones = map.queryRenderedFeatures(e.point, { layers: ZONE_KINDS.map((k) => `zone-fill-${k}`) });
+    const zones = map.queryRenderedFeatures(e.point, { layers: ZONE_DRAW_ORDER.map((k) => `zone-fill-${k}`) });
     if (zones.length) showZonePopup(e.lngLat, zones);
   });
   for (const layer of ALERT_LAYERS) {
@@ -197,7 +206,7 @@ export function createMap(container, config, { onAlertClick }) {
     if (map.getLayer(id)) map.removeLayer(id);
     if (map.getSource(id)) map.removeSource(id);
     if (!date) return;
-    map.addSource(id, { type: 'raster', tiles: [tileUrl(date, style)], tileSize: 256 });
+    map.addSource(id, { type: 'raster', tiles: [tileUrl(date, style)], tileSize: 256, minzoom: TILE_MINZOOM });
     map.addLayer({
       id, type: 'raster', source: id,
       layout: { visibility: visible ? 'visible' : 'none' },
@@ -250,14 +259,22 @@ export function createMap(container, config, { onAlertClick }) {
       map.setFilter('alerts-points-selected', filter);
     },
 
-    /** Bring a feature into view; only moves when it is not already wholly visible. */
+    /**
+     * Bring a feature into view; only moves when it is not already wholly visible in the part of the map
+     * that nothing covers (on a phone the bottom sheet hides the lower half: viewPadding says by how much).
+     */
     showFeature(feature, force = false) {
       const b = featureBounds(feature);
       if (!b) return;
-      const view = map.getBounds();
-      const inside = view.contains([b[0], b[1]]) && view.contains([b[2], b[3]]);
+      let pad = viewPadding();
+      if (typeof pad === 'number') pad = { top: pad, right: pad, bottom: pad, left: pad };
+      const { width, height } = map.getContainer().getBoundingClientRect();
+      const corners = [map.project([b[0], b[1]]), map.project([b[2], b[3]])];
+      const inside = corners.every((p) => p.x >= pad.left && p.x <= width - pad.right && p.y >= pad.top && p.y <= height - pad.bottom);
       if (inside && !force) return;
-      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15, duration: 600 });
+      // If the free area is too small for padding (tiny screens), fall back to no padding rather than fail.
+      const fits = width - pad.left - pad.right > 40 && height - pad.top - pad.bottom > 40;
+      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fits ? pad : 0, maxZoom: 15, duration: 600 });
     },
 
     /** The latest clear image under everything, for orientation (rivers, roads, old mining). */

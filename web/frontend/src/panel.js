@@ -33,9 +33,10 @@ export function formatDetail(detail) {
   return Object.entries(d).map(([key, v]) => {
     if (Array.isArray(v) && v.length === 2) {
       if (key === 'note') return show(key, v[1]);
-      return v[0] === null || v[0] === undefined ? `${key}: ${show(key, v[1])}` : `${key}: ${show(key, v[0])} → ${show(key, v[1])}`;
+      const name = label('field', key);
+      return v[0] === null || v[0] === undefined ? `${name}: ${show(key, v[1])}` : `${name}: ${show(key, v[0])} → ${show(key, v[1])}`;
     }
-    return `${key}: ${show(key, v)}`;
+    return `${label('field', key)}: ${show(key, v)}`;
   }).join(' · ');
 }
 
@@ -159,7 +160,10 @@ export function createPanel(ctx) {
       fact(t('panel.area'), p.area_ha !== null && p.area_ha !== undefined ? t('panel.area.value', { ha: formatNumber(p.area_ha, 2) }) : null),
       fact(t('panel.assignee'), p.assignee || null),
       fact(t('panel.zones'), p.zones || null),
-      p.legal_status ? fact(t('panel.legal_status'), p.legal_status) : null,
+      // legal_label is the readable form of legal_status (a code); either may be missing.
+      p.legal_label || p.legal_status ? fact(t('panel.legal_status'), p.legal_label || p.legal_status) : null,
+      p.legal_reasons ? fact(t('panel.legal_reasons'), h('span', { class: 'long-text', text: p.legal_reasons })) : null,
+      p.reasons ? fact(t('panel.reasons'), h('span', { class: 'long-text', text: Array.isArray(p.reasons) ? p.reasons.join('; ') : String(p.reasons) })) : null,
     );
     body.append(h('h3', { text: t('panel.facts') }), facts);
 

@@ -5,7 +5,13 @@
 export const STATUSES = ['new', 'under_review', 'verified_mining', 'verified_other', 'false_positive', 'referred', 'closed'];
 export const CAUSES = ['mining', 'other'];
 export const CONFIDENCES = ['high', 'low'];
-export const ZONE_KINDS = ['protected_area', 'buffer_zone', 'indigenous_land', 'mining_corridor', 'mining_concession'];
+// The kinds of centinela.zones.kinds, in the order the legend and the chart list them.
+export const ZONE_KINDS = ['protected_area', 'buffer_zone', 'indigenous_land', 'forestry_concession', 'mining_corridor',
+  'mining_concession', 'custom', 'admin'];
+// Drawing order, bottom first: administrative limits cover everything, so they go under the rest.
+export const ZONE_DRAW_ORDER = ['admin', ...ZONE_KINDS.filter((k) => k !== 'admin')];
+// Left out of the chart: districts, provinces and departments nest, so stacking them counts a hectare thrice.
+export const CHART_EXCLUDED_KINDS = ['admin'];
 
 export const CAUSE_COLORS = {
   mining: '#e85d04',
@@ -31,6 +37,10 @@ export const ZONE_STYLES = {
   indigenous_land: { fill: '#b5651d', fillOpacity: 0.14, line: '#8a4b12', width: 2.2, chart: '#b5651d' },
   mining_corridor: { fill: '#e9c46a', fillOpacity: 0.18, line: '#9c7a00', width: 1.8, chart: '#d4a017' },
   mining_concession: { fill: '#adb5bd', fillOpacity: 0.12, line: '#495057', width: 1.2, chart: '#6c757d' },
+  forestry_concession: { fill: '#6a994e', fillOpacity: 0.10, line: '#386641', width: 1.2, chart: '#6a994e' },
+  custom: { fill: '#9b5de5', fillOpacity: 0.12, line: '#6a2c91', width: 1.5, chart: '#9b5de5' },
+  // No fill (it would tint the whole region), thin grey lines; still clickable for "which district is this".
+  admin: { fill: '#5c5f66', fillOpacity: 0, line: '#5c5f66', width: 0.8, chart: '#5c5f66' },
 };
 export const ZONE_FALLBACK_CHART = '#c9ccd1';
 
