@@ -5,6 +5,7 @@ people whose role does not allow seeing them, so their existence does not leak e
 # No `from __future__ import annotations`: FastAPI reads the annotations at run time (some use closures).
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -158,7 +159,7 @@ def export_router(ctx: Context, require: Callable) -> APIRouter:
         from ..store.exports import export as write
 
         a = ctx.visible(user, f)
-        out = ctx.settings.work_dir / "exports" / f"alerts_{user.username}.{format}"
+        out = ctx.settings.work_dir / "exports" / f"alerts_{uuid.uuid4().hex}.{format}"  # one file per request
         write(a, out, format)
         ctx.store.log_event(user.username, "export", None, {"format": [None, format], "alerts": [None, len(a)]})
         return FileResponse(out, media_type=MEDIA[format], filename=f"centinela_alerts.{format}")
