@@ -13,6 +13,7 @@ import geopandas as gpd
 import shapely
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 from pydantic import BaseModel, Field
 
 from ..store import users as U
@@ -162,6 +163,7 @@ def export_router(ctx: Context, require: Callable) -> APIRouter:
         out = ctx.settings.work_dir / "exports" / f"alerts_{uuid.uuid4().hex}.{format}"  # one file per request
         write(a, out, format)
         ctx.store.log_event(user.username, "export", None, {"format": [None, format], "alerts": [None, len(a)]})
-        return FileResponse(out, media_type=MEDIA[format], filename=f"centinela_alerts.{format}")
+        return FileResponse(out, media_type=MEDIA[format], filename=f"centinela_alerts.{format}",
+                            background=BackgroundTask(out.unlink, missing_ok=True))
 
     return router
