@@ -44,20 +44,27 @@ def simulate(
     changes: bool = True,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    restoration_plots: int = 0,
 ) -> SimulationResult:
-    """Simulate a scene and write it to ``out``; re-running an interrupted call resumes it."""
+    """Simulate a scene and write it to ``out``; re-running an interrupted call resumes it.
+
+    ``restoration_plots`` adds old mine scars with known restoration trajectories (planted, re-mined, left
+    bare; see :func:`centinela.sim.landscape.restoration_plots_for`) for testing recovery monitoring.
+    """
     out = Path(out).absolute()  # asset hrefs are made relative to the catalog from absolute paths
     params = {
         "seed": seed, "size": size, "start": str(start), "end": str(end), "center": list(center),
         "revisit": revisit, "events_from": str(events_from) if events_from else None, "changes": changes,
     }
+    if restoration_plots:  # only when asked, so the parameters of every other run stay as they were
+        params["restoration_plots"] = restoration_plots
     footprints = None
     if events_from:
         t = scene_grid(center, size, DEFAULT_CRS)
         bounds = (t.c, t.f - size * 10.0, t.c + size * 10.0, t.f)
         footprints = read_footprints(events_from, DEFAULT_CRS, bounds)
     scene = build_scene(seed, size, start, end, center, revisit, footprints, Path(events_from).name if events_from else "random",
-                        changes=changes)
+                        changes=changes, restoration_plots=restoration_plots)
     prepare_out(out, params, overwrite)
     if on_total:
         on_total(len(scene.acquisitions))

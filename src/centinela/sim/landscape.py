@@ -17,6 +17,7 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from ..errors import SimulationError
+from .noise import fbm
 from .river import DAYS_PER_YEAR, River, random_river
 
 EPOCH = dt.date(1970, 1, 1)
@@ -24,6 +25,15 @@ CAUSES = ("mining", "agriculture", "logging_road", "river_change", "regrowth")
 RES = 10.0
 DEFAULT_CENTER = (-12.95, -70.0)  # La Pampa, along the Interoceanic highway (km 98–115)
 DEFAULT_CRS = "EPSG:32719"
+
+
+POND_LEVEL = 0.6
+"""Mine ground where :func:`pond_noise` exceeds this holds a pond (render draws them; restoration plots avoid them)."""
+
+
+def pond_noise(rows: np.ndarray, cols: np.ndarray, seed: int) -> np.ndarray:
+    """The field that places ponds on mine ground (and varies their colour), at absolute pixel rows × cols."""
+    return fbm(rows, cols, 22.0, seed + 10, octaves=3)
 
 
 def day_number(d: dt.date) -> int:
@@ -253,12 +263,17 @@ def build_scene(
     footprints: list[tuple[shapely.Geometry, dt.date, dt.date, float | None]] | None = None,
     events_source: str = "random",
     changes: bool = True,
+    restoration_plots: int = 0,
 ) -> Scene:
     """Draw a scene. ``footprints`` are real mining polygons (UTM) with their period (from, to) and the
     mined area in ha where known; without them, mining fronts are drawn along the river.
 
     With ``changes=False`` nothing changes during the series (no event, a river that does not migrate),
     but seasons, clouds, the river stage and its sandbars still come and go: a no-change control.
+
+    ``restoration_plots`` adds that many old mine scars with known restoration trajectories (see
+    :func:`restoration_plots_for`), drawn from their own random stream: with the default 0 a scene is
+    exactly what it was without the option.
     """
     if size < 64 or size > 10980 or size % 2:
         raise SimulationError(f"--size must be an even number of pixels from 64 to 10980; got {size}")
@@ -414,6 +429,12 @@ def build_scene(
                 day = int(rng.integers(d0 - 200, max(d0 - 199, d1 - 30)))
                 events.append(Event(f"regrowth-{j:03d}", "regrowth", day, part, site.group, 0, site.source))
 
+    if restoration_plots:
+        avoid = shapely.union_all([belt_all, highway_line.buffer(40.0), pasture, *(e.geometry for e in (*stock, *events))])
+        plot_stock, plot_events = restoration_plots_for(seed, restoration_plots, box, avoid, d0, d1, transform)
+        stock.extend(plot_stock)
+        events.extend(plot_events)
+
     # Partial swath: the edge of the adjacent orbit runs roughly N–S, tilted ~10°.
     tilt = float(np.tan(np.radians(10.0)))
     edge = (1.0, tilt, float(size * rng.uniform(0.55, 0.85) + tilt * size / 2))
@@ -434,3 +455,71 @@ def build_scene(
         swath_edge=edge,
         events_source=events_source,
     )
+
+
+# --- restoration plots (test scenes for centinela.restore) ------------------------------------------
+
+RESTORATION_TRAJECTORIES = ("planted", "remined", "bare")
+"""What happens to each restoration plot, in turn: planted early in the series and greening; regrown for
+years before the series and then mined again half-way through it; left bare (no recovery)."""
+
+
+POND_SHARE = {"planted": (0.0, 0.2), "remined": (0.0, 0.2), "bare": (0.1, 0.6)}
+"""Share of each plot under ponds: planted and re-mined plots need green ground to gain or lose; the bare plot is a
+flooded, stalled scar with ponds, as many abandoned mines are."""
+
+
+def pond_share(geom: shapely.Geometry, transform: Affine, seed: int) -> float:
+    """Share of the pixels of ``geom`` that :func:`pond_noise` turns into ponds on mine ground."""
+    inv = ~transform
+    c0, r0 = inv @ (geom.bounds[0], geom.bounds[3])
+    c1, r1 = inv @ (geom.bounds[2], geom.bounds[1])
+    rows = np.arange(int(np.floor(r0)), int(np.ceil(r1)) + 1, dtype=np.float64)
+    cols = np.arange(int(np.floor(c0)), int(np.ceil(c1)) + 1, dtype=np.float64)
+    xs = transform.c + (cols + 0.5) * transform.a
+    ys = transform.f + (rows + 0.5) * transform.e
+    inside = shapely.contains_xy(geom, *np.meshgrid(xs, ys))
+    if not inside.any():
+        return 0.0
+    return float((pond_noise(rows, cols, seed)[inside] > POND_LEVEL).mean())
+
+
+def restoration_plots_for(
+    seed: int, n: int, box: shapely.Geometry, avoid: shapely.Geometry, d0: int, d1: int, transform: Affine,
+    source: str = "simulated",
+) -> tuple[list[Event], list[Event]]:
+    """``n`` old mine scars (about 1.5–3 ha, in forest, clear of the river, roads, farms and other mining) with known
+    trajectories, cycling through :data:`RESTORATION_TRAJECTORIES`, each placed where the scene's pond pattern gives
+    it the pond share of :data:`POND_SHARE`. Returns (stock scars, dated events).
+
+    Group ids are ``rest-<k>-<trajectory>``, so the truth says what each plot should be judged. A planted
+    plot gets a ``regrowth`` event early in the series (the planting date); a re-mined plot regrew from
+    ~2 years before the series and gets a ``mining`` event over part of it half-way through. Their own
+    random stream keeps every other draw of the scene unchanged.
+    """
+    rng = np.random.default_rng([seed, 0x5E57])
+    x0, y0, x1, y1 = box.bounds
+    margin = 100.0
+    stock: list[Event] = []
+    events: list[Event] = []
+    taken = avoid
+    for k in range(n):
+        kind = RESTORATION_TRAJECTORIES[k % len(RESTORATION_TRAJECTORIES)]
+        for _ in range(1000):
+            cx, cy = rng.uniform(x0 + margin, x1 - margin), rng.uniform(y0 + margin, y1 - margin)
+            shape = blob(rng, cx, cy, 1.0, float(rng.uniform(1.0, 1.4)), float(rng.uniform(0, np.pi)))(float(rng.uniform(70, 90)))
+            lo, hi = POND_SHARE[kind]
+            if not shape.buffer(40.0).intersects(taken) and lo <= pond_share(shape, transform, seed) <= hi:
+                break
+        else:
+            raise SimulationError(f"no room for {n} restoration plots in a {int(x1 - x0)} m scene; use a larger --size")
+        taken = shapely.union_all([taken, shape])
+        group = f"rest-{k:02d}-{kind}"
+        stock.append(Event(f"{group}-s01", "mining", d0 - 900, shape, group, 1, source))
+        if kind == "planted":
+            events.append(Event(f"{group}-planted", "regrowth", int(d0 + 0.1 * (d1 - d0)), shape, group, 0, source))
+        elif kind == "remined":
+            events.append(Event(f"{group}-regrowth", "regrowth", d0 - 700, shape, group, 0, source))
+            part = shape.intersection(shapely.Point(shape.centroid).buffer(np.sqrt(shape.area) * 0.45))
+            events.append(Event(f"{group}-s02", "mining", int(d0 + 0.5 * (d1 - d0)), part, group, 2, source))
+    return stock, events

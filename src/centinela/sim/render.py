@@ -15,7 +15,7 @@ from rasterio import features
 from rasterio.windows import Window
 from scipy import ndimage
 
-from .landscape import RES, Acquisition, Event, Scene
+from .landscape import POND_LEVEL, RES, Acquisition, Event, Scene, pond_noise
 from .noise import fbm, gaussian_pixels, pixel_random
 from .spectra import (
     FOREST_SEASONAL_AMPLITUDE,
@@ -130,7 +130,7 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     _put(refl, _mask(sc.verges, shape, transform), _mix(grass, SPECTRA["laterite"], np.full(shape, 0.5, np.float32)))
 
     # Mine ground: sand and gravel of varying brightness, wet tailings, ponds of varied colour.
-    pond_n = fbm(rows, cols, 22.0, s + 10, octaves=3)
+    pond_n = pond_noise(rows, cols, s)
     wet_n = fbm(rows, cols, 6.0, s + 11, octaves=2)
     bright = 0.8 + 0.4 * fbm(rows, cols, 3.0, s + 15, octaves=2)
     turb = np.clip((fbm(rows, cols, 40.0, s + 12, 2) - 0.3) / 0.4 + 0.3 * np.sin(2 * np.pi * t / 90.0 + 6 * pond_n), 0, 1)
@@ -139,7 +139,7 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     pond = np.moveaxis(pond_spectrum(turb, greenness, turquoise), -1, 0)
     sand = SPECTRA["bright_sand"][:, None, None] * bright[None]
     bare = np.where((wet_n > 0.56)[None], SPECTRA["wet_tailings"][:, None, None] * bright[None], sand)
-    is_pond = pond_n > 0.6
+    is_pond = pond_n > POND_LEVEL
 
     stock = _burn(prep, "stock", bounds, shape, transform) <= t
     mine_day = _burn(prep, "mining", bounds, shape, transform)
