@@ -46,13 +46,18 @@ def register(app: typer.Typer, lang: str) -> None:
 
         rs = demo_restore(out, res.catalog, found.out, out / "centinela.gpkg", lang)
         typer.echo(rs["summary"])
+        from ..drone.demo import demo_drone
+
+        dd = demo_drone(out, lang)
+        for line in dd.lines:
+            typer.echo(line)
         typer.echo(t("demo.done", lang))
         for label, p in (
             ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
             ("cloud cover / nubosidad", files.cloud_plot), ("alerts / alertas", found.out), ("alerts map / mapa", alert_map),
             ("zone stats / por zona", stats_csv), ("bulletin / boletín (HTML)", bulletin.html), ("bulletin / boletín (PDF)", bulletin.pdf),
             ("mercury lab file / laboratorio", hg["lab"]), ("mercury map / mapa Hg", hg["map"]), ("fish guide / guía", hg["guide"]),
-            *rs["files"].items(),
+            *rs["files"].items(), *dict(dd.files).items(),
         ):
             typer.echo(f"  {label:26s} {Path(p).absolute()}")
         url = f"http://127.0.0.1:{port}/"

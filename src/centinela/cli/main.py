@@ -14,7 +14,7 @@ import typer
 from .. import __version__
 from ..errors import CentinelaError
 from ..i18n import LANGS, resolve_lang, t
-from . import alerts, demo, detection, imagery, mercury, restore, web, zones
+from . import alerts, demo, detection, drone, imagery, mercury, restore, web, zones
 from .common import err
 
 
@@ -36,7 +36,7 @@ def build_app(lang: str) -> typer.Typer:
         typer.echo(f"centinela {__version__}")
 
 
-    for module in (imagery, detection, zones, alerts, mercury, restore, web, demo):
+    for module in (imagery, detection, zones, alerts, mercury, restore, drone, web, demo):
         module.register(app, lang)
     return app
 

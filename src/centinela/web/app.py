@@ -14,6 +14,7 @@ from .. import __version__
 from ..store import open_store
 from .alerts import Context, alerts_router, export_router
 from .auth import auth_router, current_user_dependency, require
+from .drone import drone_router
 from .errors import add_handlers
 from .maps import maps_router
 from .settings import Settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts_router(ctx, current_user, need))
     app.include_router(export_router(ctx, need))
     app.include_router(maps_router(ctx, current_user))
+    app.include_router(drone_router(ctx, current_user))
 
     @app.get("/api/health", tags=["meta"], summary="Liveness check (no login needed)")
     def health() -> dict:
