@@ -144,6 +144,7 @@ def register(app: typer.Typer, lang: str) -> None:
         until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
         block: Annotated[int, typer.Option(min=64, max=4096, hidden=True)] = 512,
+        dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
         store: Annotated[Optional[str], store_opt] = None,
         actor: Annotated[Optional[str], actor_opt] = None,
     ) -> None:
@@ -151,7 +152,8 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..store.monitor import monitor as run_monitor
 
         with progress_bar(t("det.progress", lang)) as (set_total, advance):
-            r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block)
+            r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block,
+                            scheduler=dask_scheduler)
         typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
                      updated=r.ingest.updated))
         if r.delivery and (r.delivery.queued or r.delivery.failed):

@@ -23,14 +23,14 @@ def register(app: typer.Typer, lang: str) -> None:
         mmu_ha: Annotated[float, typer.Option("--mmu-ha", min=0.01, max=1000.0, help=t("opt.mmu", lang))] = 0.3,
         state: Annotated[Optional[Path], typer.Option(help=t("opt.state", lang))] = None,
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
+        dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
     ) -> None:
         res = _detect(catalog, aoi, out, _date(start, "--start") if start else None, _date(end, "--end") if end else None,
-                      mmu_ha, state, history_days, lang)
+                      mmu_ha, state, history_days, lang, scheduler=dask_scheduler)
         typer.echo(_detect_summary(res, lang))
 
 
-
-def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False):
+def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None):
     import shutil
 
     from ..detect import detect as run_detect
@@ -42,7 +42,7 @@ def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fr
         shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
     with progress_bar(t("det.progress", lang)) as (set_total, advance):
         return run_detect(catalog, geom, out, start, end, mmu_ha=mmu_ha, history_days=history_days, state_dir=state_dir,
-                          progress=advance, on_total=set_total)
+                          progress=advance, on_total=set_total, scheduler=scheduler)
 
 
 def _detect_summary(res, lang) -> str:

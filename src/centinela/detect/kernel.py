@@ -98,26 +98,46 @@ class State:
         return cls(**{f.name: np.asarray(d[f.name]) for f in fields(cls)})
 
 
-def _welford(mu, m2, x, mask, n_new):
-    """Update running mean/M2 where ``mask`` with sample x; n_new is the count after adding."""
-    delta = np.where(mask, x - mu, 0.0)
-    mu += np.where(mask, delta / np.maximum(n_new, 1), 0.0).astype(mu.dtype)
+def _welford(mu, m2, x, mask, n_div):
+    """Update running mean/M2 in place where ``mask`` with sample x; n_div is max(count after adding, 1).
+
+    Outside the mask the sample is replaced by the mean itself, so the step is exactly 0 there and
+    the state keeps its bits; inside, the float32 operations are those of the textbook update.
+    """
+    x = np.where(mask, x, mu)
+    delta = x - mu
+    mu += delta / n_div
     if m2 is not None:
-        m2 += np.where(mask, delta * (x - mu), 0.0).astype(m2.dtype)
+        m2 += delta * (x - mu)
 
 
-def _std(m2, n, floor):
+def _std(m2, n_minus_1, floor):
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.maximum(np.sqrt(m2 / np.maximum(n.astype(np.float32) - 1, 1)), floor)
+        return np.maximum(np.sqrt(m2 / n_minus_1), floor)
+
+
+# Pixels per pass of the kernel: the ~100 temporaries of a pass then stay in the CPU caches (and under
+# malloc's mmap threshold), which halves the time of a 512 px block compared with one pass over it.
+STRIP_PX = 32768
 
 
 def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray, p: Params = Params()) -> State:
     """Fold one date's observation of the block into ``state`` (in place) and return it.
 
     ``obs`` maps band names (:data:`BANDS`) to reflectance arrays; ``clear`` is the SCL clear mask.
+    Pixels are independent, so the block is folded in strips of rows, each in place through views.
     """
-    s = state
-    blue, green, red, nir, sw1, sw2 = (obs[b].astype(np.float32) for b in BANDS)
+    fields = state.to_dict()
+    rows = max(1, STRIP_PX // max(clear.shape[-1], 1)) if clear.ndim == 2 else clear.shape[0]
+    for r in range(0, clear.shape[0], rows):
+        sl = slice(r, r + rows)
+        _update_in_place(State(**{k: v[sl] for k, v in fields.items()}), day, {b: obs[b][sl] for b in BANDS}, clear[sl], p)
+    return state
+
+
+def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray, p: Params) -> None:
+    """The kernel over arrays of any shape; every state array is written in place (they may be views)."""
+    blue, green, red, nir, sw1, sw2 = (np.asarray(obs[b], dtype=np.float32) for b in BANDS)  # read only: no copy needed
     v_ndvi, v_nbr = ndvi(nir, red), nbr(nir, sw2)
     v_mndwi, v_bsi, v_vis = mndwi(green, sw1), bsi(blue, red, nir, sw1), visible(blue, green, red)
     ok = clear & np.isfinite(v_ndvi) & np.isfinite(v_nbr) & np.isfinite(v_mndwi)
@@ -142,8 +162,9 @@ def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray
     forest = hist & (s.mu_ndvi >= p.forest_ndvi)
     d_ndvi = s.mu_ndvi - v_ndvi
     d_nbr = s.mu_nbr - v_nbr
-    thr_ndvi = np.maximum(p.loss_ndvi_drop, p.sigma_k * _std(s.m2_ndvi, s.n, p.sigma_floor))
-    thr_nbr = np.maximum(p.loss_nbr_drop, p.sigma_k * _std(s.m2_nbr, s.n, p.sigma_floor))
+    n_minus_1 = np.maximum(s.n.astype(np.float32) - 1, 1)
+    thr_ndvi = np.maximum(p.loss_ndvi_drop, p.sigma_k * _std(s.m2_ndvi, n_minus_1, p.sigma_floor))
+    thr_nbr = np.maximum(p.loss_nbr_drop, p.sigma_k * _std(s.m2_nbr, n_minus_1, p.sigma_floor))
     anom = ok & forest & ((d_ndvi >= thr_ndvi) | ((d_nbr >= thr_nbr) & (d_ndvi >= p.loss_ndvi_drop_with_nbr)))
 
     confirmed = s.conf_day > 0
@@ -152,11 +173,11 @@ def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray
     start = anom & ~pending & ~confirmed
     grow = anom & pending
     dismiss = ok & ~anom & pending
-    s.cand_day = np.where(start, day, np.where(dismiss, 0, s.cand_day)).astype(np.int32)
-    s.base_n_at_break = np.where(start, s.n, s.base_n_at_break).astype(np.uint16)
-    s.cand_n = np.where(start, 1, np.where(grow, np.minimum(s.cand_n.astype(np.int16) + 1, 255), np.where(dismiss, 0, s.cand_n))).astype(np.uint8)
+    s.cand_day[...] = np.where(start, day, np.where(dismiss, 0, s.cand_day)).astype(np.int32)
+    s.base_n_at_break[...] = np.where(start, s.n, s.base_n_at_break).astype(np.uint16)
+    s.cand_n[...] = np.where(start, 1, np.where(grow, np.minimum(s.cand_n.astype(np.int16) + 1, 255), np.where(dismiss, 0, s.cand_n))).astype(np.uint8)
     newly = (s.cand_n >= p.confirm_obs) & ~confirmed
-    s.conf_day = np.where(newly, day, s.conf_day).astype(np.int32)
+    s.conf_day[...] = np.where(newly, day, s.conf_day).astype(np.int32)
     for name in ("n_post", "n_water", "n_bare", "n_char"):
         getattr(s, name)[dismiss] = 0
     s.ndvi_recent[dismiss] = np.nan
@@ -171,14 +192,14 @@ def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray
     s.n_water += post & water
     s.n_bare += post & bare
     s.n_char += post & char
-    s.ndvi_recent = np.where(post, np.where(np.isnan(s.ndvi_recent), v_ndvi, 0.5 * s.ndvi_recent + 0.5 * v_ndvi), s.ndvi_recent).astype(np.float32)
+    s.ndvi_recent[...] = np.where(post, np.where(np.isnan(s.ndvi_recent), v_ndvi, 0.5 * s.ndvi_recent + 0.5 * v_ndvi), s.ndvi_recent).astype(np.float32)
 
     # Baseline: clear observations that are not part of a break (dismissed ones included: they were noise).
     learn = ok & ~broken & ~anom
     n_new = s.n.astype(np.float32) + learn
+    n_div = np.maximum(n_new, 1)
     for name, x, with_var in (("ndvi", v_ndvi, True), ("nbr", v_nbr, True), ("mndwi", v_mndwi, False), ("bsi", v_bsi, False),
                               ("blue", blue, False), ("nir", nir, False), ("swir16", sw1, False), ("swir22", sw2, False),
                               ("vis", v_vis, False)):
-        _welford(getattr(s, f"mu_{name}"), getattr(s, f"m2_{name}") if with_var else None, x, learn, n_new)
-    s.n = np.minimum(n_new, 65535).astype(np.uint16)
-    return s
+        _welford(getattr(s, f"mu_{name}"), getattr(s, f"m2_{name}") if with_var else None, x, learn, n_div)
+    s.n[...] = np.minimum(n_new, 65535).astype(np.uint16)
