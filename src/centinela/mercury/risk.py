@@ -18,12 +18,11 @@ import yaml
 
 from ..errors import InputError
 from .censored import summarise
-from .mapping import MIN_GROUP
+from .mapping import HAIR_REFERENCE, MIN_GROUP
 from .exposure import edi, hair_to_intake, hazard_quotient, safe_meals_per_week
 from .results import usable
 from .standards import load_standards
 
-HAIR_REFERENCE = 1.0  # µg/g (standards.yaml HAIR-1)
 HAIR_JECFA = 2.2  # µg/g (standards.yaml HAIR-JECFA, unverified)
 TIERS = ((0.15, "best"), (0.46, "good"))  # EPA/FDA 2017 fish advice cut-offs, µg/g (mercury-methods.md §2, V2)
 HAIR_GROUPS = ("women_childbearing", "children", "men", "other")
