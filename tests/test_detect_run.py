@@ -7,6 +7,7 @@ import json
 import shutil
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -165,3 +166,23 @@ def test_interrupted_run_resumes_to_the_same_alerts(mining, tmp_path):
     assert 0 < resumed.dates_processed < full.dates_processed
     cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha"]
     assert resumed.alerts[cols].equals(full.alerts[cols])
+
+
+def test_dates_read_through_odc_stac_give_the_same_result(mining, tmp_path):
+    """Dates that cannot be read straight from their files (several items a day, another grid) go through
+    odc-stac's lazy cube: same numbers, so the same state and alerts."""
+    from centinela.detect.kernel import BANDS
+    from centinela.detect.state import Block, load_block
+    from centinela.imagery.dn import load_dn
+
+    direct = _detect(mining, tmp_path, "direct.gpkg", block=96)
+    cube = load_dn(mining.catalog, read_aoi(mining.aoi), WINDOW["start"] - dt.timedelta(days=WINDOW["history_days"]),
+                   WINDOW["end"], bands=BANDS, chunks=96)
+    assert all(h is not None for h in cube.hrefs), "the simulator's dates are single items on the cube's grid"
+    cube.hrefs = [None] * len(cube.hrefs)
+    odc = _detect(mining, tmp_path, "odc.gpkg", block=96, cube=cube)
+    assert cube._blocked is not None, "the blocks were read through odc-stac"
+    assert len(direct.alerts) and direct.alerts.drop(columns="geometry").equals(odc.alerts.drop(columns="geometry"))
+    for r, c in ((0, 0), (96, 96)):
+        a, b = (load_block(x.state, Block(r, c, 96, 96))[0].to_dict() for x in (direct, odc))
+        assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)

@@ -65,7 +65,7 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
-            if state.exists() and len(list(state.glob("block_*.npz"))) >= kill_after_blocks:
+            if state.exists() and len(list(state.glob("block_*.state"))) >= kill_after_blocks:
                 break
             time.sleep(0.05)
         if proc.poll() is None:

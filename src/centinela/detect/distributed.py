@@ -1,11 +1,11 @@
 """Running detection's blocks on a Dask distributed cluster: chunked by space, same result as one process.
 
-Each spatial block is one task that does what the single-process run does for it
-(:func:`centinela.detect.run.fold_block`): load the block's saved state, read its new dates from the
-lazy cube, fold them in with the kernel, save the state, and send back the block's summary for the
-alerts (2 bytes a pixel plus its breaks). Blocks are independent, so tasks never talk to each other.
-The worker evaluates the very graph the client built (the lazy cube is sent once to each worker,
-pickled), so the pixels, and hence the results, are bit for bit those of a single-process run; the
+Each row of spatial blocks is one task that does what the single-process run does for it
+(:func:`centinela.detect.run.fold_row`): load each block's saved state, read its new dates, fold them
+in with the kernel, save the state, and send back the blocks' summaries for the alerts (2 bytes a
+pixel plus its breaks). Rows are independent, so tasks never talk to each other. The worker reads
+through the very description of the pixels the client built (items, grid and lazy cube, sent once to
+each worker), so the pixels, and hence the results, are bit for bit those of a single-process run; the
 alerts are then made on the client from the assembled summaries, as in a single process.
 
 Workers read the catalog's files and write the block states themselves: both must be reachable at the
@@ -19,13 +19,10 @@ import logging
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import xarray as xr
-
 from ..errors import InputError
-from .kernel import Params
 from .state import Block
 
 log = logging.getLogger(__name__)
@@ -48,7 +45,7 @@ def cluster_client(address: str | None, timeout_s: float | None = None):
     """A ``distributed.Client`` for ``address`` (None: no cluster, yields None), closed on exit.
 
     ``local:N`` starts a LocalCluster of N single-threaded worker processes for the duration of the
-    run: one process per core, as the kernel is NumPy and a process sidesteps the GIL.
+    run: one process per core.
     """
     if not address:
         yield None
@@ -80,60 +77,52 @@ def cluster_client(address: str | None, timeout_s: float | None = None):
             cluster.close()
 
 
-def run_blocks(client, cube: xr.Dataset, blocks: Sequence[Block], days: np.ndarray, state_dir: Path, params: Params,
-               dates_per_read: int, reduce, groups: Sequence[int], progress: Callable[[int], None] | None = None
-               ) -> Iterator[tuple[Block, dict, int]]:
-    """Fold every block's new dates on the cluster; yields what ``fold_block`` returns, as blocks finish.
+def run_rows(client, job, rows: Sequence[Sequence[Block]], steps: Sequence[int],
+             progress: Callable[[int], None] | None = None) -> Iterator[tuple[Block, dict, int, int]]:
+    """Fold every row of blocks on the cluster; yields what ``fold_row`` returns for each block, as rows finish.
 
-    ``cube`` holds what blocks read (:func:`centinela.detect.run.pixels_to_read`); ``reduce`` turns a
-    folded block into its summary on the worker.
-
-    ``groups`` is the number of date groups each block reads (for ``progress``, which advances by a
-    block's groups plus one when it finishes, as the single-process run counts).
+    ``job`` (:class:`centinela.detect.run.FoldJob`) holds the pixels (a :class:`~centinela.imagery.dn.DnCube`),
+    dates, state folder and method; ``steps`` is how far each row advances ``progress`` (its blocks'
+    date groups plus one per block, as the single-process run counts).
     """
     from distributed import as_completed
 
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
-    payload = pickle.dumps(cube, protocol=pickle.HIGHEST_PROTOCOL)
+    job = replace(job, state_dir=Path(job.state_dir).absolute())
+    payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     token = hashlib.sha1(payload).hexdigest()[:16]
-    # Sent once to every worker, not once per task: the graph of a year over a whole tile is megabytes.
-    cube_future = client.scatter(payload, broadcast=True, hash=False)
-    state_dir = Path(state_dir).absolute()
+    # Sent once to every worker, not once per task: the items and lazy graph of a year over a tile are megabytes.
+    job_future = client.scatter(payload, broadcast=True, hash=False)
     futures = {
-        client.submit(_worker_block, token, cube_future, b, days, state_dir, params, dates_per_read, reduce,
-                      key=f"centinela-block-{b.r}-{b.c}-{token}", pure=False): i
-        for i, b in enumerate(blocks)
+        client.submit(_worker_row, token, job_future, list(row), key=f"centinela-row-{row[0].r}-{token}", pure=False): i
+        for i, row in enumerate(rows)
     }
     try:
         for fut, result in as_completed(futures, loop=client.loop, with_results=True):
             if progress:
-                progress(groups[futures[fut]] + 1)
-            yield result
+                progress(steps[futures[fut]])
+            yield from result
     finally:
         client.cancel(list(futures))
 
 
-_CUBE: dict[str, xr.Dataset] = {}  # per worker process: the cube of the run in progress, unpickled once
+_JOB: dict = {}  # per worker process: the job of the run in progress, unpickled once
 
 
-def _worker_block(token: str, payload: bytes, b: Block, days: np.ndarray, state_dir: Path, params: Params,
-                  dates_per_read: int, reduce):
-    """One block on a worker: the single-process code, with this task's reads done in this task."""
-    import dask
+def _worker_row(token: str, payload: bytes, row: list[Block]):
+    """One row of blocks on a worker: the single-process code."""
+    from .run import fold_row  # here, not at the top: run imports this module
 
-    from .run import fold_block  # here, not at the top: run imports this module
-
-    if not (state_dir / "manifest.json").exists():
+    if token not in _JOB:
+        _JOB.clear()  # a long-lived worker keeps only the job of the current run
+        _JOB[token] = pickle.loads(payload)
+    job = _JOB[token]
+    if not (job.state_dir / "manifest.json").exists():
         import socket
 
         raise InputError(
-            f"{state_dir}: the detection state folder is not visible on worker {socket.gethostname()}; "
+            f"{job.state_dir}: the detection state folder is not visible on worker {socket.gethostname()}; "
             "put --state on a file system every worker mounts at the same path"
         )
-    if token not in _CUBE:
-        _CUBE.clear()  # a long-lived worker keeps only the cube of the current run
-        _CUBE[token] = pickle.loads(payload)
-    # The task already occupies one of the worker's threads; reading on the same thread keeps one core per task.
-    with dask.config.set(scheduler="sync"):
-        return fold_block(_CUBE[token], b, days, state_dir, params, dates_per_read, reduce)
+    return fold_row(job, row)

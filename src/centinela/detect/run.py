@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import dask
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -16,12 +18,13 @@ import xarray as xr
 from affine import Affine
 
 from ..errors import NoImageryError
-from ..imagery import load_cube
-from ..imagery.masks import CLEAR_SCL
-from .distributed import cluster_client, run_blocks
-from .kernel import BANDS, Params, update
-from .objects import Rules, alerts_from_summary, summarize
-from .state import Block, last_day, load_block, open_store, save_block
+from ..imagery.dn import DnCube, load_dn
+from .distributed import cluster_client, run_rows
+from .fused import clear_lut, fold_dn, param_vectors
+from .fused import summarize as fast_summarize
+from .kernel import BANDS, Params
+from .objects import Rules, alerts_from_summary
+from .state import Block, Scratch, load_block, open_store, read_header, save_block, save_header
 
 log = logging.getLogger(__name__)
 
@@ -44,27 +47,6 @@ def cube_transform(cube: xr.Dataset) -> Affine:
     return Affine(res_x, 0.0, float(cube.x[0]) - res_x / 2, 0.0, res_y, float(cube.y[0]) - res_y / 2)
 
 
-def check_clear_history(cube: xr.Dataset, source: str, after_day: int = 0, scheduler=None) -> None:
-    """Fail when the period has no clear view at all (SCL only: cheap).
-
-    The dates after ``after_day`` (those a run still has to fold in) are looked at first, so an
-    incremental run reads one SCL raster per new date; the older dates are read only when every new one
-    is cloudy, so the outcome is the same as checking the whole period at once.
-    """
-    days = day_numbers(cube.time)
-    new = days > after_day
-    for part in (new, ~new):
-        if part.any():
-            frac = cube.scl.isel(time=np.flatnonzero(part)).isin(list(CLEAR_SCL)).mean(("y", "x"))
-            if (frac.compute(scheduler=scheduler).values > 0).any():
-                return
-    t0, t1 = (str(v)[:10] for v in (cube.time.values[0], cube.time.values[-1]))
-    raise NoImageryError(
-        f"{source}: no clear observation of the area between {t0} and {t1} ({cube.sizes['time']} dates, all cloud or no data); "
-        "extend the period or add radar"
-    )
-
-
 def detect(
     source: str | Path,
     aoi: shapely.Geometry | None,
@@ -80,8 +62,9 @@ def detect(
     dates_per_read: int = 8,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
-    cube: xr.Dataset | None = None,
+    cube: DnCube | None = None,
     scheduler: str | None = None,
+    threads: int | None = None,
 ) -> DetectResult:
     """Detect forest loss and its cause; write the ``alerts`` layer of ``out`` (GeoPackage).
 
@@ -90,116 +73,173 @@ def detect(
     the period is still caught. The per-pixel state is kept in ``state_dir`` (default: ``<out>.state``):
     a later call with more dates folds in only the new ones, and re-running the same dates changes nothing.
 
-    ``scheduler`` runs the blocks on a Dask distributed cluster (the address of its scheduler, or
-    ``local:N`` for N local worker processes): the same blocks, dates and kernel, so the same result. The
-    catalog's files and ``state_dir`` must then be reachable at the same paths from every worker.
+    Rows of blocks are folded in parallel on ``threads`` threads (default: one per core; reading, the
+    compiled kernel and file I/O all release the GIL). ``scheduler`` runs them on a Dask distributed
+    cluster instead (the address of its scheduler, or ``local:N`` for N local worker processes): the same
+    blocks, dates and kernel, so the same result. The catalog's files and ``state_dir`` must then be
+    reachable at the same paths from every worker. The state is saved every ``dates_per_read`` dates.
     """
     out = Path(out)
     state_dir = Path(state_dir) if state_dir else out.with_name(out.name + ".state")
     if cube is None:
         history_start = start - dt.timedelta(days=history_days) if start else None
-        # Chunks of one block: each block's read then decodes its own pixels only, once.
-        cube = load_cube(source, aoi, history_start, end, bands=BANDS, chunks=block)
-    transform = cube_transform(cube)
-    H, W = cube.sizes["y"], cube.sizes["x"]
-    grid = {"crs": cube.attrs["crs"], "transform": list(transform)[:6], "shape": [H, W], "block": block,
-            "params": asdict(params)}
-    days = day_numbers(cube.time)
-    blocks = [Block(r, c, min(block, H - r), min(block, W - c)) for r in range(0, H, block) for c in range(0, W, block)]
-    lasts = [last_day(state_dir, b.r, b.c) for b in blocks]
+        cube = load_dn(source, aoi, history_start, end, bands=BANDS, chunks=block)
+    transform = cube_transform(cube.rc.raw)
+    crs = cube.rc.crs.to_string()
+    H, W = cube.shape
+    grid = {"crs": crs, "transform": list(transform)[:6], "shape": [H, W], "block": block, "params": asdict(params)}
+    days = cube.days
+    rows = [[Block(r, c, min(block, H - r), min(block, W - c)) for c in range(0, W, block)] for r in range(0, H, block)]
+    open_store(state_dir, grid)
+    lasts = {b: read_header(state_dir, b).last_day for row in rows for b in row}
     since = (start - dt.date(1970, 1, 1)).days if start else 0
-    reduce = Reduction(params, rules, since)
+    job = FoldJob(cube, days, state_dir, params, dates_per_read, Reduction(params, rules, since))
+    # Progress counts groups of dates per block, plus one step per block to finish it.
+    groups = {b: -(-int((days > last).sum()) // dates_per_read) for b, last in lasts.items()}
+    if on_total:
+        on_total(sum(groups.values()) + len(lasts))
 
     with cluster_client(scheduler) as client:
-        check_clear_history(cube, str(source), min(lasts), scheduler=client)
-        open_store(state_dir, grid)
-        # Progress counts groups of dates read per block, plus one step per block to finish it.
-        groups = [-(-int((days > last).sum()) // dates_per_read) for last in lasts]
-        if on_total:
-            on_total(sum(groups) + len(blocks))
-        pixels, todo_days = pixels_to_read(cube, days, min(lasts))
         if client is None:
-            done = (fold_block(pixels, b, todo_days, state_dir, params, dates_per_read, reduce, progress) for b in blocks)
+            done = _on_threads(job, rows, threads or os.cpu_count() or 1, progress)
         else:
-            done = run_blocks(client, pixels, blocks, todo_days, state_dir, params, dates_per_read, reduce, groups, progress)
-        summary, processed = _assemble(done, (H, W), progress if client is None else None)
+            done = run_rows(client, job, rows, [sum(groups[b] + 1 for b in row) for row in rows], progress)
+        summary, processed, clear_seen = _assemble(done, (H, W))
+    if clear_seen == 0:
+        t0, t1 = (str(v)[:10] for v in (cube.rc.raw.time.values[0], cube.rc.raw.time.values[-1]))
+        raise NoImageryError(
+            f"{source}: no clear observation of the area between {t0} and {t1} ({len(days)} dates, all cloud or no data); "
+            "extend the period or add radar"
+        )
 
-    alerts = alerts_from_summary(summary, transform, cube.attrs["crs"], mmu_ha, params, rules)
+    alerts = alerts_from_summary(summary, transform, crs, mmu_ha, params, rules)
     write_alerts(alerts, out)
-    write_dates(alerts, summary, transform, cube.attrs["crs"], dates_path(out))
+    write_dates(alerts, summary, transform, crs, dates_path(out))
     return DetectResult(alerts, out, state_dir, processed, len(days))
 
 
 @dataclass(frozen=True)
 class Reduction:
-    """How a folded block is reduced to what the alerts need (:func:`summarize`)."""
+    """How a folded block is reduced to what the alerts need (:func:`centinela.detect.objects.summarize`,
+    compiled)."""
 
     params: Params
     rules: Rules
     since_day: int
 
     def __call__(self, st) -> dict:
-        return summarize(st.to_dict(), self.params, self.rules, self.since_day)
+        return fast_summarize(st.to_dict(), self.params, self.rules.green_ndvi, self.since_day)
 
 
-def pixels_to_read(cube: xr.Dataset, days: np.ndarray, after_day: int) -> tuple[xr.Dataset, np.ndarray]:
-    """The bands and clear mask of the dates after ``after_day`` (what some block still lacks), and their days.
+@dataclass(frozen=True)
+class FoldJob:
+    """What every row of blocks needs to be folded: pixels, dates, where the state lives, the method."""
 
-    The dask graph is culled to those dates here, once: an incremental run over a year-long cube
-    otherwise walks every date's tasks again for each block it reads.
+    cube: DnCube
+    days: np.ndarray
+    state_dir: Path
+    params: Params
+    dates_per_read: int
+    reduce: Reduction
+
+
+def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | None = None,
+             scratch: Scratch | None = None) -> list[tuple[Block, dict, int, int]]:
+    """Fold the dates each block of a row has not seen yet into its saved state, a group of dates at a time.
+
+    The state of every block is saved after each group (atomic write), so a killed run resumes where
+    it stopped. Returns, per block: the block, its summary for the alerts, how many dates were folded
+    in and the clear observations its state has seen in all.
     """
-    pixels = cube[[*BANDS, "clear"]]
-    need = days > after_day
-    if not need.all():
-        (pixels,) = dask.optimize(pixels.isel(time=np.flatnonzero(need)))
-    return pixels, days[need]
-
-
-def fold_block(pixels: xr.Dataset, b: Block, days: np.ndarray, state_dir: Path, params: Params, dates_per_read: int,
-               reduce: Reduction, progress: Callable[[int], None] | None = None) -> tuple[Block, dict, int]:
-    """Fold the dates a block has not seen yet into its saved state, a group of dates per read.
-
-    ``pixels`` holds the bands and clear mask (:func:`pixels_to_read`) of the dates ``days``. The state is
-    saved after each group (atomic write), so a killed run resumes where it stopped. Returns the block,
-    its summary for the alerts (``reduce``) and how many dates were folded in.
-    """
-    st, last = load_block(state_dir, b.r, b.c, (b.h, b.w))
-    todo = np.flatnonzero(days > last)
-    if len(todo):
-        # The block's own graph, culled once: each group's read then walks only this block's tasks.
-        (pixels,) = dask.optimize(pixels.isel(time=todo, y=slice(b.r, b.r + b.h), x=slice(b.c, b.c + b.w)))
-    for g in range(0, len(todo), dates_per_read):
-        idx = todo[g : g + dates_per_read]
-        sub = pixels.isel(time=slice(g, g + len(idx))).compute()
-        for k, t in enumerate(idx):
-            obs = {name: sub[name].values[k] for name in BANDS}
-            update(st, int(days[t]), obs, sub["clear"].values[k], params)
-        save_block(state_dir, b.r, b.c, st, int(days[idx[-1]]))
+    scratch = scratch or Scratch()
+    days, dpr = job.days, job.dates_per_read
+    heads = {b: read_header(job.state_dir, b) for b in row}
+    todo = np.flatnonzero(days > min(h.last_day for h in heads.values()))
+    folded = dict.fromkeys(row, 0)
+    pf, pi = param_vectors(job.params)
+    lut = clear_lut(job.cube.clear_classes)
+    results = {}
+    with job.cube.reader() as rd:
+        for g in range(0, len(todo), dpr):
+            idx = todo[g : g + dpr]
+            last_group = g + dpr >= len(todo)
+            for b in row:
+                sel = [int(t) for t in idx if days[t] > heads[b].last_day]
+                if not sel:
+                    continue
+                st, head = load_block(job.state_dir, b, scratch)
+                _, _, dn, scl = scratch.get(b.h, b.w)
+                seen = changed = 0
+                for t in sel:
+                    rd.read(t, b.r, b.c, dn, scl)
+                    c, ch = fold_dn(st, int(days[t]), dn, scl, job.cube.scale[t], job.cube.offset[t], job.cube.wide, lut, pf, pi)
+                    seen, changed = seen + c, changed + ch
+                last, total = int(days[sel[-1]]), head.clear_seen + seen
+                if changed or head.generation == 0:
+                    heads[b] = save_block(job.state_dir, b, st, head, last, total)
+                else:  # all cloud: only the dates move on
+                    heads[b] = save_header(job.state_dir, b, head, last, total)
+                folded[b] += len(sel)
+                if last_group:
+                    results[b] = job.reduce(st)
+                if progress:
+                    progress(1)
+    for b in row:
+        if b not in results:  # nothing new for this block: its summary from the saved state
+            st, _ = load_block(job.state_dir, b, scratch)
+            results[b] = job.reduce(st)
         if progress:
             progress(1)
-    return b, reduce(st), len(todo)
+    return [(b, results[b], folded[b], heads[b].clear_seen) for b in row]
+
+
+def _on_threads(job: FoldJob, rows: list[list[Block]], threads: int, progress) -> Iterator:
+    """Rows of blocks on a pool of threads, one scratch each; results as rows finish."""
+    local = threading.local()
+    lock = threading.Lock()
+
+    def step(k=1):
+        with lock:
+            progress(k)
+
+    def one(row):
+        if not hasattr(local, "scratch"):
+            local.scratch = Scratch()
+        return fold_row(job, row, step if progress else None, local.scratch)
+
+    if threads <= 1 or len(rows) == 1:
+        for row in rows:
+            yield from one(row)
+        return
+    with ThreadPoolExecutor(min(threads, len(rows))) as pool:
+        futures = [pool.submit(one, row) for row in rows]
+        try:
+            for f in as_completed(futures):
+                yield from f.result()
+        finally:
+            for f in futures:
+                f.cancel()
 
 
 SPARSE = {"break_pos": ("break_first", "break_confirmed"), "seen_pos": ("base_n_at_break", "n_post")}
 
 
-def _assemble(done, shape: tuple[int, int], progress: Callable[[int], None] | None) -> tuple[dict, int]:
+def _assemble(done, shape: tuple[int, int]) -> tuple[dict, int, int]:
     """The whole grid's summary, from blocks' summaries as they finish: flags pasted in place, sparse
     values with their block-local flat indices taken into the grid's and sorted."""
     W = shape[1]
     flags = np.zeros(shape, np.uint16)
     parts: dict[str, list] = {k: [] for pos, vals in SPARSE.items() for k in (pos, *vals)}
-    processed = 0
-    for b, sm, n_done in done:
+    processed = clear_seen = 0
+    for b, sm, n_done, seen in done:
         processed = max(processed, n_done)
+        clear_seen += seen
         flags[b.r : b.r + b.h, b.c : b.c + b.w] = sm["flags"]
         for pos, vals in SPARSE.items():
             rows, cols = np.divmod(sm[pos], b.w)
             parts[pos].append((rows + b.r) * W + (cols + b.c))
             for v in vals:
                 parts[v].append(sm[v])
-        if progress:
-            progress(1)
     summary = {"flags": flags}
     for pos, vals in SPARSE.items():
         p = np.concatenate(parts[pos]) if parts[pos] else np.zeros(0, np.int64)
@@ -207,7 +247,7 @@ def _assemble(done, shape: tuple[int, int], progress: Callable[[int], None] | No
         summary[pos] = p[order]
         for v in vals:
             summary[v] = np.concatenate(parts[v])[order] if parts[v] else np.zeros(0, np.int32)
-    return summary, processed
+    return summary, processed, clear_seen
 
 
 def dates_path(out: Path) -> Path:

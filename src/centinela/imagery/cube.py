@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,74 @@ def _time_scale(ds: xr.Dataset, items: Sequence[pystac.Item], assets: dict[str, 
     return out
 
 
+def to_reflectance(dn: xr.DataArray, scale, offset) -> xr.DataArray:
+    """float32 reflectance from digital numbers (NaN where DN is 0, the nodata of Sentinel-2 L2A).
+
+    ``scale``/``offset`` are numbers (then the arithmetic is float32) or arrays along ``time`` (float64,
+    rounded to float32 at the end); :mod:`centinela.detect.fused` repeats exactly this arithmetic.
+    """
+    return xr.where(dn != 0, dn.astype("float32") * scale + offset, np.float32(np.nan)).astype("float32")
+
+
+@dataclass(frozen=True)
+class RawCube:
+    """Digital numbers as odc-stac loads them (lazy), with what turns them into reflectance."""
+
+    raw: xr.Dataset  # canonical band names and ``scl``; (time, y, x); 0 = no data
+    items: list[pystac.Item]
+    assets: dict[str, str]  # canonical band (and "scl") -> asset key
+    factors: dict[str, tuple]  # band -> (scale, offset): numbers, or arrays along time (see _time_scale)
+    crs: CRS
+    reload: Callable[[int], xr.Dataset]  # the same cube in other chunks (square, this many pixels a side)
+
+
+def load_raw(
+    source: str | Path,
+    aoi: shapely.Geometry | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    bands: Sequence[str] = REFLECTANCE_BANDS,
+    resolution: float = 10.0,
+    crs: str | None = None,
+    chunks: int = 1024,
+    collection: str | None = DEFAULT_COLLECTION,
+    items: Sequence[pystac.Item] | None = None,
+) -> RawCube:
+    """The lazy digital-number cube behind :func:`load_cube` (same grid, same dates)."""
+    bands = list(dict.fromkeys(canonical(b) for b in bands))
+    if aoi is not None:
+        aoi = check_aoi(aoi)
+    if items is None:
+        items = search_items(source, aoi, start, end, collection)
+    assets = {b: a for it in items[:1] for b, a in resolve_assets(it, [*bands, "scl"], str(source)).items()}
+    for it in items[1:]:  # every item must carry the bands; fail before reading pixels
+        resolve_assets(it, [*bands, "scl"], str(source))
+    out_crs = metric_crs(items, aoi, crs)
+    reload = functools.partial(_odc_load, list(items), assets, out_crs, aoi, resolution)
+    raw = reload(chunks)
+    factors = _time_scale(raw, items, {b: a for b, a in assets.items() if b != "scl"})
+    return RawCube(raw, list(items), assets, factors, out_crs, reload)
+
+
+def _odc_load(items, assets: dict[str, str], out_crs: CRS, aoi, resolution: float, chunks: int) -> xr.Dataset:
+    raw = odc.stac.load(
+        items,
+        bands=list(assets.values()),
+        crs=out_crs,
+        resolution=resolution,
+        geopolygon=Geometry(aoi, "EPSG:4326") if aoi is not None else None,
+        chunks={"time": 1, "x": chunks, "y": chunks},
+        groupby="solar_day",
+        resampling={"*": "bilinear", assets["scl"]: "nearest"},
+        fail_on_error=True,
+        # Defaults for catalogs that declare no raster:bands (Sentinel-2 L2A is uint16/uint8 with nodata 0).
+        stac_cfg={"*": {"assets": {"*": {"data_type": "uint16", "nodata": 0}, assets["scl"]: {"data_type": "uint8", "nodata": 0}}}},
+    )
+    raw = raw.rename({a: b for b, a in assets.items() if a != b})
+    raw["scl"] = raw["scl"].astype("uint8")
+    return raw
+
+
 def load_cube(
     source: str | Path,
     aoi: shapely.Geometry | None = None,
@@ -83,44 +153,20 @@ def load_cube(
     per item as declared (see :func:`centinela.imagery.scaling.scale_offset`). Band names may be given
     in either convention (``red`` or ``B04``).
     """
-    bands = list(dict.fromkeys(canonical(b) for b in bands))
-    if aoi is not None:
-        aoi = check_aoi(aoi)
-    if items is None:
-        items = search_items(source, aoi, start, end, collection)
-    assets = {b: a for it in items[:1] for b, a in resolve_assets(it, [*bands, "scl"], str(source)).items()}
-    for it in items[1:]:  # every item must carry the bands; fail before reading pixels
-        resolve_assets(it, [*bands, "scl"], str(source))
-    out_crs = metric_crs(items, aoi, crs)
-    raw = odc.stac.load(
-        items,
-        bands=list(assets.values()),
-        crs=out_crs,
-        resolution=resolution,
-        geopolygon=Geometry(aoi, "EPSG:4326") if aoi is not None else None,
-        chunks={"time": 1, "x": chunks, "y": chunks},
-        groupby="solar_day",
-        resampling={"*": "bilinear", assets["scl"]: "nearest"},
-        fail_on_error=True,
-        # Defaults for catalogs that declare no raster:bands (Sentinel-2 L2A is uint16/uint8 with nodata 0).
-        stac_cfg={"*": {"assets": {"*": {"data_type": "uint16", "nodata": 0}, assets["scl"]: {"data_type": "uint8", "nodata": 0}}}},
-    )
-    raw = raw.rename({a: b for b, a in assets.items() if a != b})
-    factors = _time_scale(raw, items, {b: a for b, a in assets.items() if b != "scl"})
+    rc = load_raw(source, aoi, start, end, bands, resolution, crs, chunks, collection, items)
     out = {}
     valid = None
-    for b in bands:
-        dn = raw[b]
-        scale, offset = factors[b]
+    for b in (b for b in rc.assets if b != "scl"):
+        dn = rc.raw[b]
         ok = dn != 0
-        out[b] = xr.where(ok, dn.astype("float32") * scale + offset, np.float32(np.nan)).astype("float32")
+        out[b] = to_reflectance(dn, *rc.factors[b])
         out[b].attrs = {"units": "1", "long_name": f"surface reflectance ({b})"}
         valid = ok if valid is None else valid & ok
-    scl = raw["scl"].astype("uint8")
+    scl = rc.raw["scl"]
     clear = clear_from_scl(scl, clear_classes) & valid
     ds = xr.Dataset({**out, "scl": scl, "clear": clear})
     ds.attrs.update(
-        source=str(source), crs=out_crs.to_string(), resolution=resolution,
-        items=[it.id for it in items], cloud_cover=[it.properties.get("eo:cloud_cover") for it in items],
+        source=str(source), crs=rc.crs.to_string(), resolution=resolution,
+        items=[it.id for it in rc.items], cloud_cover=[it.properties.get("eo:cloud_cover") for it in rc.items],
     )
     return ds
