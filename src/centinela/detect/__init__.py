@@ -4,6 +4,7 @@
 - :mod:`.kernel` — the per-pixel, per-date state machine (baseline, break, confirmation, evidence), in NumPy;
 - :mod:`.fused` — the same kernel compiled with Numba over raw digital numbers, what runs use;
 - :mod:`.objects` — regularisation, patches, cause attribution, alert polygons;
+- :mod:`.morph` — the morphology those need, evaluated only at the pixels read (exact, cheap on a whole tile);
 - :mod:`.state` — saving the per-pixel state so runs are incremental and resumable;
 - :mod:`.run` — the whole run over a STAC catalog;
 - :mod:`.distributed` — the same run on a Dask cluster.

@@ -17,6 +17,17 @@ from rasterio import features
 from scipy import ndimage
 
 from .kernel import Params
+from .morph import (
+    STEPS4,
+    STEPS8,
+    Components,
+    any_at,
+    at_offsets,
+    diamond,
+    edge_at,
+    label_pixels,
+    neighbours,
+)
 
 EPOCH = dt.date(1970, 1, 1)
 EIGHT = np.ones((3, 3), dtype=bool)
@@ -43,61 +54,115 @@ class Rules:
 
 def regularise(loss: np.ndarray, rules: Rules = Rules()) -> np.ndarray:
     """Drop isolated pixels and one-pixel slivers, fill pinholes."""
-    kept = loss & (_neighbours(loss) >= rules.min_neighbours)
-    # Holes are the 4-connected components of the background that do not reach the raster's edge (what
-    # binary_fill_holes fills); labelling the background once finds them at a fraction of its cost.
-    lab, n = ndimage.label(~kept)
-    if n:
-        sizes = np.bincount(lab.ravel())
-        small = sizes <= rules.max_hole_px
-        small[0] = False
-        small[np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))] = False
-        kept |= small[lab]
-    return kept
-
-
-def _neighbours(mask: np.ndarray) -> np.ndarray:
-    """How many of the 8 neighbours of each pixel are set (outside the raster counts as unset)."""
-    padded = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
-    padded[1:-1, 1:-1] = mask
-    out = np.zeros(mask.shape, np.uint8)
-    h, w = mask.shape
-    for dy in (0, 1, 2):
-        for dx in (0, 1, 2):
-            if (dy, dx) != (1, 1):
-                out += padded[dy : dy + h, dx : dx + w]
+    out = np.zeros(loss.shape, bool)
+    out.ravel()[_regularised(np.flatnonzero(loss), loss.shape, rules)] = True
     return out
 
 
-def _distance_m(mask: np.ndarray, res: float, at: np.ndarray) -> np.ndarray:
-    """Euclidean distance in metres from the pixels ``at`` (flat indices) to the nearest ``mask`` pixel.
+def _regularised(idx: np.ndarray, shape: tuple[int, int], rules: Rules) -> np.ndarray:
+    """:func:`regularise` from and to sorted flat indices: a tile's loss is a small share of its pixels.
 
-    The values of a whole-raster distance transform at those pixels (sqrt of the integer squared pixel
-    offsets, times ``res``), from a KD-tree of the mask's edge pixels: the nearest mask pixel to any
-    pixel outside the mask has a 4-neighbour outside it, so the edge suffices. A full-tile transform
-    would need ~16 bytes a pixel (2 GB); alerts need the distance at patch pixels only.
+    A loss pixel is kept with at least ``min_neighbours`` loss pixels among its 8 neighbours. Holes are
+    the 4-connected components of the background that do not reach the raster's edge (what
+    binary_fill_holes fills), filled up to ``max_hole_px`` pixels. Walking from a pixel of such a hole
+    along its row or column, the hole ends at a kept pixel within (size + 3) // 4 steps in one of the
+    four directions (the four runs share only that pixel), so the background pixels that near a kept
+    pixel hold every small hole. Labelling just them finds the holes: a component of them is a whole
+    background component unless it borders background outside that set.
     """
-    if not mask.any():
-        return np.full(at.shape, np.inf, dtype=np.float32)
+    state = np.zeros(shape, np.uint8)  # 0 background, 1 kept, 2 background near kept, 3 beyond the edge
+    state.ravel()[idx] = 1
+    count = np.zeros(idx.shape, np.uint8)
+    for v in at_offsets(state, idx, STEPS8, 0):
+        count += v
+    ok = count >= rules.min_neighbours
+    state.ravel()[idx[~ok]] = 0
+    kept = idx[ok]
+    if not kept.size or rules.max_hole_px < 1:
+        return kept
+    reach = int((rules.max_hole_px + 3) // 4)
+    steps = [(s * j, 0) for j in range(1, reach + 1) for s in (-1, 1)] + [(0, s * j) for j in range(1, reach + 1) for s in (-1, 1)]
+    w = shape[1]
+    # Beyond the edge reads as kept here: not a candidate (and the raster holds no pixel there).
+    near = np.unique(np.concatenate([kept[v == 0] + (dy * w + dx) for (dy, dx), v in zip(steps, at_offsets(state, kept, steps, 1))]))
+    state.ravel()[near] = 2
+    lab, n = label_pixels(near, shape, eight=False)
+    leaks = np.zeros(near.shape, bool)
+    for v in at_offsets(state, near, STEPS4, 3):
+        leaks |= (v == 0) | (v == 3)
+    size = np.bincount(lab, minlength=n + 1)
+    leaky = np.zeros(n + 1, bool)
+    leaky[lab[leaks]] = True
+    holes = near[(size[lab] <= rules.max_hole_px) & ~leaky[lab]]
+    return np.sort(np.concatenate([kept, holes]))
+
+
+def _distance_m(mask: np.ndarray, mask_at: np.ndarray, res: float, at: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """Per pixel ``at`` (flat indices of patches), a value whose minimum over each patch is the patch's
+    Euclidean distance in metres (float32) to the nearest ``mask`` pixel (sorted flat indices ``mask_at``).
+
+    Exact at patch pixels in the mask (0) and at the patch edge pixels ``edge`` (a 4-neighbour off the
+    patch); +inf elsewhere. That loses no minimum: a patch pixel off the mask whose 4-neighbours are all
+    in the patch has one a step nearer to the nearest mask pixel. The distance is that of a whole-raster
+    transform (sqrt of the integer squared offsets, times ``res``), from a KD-tree of the mask's edge
+    pixels: the nearest mask pixel to any pixel outside the mask has a 4-neighbour outside it, so the
+    edge suffices. A full-tile transform would need ~16 bytes a pixel (2 GB).
+    """
+    out = np.full(at.shape, np.inf, dtype=np.float32)
+    if not mask_at.size:
+        return out
     from scipy.spatial import cKDTree
 
-    cross = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool)
-    edge = np.flatnonzero(mask & ~ndimage.binary_erosion(mask, structure=cross, border_value=1))
-    width = mask.shape[1]
-    tree = cKDTree(np.column_stack(np.divmod(edge, width)).astype(np.float64))
-    dist, _ = tree.query(np.column_stack(np.divmod(at, width)).astype(np.float64))
-    dist[mask.ravel()[at]] = 0.0
-    return (dist * res).astype(np.float32)
+    w = mask.shape[1]
+    border = mask_at[edge_at(mask, mask_at, True)]
+    # Any tree gives the exact nearest distance; this layout answers far queries (most patches lie far
+    # from a thin river) several times faster than the default.
+    tree = cKDTree(np.column_stack(np.divmod(border, w)).astype(np.float64), leafsize=64, balanced_tree=False, compact_nodes=False)
+    inside = mask.ravel()[at]
+    ask = edge & ~inside
+    dist, _ = tree.query(np.column_stack(np.divmod(at[ask], w)).astype(np.float64))
+    out[ask] = (dist * res).astype(np.float32)
+    out[inside] = np.float32(0.0 * res)
+    return out
 
 
 def _big_components(mask: np.ndarray, min_px: int) -> np.ndarray:
-    lab, n = ndimage.label(mask, structure=EIGHT)
-    if not n:
-        return mask
-    sizes = np.bincount(lab.ravel())
-    keep = sizes >= min_px
-    keep[0] = False
-    return keep[lab]
+    """Sorted flat indices of the pixels of ``mask``'s 8-connected components of ``min_px`` pixels or more."""
+    comps = Components(mask)
+    return comps.pixels(comps.size >= min_px)
+
+
+def _river(low: np.ndarray, water_base: np.ndarray, water_at: np.ndarray, mining_at: np.ndarray):
+    """Whether pixels (flat indices) are in the river corridor: of big water, low-NDVI ground off old
+    mining and old mining within 3 steps of big water, the 8-connected components holding big water.
+
+    Takes the low-NDVI mask ``low`` (overwritten), big water ``water_base`` and the sorted flat indices
+    of big water and old mining. Old mining near big water is ``old_mining & binary_dilation(water_base,
+    iterations=3)``, evaluated at old mining only (the 3 steps include the pixel itself).
+    """
+    low.ravel()[water_at] = True
+    low.ravel()[mining_at] = any_at(water_base, mining_at, diamond(3))
+    comps = Components(low)
+    del low
+    in_corridor = np.zeros(comps.n + 1, bool)  # the components holding big water (a lookup, not np.isin: memory)
+    in_corridor[comps.of(water_at)] = True
+    in_corridor[0] = False
+    return lambda q: in_corridor[comps.of(q)]
+
+
+def _near_river(river, at: np.ndarray, edge: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``binary_dilation(river, iterations=2)`` at patch pixels ``at``: the river within 2 steps.
+
+    A patch pixel 2 steps from a river pixel off its patch has an edge pixel of the patch (``edge``) on
+    the way there, no farther from it: only edge pixels need looking around.
+    """
+    out = river(at)
+    near = np.flatnonzero(edge)
+    for q, beyond in neighbours(at[near], shape, diamond(2)):
+        hit = river(q)
+        hit[beyond] = False
+        out[near[hit]] = True
+    return out
 
 
 # Bits of the per-pixel summary (see summarize): what the alerts need of a pixel's state.
@@ -178,49 +243,57 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
     res = abs(transform.a)
     px_ha = res * res / 1e4
     flags = sm["flags"]
+    shape = flags.shape
 
     def bit(b):
-        return (flags & b) != 0
+        # (flags & b) != 0 a few hundred rows at a time: no whole-tile uint16 temporary.
+        out = np.empty(shape, bool)
+        tmp = np.empty((256, shape[1]), flags.dtype)
+        for i in range(0, shape[0], 256):
+            part = flags[i:i + 256]
+            np.bitwise_and(part, b, out=tmp[:len(part)])
+            np.not_equal(tmp[:len(part)], 0, out=out[i:i + 256])
+        return out
 
-    new_break = bit(NEW_BREAK)
-    loss = regularise(new_break, rules)
-    del new_break
-    water_base = _big_components(bit(WATER_BASE), rules.big_water_px)
-    old_mining = _big_components(bit(MINERAL_BASE), rules.old_mining_px)
-    # The river corridor: big water bodies and the bare bars connected to them. Land that becomes
-    # part of it is bank erosion and bar deposition, the first confuser of mining (AMW's hard negatives).
-    bars = bit(LOW_NDVI_BASE) & ~old_mining
-    lab_c, n_c = ndimage.label(water_base | bars | (old_mining & ndimage.binary_dilation(water_base, iterations=3)), structure=EIGHT)
-    del bars
-    if n_c:
-        in_corridor = np.zeros(n_c + 1, bool)  # the labels of components holding big water (a lookup, not np.isin: memory)
-        in_corridor[np.unique(lab_c[water_base])] = True
-        in_corridor[0] = False
-        river = in_corridor[lab_c]
-    else:
-        river = water_base
-    del lab_c
-
-    lab, n = ndimage.label(loss, structure=EIGHT)
+    # Patches first, as sorted flat indices: a tile's loss is a small share of its 120 million pixels.
+    at = _regularised(np.flatnonzero(bit(NEW_BREAK)), shape, rules)
+    labs, n = label_pixels(at, shape, eight=True)
     if n == 0:
         return _empty(crs)
-    # Patch statistics over patch pixels only (raster order, as over the whole raster: same sums, same result).
-    at = np.flatnonzero(lab)
-    labs = lab.ravel()[at]
     idx = np.arange(1, n + 1)
     npx = ndimage.sum_labels(np.ones_like(labs), labs, idx)
     keep = npx * px_ha >= mmu_ha
     if not keep.any():
         return _empty(crs)
+    # Only kept patches make alerts. Their statistics over their own pixels, in raster order, are the
+    # same sums as over every patch's.
+    inner = keep[labs - 1]
+    at, labs, idx, npx = at[inner], labs[inner], idx[keep], npx[keep]
+    del inner
+    loss = np.zeros(shape, bool)
+    loss.ravel()[at] = True  # a 4-neighbour in the loss of a kept patch's pixel is in that patch
+    edge = edge_at(loss, at, False)
+    del loss
 
-    d_river, d_mining = _distance_m(water_base, res, at), _distance_m(old_mining & ~river, res, at)
-    del old_mining
+    water_at = _big_components(bit(WATER_BASE), rules.big_water_px)
+    mining_at = _big_components(bit(MINERAL_BASE), rules.old_mining_px)
+    water_base = np.zeros(shape, bool)
+    water_base.ravel()[water_at] = True
+    # The river corridor: big water bodies and the bare bars connected to them. Land that becomes
+    # part of it is bank erosion and bar deposition, the first confuser of mining (AMW's hard negatives).
+    river = _river(bit(LOW_NDVI_BASE), water_base, water_at, mining_at)
+    touches_river = _near_river(river, at, edge, shape)
+    mining_at = mining_at[~river(mining_at)]  # old mining off the river corridor
+    del river
+    old_mining = np.zeros(shape, bool)
+    old_mining.ravel()[mining_at] = True
+
+    d_river, d_mining = _distance_m(water_base, water_at, res, at, edge), _distance_m(old_mining, mining_at, res, at, edge)
+    del water_base, old_mining
     f = flags.ravel()[at]
     is_new = (f & NEW_BREAK) != 0
     first = np.where(is_new, _lookup(sm["break_pos"], sm["break_first"], at, MAX_DAY), MAX_DAY)
     confirmed = np.where(is_new, _lookup(sm["break_pos"], sm["break_confirmed"], at, 0), 0)
-    edge = loss & ~ndimage.binary_erosion(loss, structure=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool), border_value=0)
-    touches_river = ndimage.binary_dilation(river, iterations=2)
 
     def per(x, fn=ndimage.mean):
         return np.asarray(fn(x, labs, idx))
@@ -229,14 +302,14 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
         "label": idx, "n_pixels": npx.astype(int),
         "water_frac": per((f & WATER_AFTER) != 0), "bare_frac": per((f & BARE_AFTER) != 0),
         "char_frac": per((f & CHAR_AFTER) != 0), "green_frac": per((f & GREEN_AFTER) != 0),
-        "frac_confirmed": per((f & CONFIRMED) != 0), "touch_river": per(touches_river.ravel()[at], ndimage.maximum) > 0,
-        "edge_px": per(edge.ravel()[at], ndimage.sum),
+        "frac_confirmed": per((f & CONFIRMED) != 0), "touch_river": per(touches_river, ndimage.maximum) > 0,
+        "edge_px": per(edge, ndimage.sum),
         "history": per(_lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
         "obs_after": per(_lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
         "dist_river_m": per(d_river, ndimage.minimum), "dist_old_mining_m": per(d_mining, ndimage.minimum),
         "first_day": per(first.astype(np.int64), ndimage.minimum),
         "confirmed_day": per(np.where(confirmed > 0, confirmed, MAX_DAY).astype(np.int64), ndimage.minimum),
-    })[keep]
+    }, index=idx - 1)
     del edge, touches_river
 
     causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()))
@@ -250,10 +323,10 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
     # Seed pixel: the earliest loss pixel of each patch; its place names the alert and does not move as it grows.
     order = np.lexsort((at, first, labs))
     first_pos = at[order][np.searchsorted(labs[order], stats.label.values)]
-    rows, cols = np.divmod(first_pos, lab.shape[1])
+    rows, cols = np.divmod(first_pos, shape[1])
     xs, ys = transform.c + (cols + 0.5) * transform.a, transform.f + (rows + 0.5) * transform.e
 
-    geoms = _polygons(lab, set(stats.label), transform)
+    geoms = _polygons(at, labs, shape, transform)
     gdf = gpd.GeoDataFrame(stats, geometry=[geoms[l] for l in stats.label], crs=crs)
     seeds = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(4326)
     gdf["alert_id"] = [f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
@@ -300,14 +373,84 @@ def attribute(r, rules: Rules = Rules()) -> tuple[str, str]:
     return "other", "forest loss, no mining signature"
 
 
-def _polygons(lab: np.ndarray, wanted: set, transform: Affine) -> dict[int, shapely.Geometry]:
-    parts: dict[int, list] = {}
-    keep = np.zeros(int(lab.max()) + 1, bool)  # a lookup, not np.isin: a full tile's labels are 120 million pixels
-    keep[list(wanted)] = True
-    for geom, value in features.shapes(lab.astype(np.int32, copy=False), mask=keep[lab], transform=transform, connectivity=8):
-        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+def _polygons(at: np.ndarray, labs: np.ndarray, shape: tuple[int, int], transform: Affine) -> dict[int, shapely.Geometry]:
+    """Outline of each patch (pixels ``at``, flat indices, labelled ``labs``) as ``features.shapes`` over the
+    whole raster, masked to these patches, traces it.
+
+    GDAL's polygonizer builds a region's rings from the 2x2 pixel blocks along its outline: there the
+    patch meets only its own pixels, masked ones and, at the raster's edge, the outside (patches are
+    8-connected components: no other patch is that close). So a crop with a one-pixel masked margin
+    (the raster's edge where the patch reaches it) gives the same rings, in pixel units shifted by the
+    crop's origin. Crops of patches off the raster's edge are packed side by side into one small raster
+    and polygonised in one call; the others one by one. Pixel coordinates are taken to the map the way
+    GDAL does it (x = c + col * a + row * b), so they are the same floats.
+    """
+    h, w = shape
+    order = np.argsort(labs, kind="stable")
+    at, labs = at[order], labs[order]
+    wanted, start = np.unique(labs, return_index=True)
+    group = np.repeat(np.arange(wanted.size), np.diff(np.append(start, labs.size)))
+    r, c = np.divmod(at, w)
+    r0, r1 = np.minimum.reduceat(r, start), np.maximum.reduceat(r, start)
+    c0, c1 = np.minimum.reduceat(c, start), np.maximum.reduceat(c, start)
+    at_edge = (r0 == 0) | (c0 == 0) | (r1 == h - 1) | (c1 == w - 1)
+    top, left = np.maximum(r0 - 1, 0), np.maximum(c0 - 1, 0)
+    ch, cw = np.minimum(r1 + 1, h - 1) - top + 1, np.minimum(c1 + 1, w - 1) - left + 1
+
+    # Shelf packing, tallest crops first: rows of crops no wider than the mosaic.
+    off = np.flatnonzero(~at_edge)
+    mosaic_r, mosaic_c = np.zeros(wanted.size, np.int64), np.zeros(wanted.size, np.int64)
+    width = int(max(cw[off].max(), np.sqrt((ch[off] * cw[off]).sum()))) + 1 if off.size else 1
+    y = x = shelf = 0
+    by_height = off[np.argsort(-ch[off], kind="stable")]
+    for i, hh, ww in zip(by_height.tolist(), ch[by_height].tolist(), cw[by_height].tolist()):
+        if x + ww > width:
+            y, x, shelf = y + shelf, 0, 0
+        mosaic_r[i], mosaic_c[i] = y, x
+        x, shelf = x + ww, max(shelf, hh)
+    height = y + shelf
+
+    parts, owner = [], []
+    if height * width + int((ch[at_edge] * cw[at_edge]).sum()) > h * w:
+        # Crops would outgrow the raster (long diagonal patches): trace the whole raster instead.
+        ox = oy = np.zeros(wanted.size, np.int64)
+        lab = np.zeros(shape, np.int32)
+        lab.ravel()[at] = labs
+        for geom, value in features.shapes(lab, mask=lab != 0, connectivity=8):
+            parts.append(shapely.geometry.shape(geom))
+            owner.append(int(np.searchsorted(wanted, int(value))))
+        del lab
+    else:
+        ox, oy = left - mosaic_c, top - mosaic_r  # pixel in mosaic + (ox, oy) = pixel in raster
+        if off.size:
+            mosaic = np.zeros((height, width), np.int32)
+            sel = ~at_edge[group]
+            g = group[sel]
+            mosaic[r[sel] - oy[g], c[sel] - ox[g]] = labs[sel]
+            for geom, value in features.shapes(mosaic, mask=mosaic != 0, connectivity=8):
+                parts.append(shapely.geometry.shape(geom))
+                owner.append(int(np.searchsorted(wanted, int(value))))
+            del mosaic
+        for i in np.flatnonzero(at_edge).tolist():
+            ox[i], oy[i] = left[i], top[i]
+            crop = np.zeros((ch[i], cw[i]), np.int32)
+            px = slice(start[i], start[i + 1] if i + 1 < wanted.size else labs.size)
+            crop[r[px] - top[i], c[px] - left[i]] = labs[px]
+            for geom, _ in features.shapes(crop, mask=crop != 0, connectivity=8):
+                parts.append(shapely.geometry.shape(geom))
+                owner.append(i)
+    geoms = np.empty(len(parts), dtype=object)
+    geoms[:] = parts
+    xy, which = shapely.get_coordinates(geoms, return_index=True)
+    owner = np.asarray(owner, np.int64)
+    col, row = xy[:, 0] + ox[owner[which]], xy[:, 1] + oy[owner[which]]
+    t = transform
+    geoms = shapely.set_coordinates(geoms, np.column_stack([t.c + col * t.a + row * t.b, t.f + col * t.d + row * t.e]))
+    grouped: dict[int, list] = {}
+    for geom, i in zip(geoms, owner.tolist()):
+        grouped.setdefault(int(wanted[i]), []).append(geom)
     # 8-connected pixels meeting at a corner make rings that touch themselves; make them valid polygons.
-    return {k: _polygonal(shapely.make_valid(shapely.union_all(v))) for k, v in parts.items()}
+    return {k: _polygonal(shapely.make_valid(shapely.union_all(v))) for k, v in grouped.items()}
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -254,28 +254,54 @@ def dates_path(out: Path) -> Path:
     return out.with_name(out.stem + "_dates.tif")
 
 
+DATES_TILE = 256
+
+
 def write_dates(alerts: gpd.GeoDataFrame, summary: dict, transform: Affine, crs: str, path: Path) -> Path:
     """Per-pixel dates of the alerted loss, as GLAD/RADD publish them: band 1 first seen, band 2 confirmed
     (days since 1970-01-01; 0 = none). Only pixels inside reported alerts, with a break of the reporting
-    period (those of the summary's ``break_*``), carry a date."""
+    period (those of the summary's ``break_*``), carry a date.
+
+    Only the 256 px tiles holding such pixels are written; GDAL reads the others as 0 (``SPARSE_OK``),
+    so a tile-wide raster costs its alerts, not 120 million pixels twice.
+    """
     import rasterio
     from rasterio import features
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
 
     H, W = summary["flags"].shape
-    first = np.zeros((H, W), np.int32)
-    conf = np.zeros((H, W), np.int32)
-    if len(alerts):
-        inside = features.geometry_mask(alerts.geometry.values, (H, W), transform, invert=True).ravel()[summary["break_pos"]]
-        pos = summary["break_pos"][inside]
-        first.ravel()[pos] = summary["break_first"][inside]
-        conf.ravel()[pos] = summary["break_confirmed"][inside]
     profile = dict(driver="GTiff", width=W, height=H, count=2, dtype="int32", crs=crs, transform=transform, nodata=0,
-                   compress="deflate", tiled=True, blockxsize=256, blockysize=256)
+                   compress="deflate", tiled=True, blockxsize=DATES_TILE, blockysize=DATES_TILE, sparse_ok=True)
+    pos = summary["break_pos"]
+    rows, cols = np.divmod(pos, W)
+    tiles = (rows // DATES_TILE) * -(-W // DATES_TILE) + cols // DATES_TILE
+    order = np.argsort(tiles, kind="stable")
+    bounds = np.flatnonzero(np.diff(tiles[order], prepend=-1, append=-1))  # starts of each tile's run, then the end
+    geoms = alerts.geometry.values
+    tree = shapely.STRtree(geoms) if len(alerts) else None
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(first, 1)
-        dst.write(conf, 2)
         dst.set_band_description(1, "first_seen (days since 1970-01-01)")
         dst.set_band_description(2, "confirmed (days since 1970-01-01)")
+        for i0, i1 in zip(bounds[:-1], bounds[1:]):
+            if tree is None:
+                break
+            at = order[i0:i1]
+            r0, c0 = int(rows[at[0]]) // DATES_TILE * DATES_TILE, int(cols[at[0]]) // DATES_TILE * DATES_TILE
+            win = Window(c0, r0, min(DATES_TILE, W - c0), min(DATES_TILE, H - r0))
+            wt = window_transform(win, transform)
+            hits = tree.query(shapely.box(*rasterio.windows.bounds(win, transform)))
+            if not len(hits):
+                continue
+            inside = features.geometry_mask(geoms[hits], (win.height, win.width), wt, invert=True)
+            rr, cc = rows[at] - r0, cols[at] - c0
+            keep = inside[rr, cc]
+            if not keep.any():
+                continue
+            for band, values in ((1, summary["break_first"]), (2, summary["break_confirmed"])):
+                tile = np.zeros((win.height, win.width), np.int32)
+                tile[rr[keep], cc[keep]] = values[at[keep]]
+                dst.write(tile, band, window=win)
     return path
 
 
