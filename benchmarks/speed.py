@@ -93,12 +93,20 @@ def end_to_end(size: int = 512) -> dict:
 # --- one size: simulate, history run, update, read-and-decode --------------------------------------
 
 
-def scene(work: Path, size: int, dates: int):
+def scene(work: Path, size: int, dates: int, reuse: bool = False):
+    """The simulated scene (simulated now, or resumed); with ``reuse``, a finished one's paths without
+    rebuilding its landscape (minutes for a full tile)."""
+    from types import SimpleNamespace
+
     from centinela.sim import simulate
 
+    folder = work / f"s{size}-{dates}"
+    done = folder / "simulation.json"
+    if reuse and done.exists() and json.loads(done.read_text()).get("complete"):
+        return SimpleNamespace(catalog=folder / "stac" / "catalog.json", aoi=folder / "aoi.geojson", out=folder)
     end = START + dt.timedelta(days=5 * (dates - 1))
     # simulate() resumes a scene it already wrote with the same parameters: a kept --work is reused.
-    return simulate(work / f"s{size}-{dates}", seed=8, size=size, start=START, end=end, revisit=5, workers=2)
+    return simulate(folder, seed=8, size=size, start=START, end=end, revisit=5, workers=2)
 
 
 def last_date_files(sim) -> list[str]:
@@ -164,9 +172,11 @@ def phase(size: int, dates: int, work: Path, which: str) -> dict:
     from centinela.detect import detect, fused, run
     from centinela.imagery import dn, read_aoi
 
-    sim = scene(work, size, dates)
+    sim = scene(work, size, dates, reuse=True)  # one_size simulated it before
     out = work / f"det{size}-{dates}" / "alerts.gpkg"
-    end = START + dt.timedelta(days=5 * (dates - 2 if which == "history" else dates - 1))
+    # The history run folds all dates but the last two; the first update adds one (the block files' second slots
+    # are created then); the update measured adds the last, as every later update of a monitored region does.
+    end = START + dt.timedelta(days=5 * (dates - {"history": 3, "first_update": 2, "update": 1}[which]))
     if which == "history" and out.parent.exists():
         shutil.rmtree(out.parent)
     fused.fold_dn(*_warm_up())  # compiled code is cached on disk after the first run; load it outside the timing
@@ -201,10 +211,10 @@ def one_size(size: int, dates: int, work: Path) -> dict:
             raise RuntimeError(out.stderr[-3000:])
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    scene(work, size, dates)  # simulate (or reuse) before timing anything
-    hist, upd = child("history"), child("update")
-    files = last_date_files(scene(work, size, dates))
-    return {"size": size, "dates": dates, "history": hist, "update": upd,
+    scene(work, size, dates, reuse=True)  # simulate (or reuse) before timing anything
+    hist, first, upd = child("history"), child("first_update"), child("update")
+    files = last_date_files(scene(work, size, dates, reuse=True))
+    return {"size": size, "dates": dates, "history": hist, "first_update": first, "update": upd,
             **dict(zip(("read_1", "read_1_cpu"), read_decode(files, 1))), "read_n": read_decode(files, READ_THREADS)[0]}
 
 
@@ -214,14 +224,15 @@ def one_size(size: int, dates: int, work: Path) -> dict:
 def update_rows(rows: list[dict]) -> list[str]:
     lines = [
         f"| scene (px) | read + decode, 1 thread (s) | read + decode, {READ_THREADS} threads (s) | update, wall (s) | "
-        "update, CPU (s) | **update ÷ read, 1 thread** | update CPU ÷ read CPU | reading blocks | kernel | state load + save | "
+        "update, CPU (s) | first update, wall (s) | **update ÷ read, 1 thread** | update CPU ÷ read CPU | reading blocks | kernel | state load + save | "
         "summaries | patches, alerts, dates raster | catalog | history run: dates, s, peak RSS (MiB) | state on disk (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         u, h = r["update"], r["history"]
         lines.append(
             f"| {r['size']} | {r['read_1']:.2f} | {r['read_n']:.2f} | {u['seconds']:.2f} | {u['cpu_seconds']:.2f} | "
+            f"{r['first_update']['seconds']:.2f} | "
             f"**{u['seconds'] / r['read_1']:.2f}** | {u['cpu_seconds'] / r['read_1_cpu']:.2f} | {u['t_read']:.2f} | "
             f"{u['t_kernel']:.2f} | {u['t_load'] + u['t_save'] + u['t_save_header']:.2f} | {u['t_summarize']:.2f} | "
             f"{u['t_objects'] + u['t_write_alerts'] + u['t_write_dates']:.2f} | {u['t_catalog']:.2f} | "
@@ -240,7 +251,9 @@ def verdict(r: dict) -> list[str]:
     return [
         f"At {r['size']} px: the update takes **{ratio:.2f}×** the time rasterio takes to read and decode its date on one "
         f"thread (wall, on the default settings: {u['threads']} threads); in CPU time it costs "
-        f"{u['cpu_seconds'] / r['read_1_cpu']:.2f}× the read. The 2× goal is **{'met' if ratio <= 2 else 'not met'}**. "
+        f"{u['cpu_seconds'] / r['read_1_cpu']:.2f}× the read, and against the read spread over the same {u['threads']} "
+        f"threads its wall time is {u['seconds'] / r['read_n']:.2f}×. The 2× goal, read as the issue states it (the date's "
+        f"COGs read and decoded with rasterio), is **{'met' if ratio <= 2 else 'not met'}**. "
         f"The history run peaked at **{h['peak_rss_mib']:,.0f} MiB**: the 4 GiB goal is "
         f"**{'met' if h['peak_rss_mib'] < 4096 else 'not met'}**" + (" (measured on a full tile)." if r["size"] >= 10980 else
                                                                      " (not measured on a full tile)."),
@@ -251,10 +264,10 @@ def verdict(r: dict) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1024, 4096])
-    ap.add_argument("--dates", type=int, default=4, help="dates simulated per size (history run: all but the last)")
+    ap.add_argument("--dates", type=int, default=4, help="dates simulated per size (history run: all but the last two)")
     ap.add_argument("--work", type=Path, help="folder to keep simulated scenes in (default: a temporary one)")
     ap.add_argument("--skip-kernel", action="store_true", help="only the per-size figures")
-    ap.add_argument("--phase", choices=["history", "update"], help=argparse.SUPPRESS)
+    ap.add_argument("--phase", choices=["history", "first_update", "update"], help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -295,8 +308,10 @@ def main() -> None:
     lines += [
         "## One new date on an existing state, against the I/O limit", "",
         f"Each scene: {args.dates} simulated dates from {START}, five days apart; the history run folds the first "
-        f"{args.dates - 1} into a fresh state (default settings: 512 px blocks, a state save every 8 dates, one thread per "
-        "core), the update adds the last. *Read + decode* is rasterio reading the last date's seven COGs whole (six bands "
+        f"{args.dates - 2} into a fresh state (default settings: 512 px blocks, a state save every 8 dates, one thread per "
+        "core); a first update adds the next date (and creates the second slot of each block's state file); the update "
+        "measured adds the last, as every later update of a monitored region does (the first update's wall time is shown "
+        "too). *Read + decode* is rasterio reading the last date's seven COGs whole (six bands "
         "and SCL), best of three. The update is the whole `detect` call: catalog, reading, kernel, state, patches, alerts "
         "GeoPackage and dates raster. Its parts are thread-seconds measured inside the same run (threads overlap, so "
         "they may add up to more than the wall time).", "",

@@ -186,3 +186,25 @@ def test_dates_read_through_odc_stac_give_the_same_result(mining, tmp_path):
     for r, c in ((0, 0), (96, 96)):
         a, b = (load_block(x.state, Block(r, c, 96, 96))[0].to_dict() for x in (direct, odc))
         assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
+
+def test_windows_read_straight_from_files_equal_odc_stac_even_past_the_files_edge(nochange):
+    """An AOI larger than the scene: the grid reaches past the COGs, where both readers give no data (0)."""
+    from centinela.detect.kernel import BANDS
+    from centinela.imagery.dn import load_dn
+
+    aoi = read_aoi(nochange.aoi).buffer(0.003)
+    cube = load_dn(nochange.catalog, aoi, dt.date(2024, 6, 1), dt.date(2024, 6, 30), bands=BANDS, chunks=64)
+    H, W = cube.shape
+    assert H > 128 and W > 128 and all(h is not None for h in cube.hrefs)
+    dn_a, scl_a = np.empty((6, 64, 64), np.uint16), np.empty((64, 64), np.uint8)
+    dn_b, scl_b = np.empty_like(dn_a), np.empty_like(scl_a)
+    with cube.reader() as direct:
+        odc = cube.reader()
+        for t in range(len(cube.hrefs)):
+            for r0, c0 in ((0, 0), (H - 64, W - 64), (H // 2 - 32, 0)):
+                direct.read(t, r0, c0, dn_a, scl_a)
+                for k, b in enumerate((*cube.bands, "scl")):
+                    odc._through_odc(b, t, r0, c0, scl_b if b == "scl" else dn_b[k])
+                assert np.array_equal(dn_a, dn_b) and np.array_equal(scl_a, scl_b), (t, r0, c0)
+                assert (scl_a == 0).any(), "the window reaches past the files"

@@ -32,6 +32,7 @@ from .masks import CLEAR_SCL
 # Items closer in time than this may share a solar day with another item (odc-stac then fuses them):
 # such dates are left to odc-stac.
 _ALONE_H = 36
+READ_CACHE_MB = 64
 
 
 @dataclass
@@ -111,10 +112,15 @@ class WindowReader:
         self._transform = gb.affine
 
     def __enter__(self):
+        # Each window is read once, in whole COG tiles: GDAL's block cache (5 % of RAM by default) would
+        # only copy every tile once more; a small one reads a tile ~15 % faster.
+        self._env = rasterio.Env(GDAL_CACHEMAX=READ_CACHE_MB)
+        self._env.__enter__()
         return self
 
     def __exit__(self, *exc):
         self.close()
+        self._env.__exit__(*exc)
 
     def close(self) -> None:
         for v in self._open.values():
