@@ -147,7 +147,7 @@ def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | N
              scratch: Scratch | None = None) -> list[tuple[Block, dict, int, int]]:
     """Fold the dates each block of a row has not seen yet into its saved state, a group of dates at a time.
 
-    The state of every block is saved after each group (atomic write), so a killed run resumes where
+    The state of every block is saved after each group (into its older slot, header last), so a killed run resumes where
     it stopped. Returns, per block: the block, its summary for the alerts, how many dates were folded
     in and the clear observations its state has seen in all.
     """
