@@ -208,3 +208,16 @@ def test_windows_read_straight_from_files_equal_odc_stac_even_past_the_files_edg
                     odc._through_odc(b, t, r0, c0, scl_b if b == "scl" else dn_b[k])
                 assert np.array_equal(dn_a, dn_b) and np.array_equal(scl_a, scl_b), (t, r0, c0)
                 assert (scl_a == 0).any(), "the window reaches past the files"
+
+
+def test_any_number_of_threads_gives_the_same_result(mining, tmp_path, capsys):
+    one = _detect(mining, tmp_path, "one.gpkg", block=64, threads=1)
+    three = _detect(mining, tmp_path, "three.gpkg", block=64, threads=3)  # three rows of blocks at once
+    assert len(one.alerts) and one.alerts.drop(columns="geometry").equals(three.alerts.drop(columns="geometry"))
+    assert one.alerts.geometry.geom_equals_exact(three.alerts.geometry, tolerance=0).all()
+    with pytest.raises(SystemExit) as exc:  # the option through the CLI
+        main(["--lang", "en", "detect", "--catalog", str(mining.catalog), "--aoi", str(mining.aoi), "--out",
+              str(tmp_path / "cli.gpkg"), "--start", str(WINDOW["start"]), "--end", str(WINDOW["end"]),
+              "--history-days", str(WINDOW["history_days"]), "--threads", "2"])
+    assert exc.value.code == 0, capsys.readouterr()
+    assert sorted(gpd.read_file(tmp_path / "cli.gpkg").alert_id) == sorted(one.alerts.alert_id)

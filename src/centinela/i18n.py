@@ -206,6 +206,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Run on a Dask distributed cluster: its scheduler address (tcp://host:8786) or local:N for N local worker processes; same result as without it.",
         "es": "Ejecutar en un clúster Dask distribuido: la dirección de su planificador (tcp://host:8786) o local:N para N procesos locales; mismo resultado que sin él.",
     },
+    "opt.threads": {
+        "en": "Threads that fold rows of blocks on this machine (default: one per core); same result with any number.",
+        "es": "Hilos que procesan filas de bloques en esta máquina (por defecto: uno por núcleo); mismo resultado con cualquier número.",
+    },
     "det.progress": {"en": "Detecting", "es": "Detectando"},
     "det.done": {
         "en": "{n} alerts ({n_mining} mining, {ha_mining:.1f} ha; {n_high} high confidence) written to {out}",

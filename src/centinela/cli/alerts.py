@@ -145,6 +145,7 @@ def register(app: typer.Typer, lang: str) -> None:
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
         block: Annotated[int, typer.Option(min=64, max=4096, hidden=True)] = 512,
         dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
+        threads: Annotated[Optional[int], typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
         store: Annotated[Optional[str], store_opt] = None,
         actor: Annotated[Optional[str], actor_opt] = None,
     ) -> None:
@@ -153,7 +154,7 @@ def register(app: typer.Typer, lang: str) -> None:
 
         with progress_bar(t("det.progress", lang)) as (set_total, advance):
             r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block,
-                            scheduler=dask_scheduler)
+                            scheduler=dask_scheduler, threads=threads)
         typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
                      updated=r.ingest.updated))
         if r.delivery and (r.delivery.queued or r.delivery.failed):

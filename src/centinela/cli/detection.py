@@ -24,13 +24,14 @@ def register(app: typer.Typer, lang: str) -> None:
         state: Annotated[Optional[Path], typer.Option(help=t("opt.state", lang))] = None,
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
         dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
+        threads: Annotated[Optional[int], typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
     ) -> None:
         res = _detect(catalog, aoi, out, _date(start, "--start") if start else None, _date(end, "--end") if end else None,
-                      mmu_ha, state, history_days, lang, scheduler=dask_scheduler)
+                      mmu_ha, state, history_days, lang, scheduler=dask_scheduler, threads=threads)
         typer.echo(_detect_summary(res, lang))
 
 
-def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None):
+def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None, threads=None):
     import shutil
 
     from ..detect import detect as run_detect
@@ -42,7 +43,7 @@ def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fr
         shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
     with progress_bar(t("det.progress", lang)) as (set_total, advance):
         return run_detect(catalog, geom, out, start, end, mmu_ha=mmu_ha, history_days=history_days, state_dir=state_dir,
-                          progress=advance, on_total=set_total, scheduler=scheduler)
+                          progress=advance, on_total=set_total, scheduler=scheduler, threads=threads)
 
 
 def _detect_summary(res, lang) -> str:

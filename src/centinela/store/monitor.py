@@ -37,7 +37,7 @@ def area_folder(store: EmbeddedStore, name: str) -> Path:
 def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: dt.date | None = None,
             history_days: int = 365, actor: str | None = None, progress: Callable[[int], None] | None = None,
             on_total: Callable[[int], None] | None = None, block: int = 512, notify_backoff_s: float = 0.5,
-            scheduler: str | None = None) -> MonitorResult:
+            scheduler: str | None = None, threads: int | None = None) -> MonitorResult:
     from ..detect import detect
 
     area = store.area(name)
@@ -46,7 +46,7 @@ def monitor(store: EmbeddedStore, name: str, catalog: str | None = None, until: 
     since = dt.date.fromisoformat(area["since"])
     res = detect(source, area["geometry"], folder / "alerts.gpkg", start=since, end=until or dt.date.today(),
                  history_days=history_days, state_dir=folder / "state", progress=progress, on_total=on_total, block=block,
-                 scheduler=scheduler)
+                 scheduler=scheduler, threads=threads)
     merged = store.ingest(res.alerts, actor, area_name=name)
     store.record_run(name, {"dates_processed": res.dates_processed, "alerts": len(res.alerts), "created": merged.created,
                             "updated": merged.updated}, actor)
