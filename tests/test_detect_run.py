@@ -221,3 +221,27 @@ def test_any_number_of_threads_gives_the_same_result(mining, tmp_path, capsys):
               "--history-days", str(WINDOW["history_days"]), "--threads", "2"])
     assert exc.value.code == 0, capsys.readouterr()
     assert sorted(gpd.read_file(tmp_path / "cli.gpkg").alert_id) == sorted(one.alerts.alert_id)
+
+
+def test_corrupt_cog_is_a_clear_error_and_a_rerun_after_repair_resumes(mining, tmp_path):
+    """A damaged COG stops the run with its name; blocks already saved stay, and once the file is
+    repaired a re-run finishes with the same alerts as a run that never failed."""
+    from centinela.errors import RasterReadError
+
+    bad = tmp_path / "cat"
+    shutil.copytree(mining.out / "stac", bad / "stac")
+    shutil.copytree(mining.out / "cogs", bad / "cogs")
+    victim = sorted((bad / "cogs").glob("*/red.tif"))[-1]
+    good = victim.read_bytes()
+    with open(victim, "r+b") as f:  # keep the header, wreck the tiles
+        f.seek(len(good) // 2)
+        f.write(b"\0" * (len(good) // 2))
+    kw = dict(**WINDOW, block=64)
+    with pytest.raises(RasterReadError, match=r"red\.tif"):
+        detect(bad / "stac" / "catalog.json", read_aoi(mining.aoi), tmp_path / "a.gpkg", **kw)
+    assert list((tmp_path / "a.gpkg.state").glob("block_*.state")), "blocks saved before the bad date are kept"
+    victim.write_bytes(good)
+    again = detect(bad / "stac" / "catalog.json", read_aoi(mining.aoi), tmp_path / "a.gpkg", **kw)
+    ref = detect(mining.catalog, read_aoi(mining.aoi), tmp_path / "ref.gpkg", **kw)
+    assert len(ref.alerts) and again.alerts.drop(columns="geometry").equals(ref.alerts.drop(columns="geometry"))
+    assert 0 < again.dates_processed <= ref.dates_processed
