@@ -88,7 +88,7 @@ def detect(
     crs = cube.rc.crs.to_string()
     H, W = cube.shape
     grid = {"crs": crs, "transform": list(transform)[:6], "shape": [H, W], "block": block, "params": asdict(params)}
-    days = cube.days
+    days = day_numbers(cube.rc.raw.time)
     rows = [[Block(r, c, min(block, H - r), min(block, W - c)) for c in range(0, W, block)] for r in range(0, H, block)]
     open_store(state_dir, grid)
     lasts = {b: read_header(state_dir, b).last_day for row in rows for b in row}

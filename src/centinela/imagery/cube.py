@@ -84,6 +84,11 @@ class RawCube:
     crs: CRS
     reload: Callable[[int], xr.Dataset]  # the same cube in other chunks (square, this many pixels a side)
 
+    @property
+    def bands(self) -> tuple[str, ...]:
+        """The reflectance bands, canonical names, in the order asked for."""
+        return tuple(b for b in self.assets if b != "scl")
+
 
 def load_raw(
     source: str | Path,
@@ -156,7 +161,7 @@ def load_cube(
     rc = load_raw(source, aoi, start, end, bands, resolution, crs, chunks, collection, items)
     out = {}
     valid = None
-    for b in (b for b in rc.assets if b != "scl"):
+    for b in rc.bands:
         dn = rc.raw[b]
         ok = dn != 0
         out[b] = to_reflectance(dn, *rc.factors[b])

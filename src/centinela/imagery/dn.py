@@ -25,7 +25,6 @@ import xarray as xr
 from rasterio.windows import Window
 
 from ..errors import RasterReadError
-from .bands import canonical
 from .cube import RawCube, load_raw
 from .masks import CLEAR_SCL
 
@@ -59,11 +58,6 @@ class DnCube:
         return self._blocked
 
     @property
-    def days(self) -> np.ndarray:
-        t = self.rc.raw.time.values.astype("datetime64[D]")
-        return (t - np.datetime64("1970-01-01", "D")).astype(np.int64)
-
-    @property
     def shape(self) -> tuple[int, int]:
         return self.rc.raw.sizes["y"], self.rc.raw.sizes["x"]
 
@@ -77,7 +71,7 @@ def load_dn(source: str | Path, aoi: shapely.Geometry | None, start: dt.date | N
     # One chunk per date and band: building odc-stac's graph of a tile in 512 px chunks costs a second,
     # and most dates are read straight from their files; block-sized chunks are made if a date needs them.
     rc = load_raw(source, aoi, start, end, bands=bands, chunks=1 << 20, **kw)
-    names = tuple(dict.fromkeys(canonical(b) for b in bands))
+    names = rc.bands
     T = rc.raw.sizes["time"]
     scale, offset, wide = np.empty((T, len(names))), np.empty((T, len(names))), np.zeros(len(names), bool)
     for k, b in enumerate(names):
