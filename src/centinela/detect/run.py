@@ -167,7 +167,7 @@ def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | N
                 sel = [int(t) for t in idx if days[t] > heads[b].last_day]
                 if not sel:
                     continue
-                st, head = load_block(job.state_dir, b, scratch)
+                st, head = load_block(job.state_dir, b, scratch, heads[b])
                 _, _, dn, scl = scratch.get(b.h, b.w)
                 seen = changed = 0
                 for t in sel:
@@ -186,7 +186,7 @@ def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | N
                     progress(1)
     for b in row:
         if b not in results:  # nothing new for this block: its summary from the saved state
-            st, _ = load_block(job.state_dir, b, scratch)
+            st, _ = load_block(job.state_dir, b, scratch, heads[b])
             results[b] = job.reduce(st)
         if progress:
             progress(1)

@@ -132,12 +132,14 @@ class Scratch:
         return self._by_shape[(h, w)]
 
 
-def load_block(folder: Path, b: Block, scratch: Scratch | None = None) -> tuple[State, Header]:
-    """The block's state (in ``scratch``'s arrays when given) and current header; an empty state for a new block."""
+def load_block(folder: Path, b: Block, scratch: Scratch | None = None, head: Header | None = None) -> tuple[State, Header]:
+    """The block's state (in ``scratch``'s arrays when given) and current header; an empty state for a new block.
+
+    ``head``: the current header when the caller already read it (:func:`read_header`), to spare reading it again."""
     buf, st, _, _ = (scratch or Scratch()).get(b.h, b.w)
     for k in SPARSE:
         getattr(st, k).fill(FILL[k])
-    head = read_header(folder, b)
+    head = head or read_header(folder, b)
     if head.generation == 0:
         for k in DENSE:
             getattr(st, k).fill(FILL[k])
