@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # System libraries Python wheels cannot bring: Pango and a font for the bulletin's PDF (WeasyPrint).
-# Installs them with apt only where they are missing (root, or through sudo).
+# Installs them with apt only where they are missing (root, or through sudo); CENTINELA_FORCE_INSTALL=1
+# takes the install branch anyway (tests use it). Prints nothing on standard output: what apt-get says goes
+# to standard error.
 set -euo pipefail
-missing=0
+exec 1>&2
+known=$(ldconfig -p 2>/dev/null || true)
+missing=${CENTINELA_FORCE_INSTALL:-0}
 for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1; do
-  ldconfig -p 2>/dev/null | grep -q "$lib" || missing=1
+  grep -qF "$lib" <<<"$known" || missing=1
 done
 [ "$missing" = 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Please install Pango (libpango-1.0, libpangoft2-1.0) and fontconfig with your package manager." >&2
+  echo "Please install Pango (libpango-1.0, libpangoft2-1.0) and fontconfig with your package manager."
   exit 1
 fi
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

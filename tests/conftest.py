@@ -11,6 +11,7 @@ import pytest
 
 from centinela import data
 from centinela.sim import SimulationResult, simulate
+from support import unavailable
 
 SMALL = dict(size=128, start=dt.date(2024, 5, 1), end=dt.date(2024, 8, 31), revisit=5)
 
@@ -25,8 +26,14 @@ def sim_scene(tmp_path_factory) -> SimulationResult:
 def amw_scene(tmp_path_factory) -> SimulationResult:
     """A 256 px scene near La Pampa with mining events from the bundled Amazon Mining Watch layer."""
     return simulate(
-        tmp_path_factory.mktemp("amw") / "scene", seed=5, size=256, start=dt.date(2024, 3, 1), end=dt.date(2024, 10, 31),
-        revisit=10, center=(-12.864, -70.092), events_from=data.path(data.AMW_MINING),
+        tmp_path_factory.mktemp("amw") / "scene",
+        seed=5,
+        size=256,
+        start=dt.date(2024, 3, 1),
+        end=dt.date(2024, 10, 31),
+        revisit=10,
+        center=(-12.864, -70.092),
+        events_from=data.path(data.AMW_MINING),
     )
 
 
@@ -56,9 +63,7 @@ def pg_admin_url():
     """The throw-away PostGIS cluster `make test` starts (scripts/pg-test-cluster.sh). In CI it must be there."""
     url = os.environ.get("CENTINELA_TEST_PG")
     if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CENTINELA_TEST_PG is not set: CI must run the PostGIS store tests (make test starts the cluster)")
-        pytest.skip("no PostGIS test cluster (run `make test`, or set CENTINELA_TEST_PG)")
+        unavailable("no PostGIS test cluster: CENTINELA_TEST_PG is not set (`make test` starts one)")
     return url
 
 

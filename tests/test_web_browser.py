@@ -4,7 +4,6 @@ change its status, see it in the audit log; Spanish/English; a phone-sized scree
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -14,17 +13,18 @@ import pytest
 import uvicorn
 
 from centinela.store import EmbeddedStore
+from support import unavailable
 from test_web_api import PASSWORD, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
 
 if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI needs Chromium at /usr/bin/chromium for the browser tests (scripts/ensure-chromium.sh)", pytrace=False)
-    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+    unavailable("Chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium.sh)", module=True)
+try:
+    from playwright import sync_api
+except ImportError:
+    unavailable("Playwright is not installed (the `test` extra)", module=True)
 
 
 def free_port() -> int:
