@@ -1,25 +1,29 @@
 # Two entry points for a newcomer: `make demo` and `make test`.
+# Both install from requirements.lock, the exact set of packages the suite was run with (scripts/lock.sh).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+LOCK := requirements.lock
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check -c $(LOCK)
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test clean web
+.PHONY: demo test lint clean web
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PIP_INSTALL) --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+# Everything the demo uses: the core and every extra (PDF, mercury maps, Dask distributed, PostGIS).
+$(STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
 	bash scripts/ensure-system-libs.sh
-	$(PY) -m pip install --quiet -e .
+	$(PIP_INSTALL) -e '.[all]'
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml $(STAMP)
+$(TEST_STAMP): pyproject.toml $(LOCK) $(STAMP)
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) -e '.[all,test]'
 	@touch $@
 
 # The map page's JavaScript, bundled from the npm registry into src/centinela/web/static (committed, so
@@ -30,9 +34,18 @@ web:
 demo: $(STAMP)
 	$(VENV)/bin/centinela demo --out outputs/demo $(if $(SERVE),--serve,)
 
-test: $(TEST_STAMP)
+# Guardrails: lint, formatting, and the committed bundle against its source.
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	bash scripts/check-bundle.sh
+
+# Everything, with nothing skipped: PostGIS (a throw-away cluster) and browser tests must run
+# (CENTINELA_TEST_STRICT turns a missing service into a failure). A fast subset: see DEVELOPERS.md.
+test: lint
 	@url=$$(bash scripts/pg-test-cluster.sh start) && \
-	  CENTINELA_TEST_PG=$$url $(PY) -m pytest -q; rc=$$?; bash scripts/pg-test-cluster.sh stop; exit $$rc
+	  CENTINELA_TEST_STRICT=1 CENTINELA_TEST_PG=$$url $(PY) -m pytest -q; rc=$$?; \
+	  bash scripts/pg-test-cluster.sh stop; exit $$rc
 
 clean:
 	rm -rf $(VENV) outputs

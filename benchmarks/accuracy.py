@@ -54,8 +54,13 @@ def clear_obs_latency(catalog: Path, aoi, truth: gpd.GeoDataFrame, per_event: pd
     when = pd.to_datetime(t.event_date)
     t = t[t.unit.isin(found.unit) & (when >= pd.Timestamp(START)) & (when <= pd.Timestamp(END - dt.timedelta(days=15)))]
     t = t.dissolve(by="unit").reset_index()
-    ids = features.rasterize(((g, i + 1) for i, g in enumerate(t.geometry)), out_shape=(ds.sizes["y"], ds.sizes["x"]),
-                             transform=transform, fill=0, dtype="int32")
+    ids = features.rasterize(
+        ((g, i + 1) for i, g in enumerate(t.geometry)),
+        out_shape=(ds.sizes["y"], ds.sizes["x"]),
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
     flat = ids.ravel()
     sizes = np.bincount(flat, minlength=len(t) + 1)
     clear = ds.scl.isin([4, 5, 6]).values.reshape(ds.sizes["time"], -1)
@@ -77,12 +82,38 @@ def clear_obs_latency(catalog: Path, aoi, truth: gpd.GeoDataFrame, per_event: pd
 def run_scene(sc: dict, work: Path) -> dict:
     t0 = time.perf_counter()
     events = data.path(data.AMW_MINING) if sc["events_from"] == "amw" else None
-    sim = simulate(work / sc["name"], seed=sc["seed"], size=sc["size"], start=HISTORY, end=END, center=sc["center"],
-                   events_from=events, workers=2)
+    sim = simulate(
+        work / sc["name"],
+        seed=sc["seed"],
+        size=sc["size"],
+        start=HISTORY,
+        end=END,
+        center=sc["center"],
+        events_from=events,
+        workers=2,
+    )
     t_sim = time.perf_counter() - t0
     out = work / f"{sc['name']}_alerts.gpkg"
-    cmd = [sys.executable, "-m", "centinela.cli", "--lang", "en", "detect", "--catalog", str(sim.catalog), "--aoi", str(sim.aoi),
-           "--start", str(START), "--end", str(END), "--out", str(out), "--history-days", str((START - HISTORY).days)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "centinela.cli",
+        "--lang",
+        "en",
+        "detect",
+        "--catalog",
+        str(sim.catalog),
+        "--aoi",
+        str(sim.aoi),
+        "--start",
+        str(START),
+        "--end",
+        str(END),
+        "--out",
+        str(out),
+        "--history-days",
+        str((START - HISTORY).days),
+    ]
     t1 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     t_det = time.perf_counter() - t1
@@ -135,11 +166,14 @@ def main() -> None:
     P = pooled(results)
     cmd = "python benchmarks/accuracy.py" + (" --quick" if args.quick else "")
     lines = [
-        "# Detection accuracy on simulated scenes", "",
+        "# Detection accuracy on simulated scenes",
+        "",
         f"Command: `{cmd}` — {dt.date.today()}. Each scene: simulated {HISTORY} → {END} (`centinela simulate`), "
         f"`centinela detect --start {START} --end {END} --history-days {(START - HISTORY).days}`, scored with "
-        "`centinela.detect.evaluate.score` against the simulator's truth. Events count when dated in the year, at least "
-        "15 days before its end, and at least the 0.3 ha MMU. An event is found when ≥ 50 % of its area is under alerts.", "",
+        "`centinela.detect.evaluate.score` against the simulator's truth. Events count when dated in the year, "
+        "at least 15 days before its end, and at least the 0.3 ha MMU. An event is found when ≥ 50 % of its area "
+        "is under alerts.",
+        "",
         "| scene | px | mining area recall | mining area precision | mining events found | mining alert precision | "
         "loss area recall | loss area precision | attribution accuracy | latency median (days) | latency p90 (days) | "
         "latency median (clear looks) | alerts | simulate (s) | detect (s) |",
@@ -149,7 +183,8 @@ def main() -> None:
         s, sc, ev = r["scores"], r["scene"], r["events"]
         looks = ev[ev.found].latency_clear_obs.median() if len(ev) else np.nan
         lines.append(
-            f"| {sc['name']} (seed {sc['seed']}) | {sc['size']} | {f(s.mining_area_recall)} | {f(s.mining_area_precision)} | "
+            f"| {sc['name']} (seed {sc['seed']}) | {sc['size']} | {f(s.mining_area_recall)} | "
+            f"{f(s.mining_area_precision)} | "
             f"{s.mining_events_found}/{s.mining_events} | {f(s.mining_alert_precision)} | {f(s.loss_area_recall)} | "
             f"{f(s.loss_area_precision)} | {f(s.attribution_accuracy)} | {f(s.latency_days_median, 0)} | "
             f"{f(s.latency_days_p90, 0)} | {f(looks, 1)} | {r['n_alerts']} | {r['t_sim']:.0f} | {r['t_detect']:.0f} |"
@@ -157,27 +192,36 @@ def main() -> None:
     lines += [
         f"| **pooled** | | **{f(P['mining_area_recall'])}** | **{f(P['mining_area_precision'])}** | "
         f"{P['mining_events_found']}/{P['mining_events']} | | | | **{f(P['attribution_accuracy'])}** | "
-        f"**{f(P['latency_days_median'], 0)}** | {f(P['latency_days_p90'], 0)} | **{f(P['latency_clear_obs_median'], 1)}** | | | |",
+        f"**{f(P['latency_days_median'], 0)}** | {f(P['latency_days_p90'], 0)} | "
+        f"**{f(P['latency_clear_obs_median'], 1)}** | | | |",
         f"| mean of scenes | | {f(np.nanmean([r['scores'].mining_area_recall for r in results]))} | "
         f"{f(np.nanmean([r['scores'].mining_area_precision for r in results]))} | | "
         f"{f(np.nanmean([r['scores'].mining_alert_precision for r in results]))} | "
-        f"{f(np.nanmean([r['scores'].loss_area_recall for r in results]))} | {f(np.nanmean([r['scores'].loss_area_precision for r in results]))} | "
+        f"{f(np.nanmean([r['scores'].loss_area_recall for r in results]))} | "
+        f"{f(np.nanmean([r['scores'].loss_area_precision for r in results]))} | "
         f"{f(np.nanmean([r['scores'].attribution_accuracy for r in results]))} | | | | | | |",
         "",
         "Pooled figures weight scenes by hectares (amw-Huepetuhe dominates); the mean of scenes weights them equally.",
         "",
-        "Targets (issue #3): mining area recall and precision ≥ 0.90, attribution accuracy ≥ 0.90, median latency ≤ 1 clear "
-        "observation after the event. Latency in days is dominated by cloud: most wet-season events are first seen weeks later. "
-        "'Clear looks' counts the acquisitions with at least half of the event clear between its date and its first detection. "
+        "Targets (issue #3): mining area recall and precision ≥ 0.90, attribution accuracy ≥ 0.90, median latency ≤ 1 "
+        "clear observation after the event. Latency in days is dominated by cloud: most wet-season events are first "
+        "seen weeks later. 'Clear looks' counts the acquisitions with at least half of the event clear between its "
+        "date and its first detection. "
         "river-A was inspected during development (see the comment in the script), so it is not an unseen scene.",
-        "", "## Events", "",
-        "| scene | event | cause | date | ha | found | detected ha | alert cause | latency (days) | clear looks before detection |",
+        "",
+        "## Events",
+        "",
+        "| scene | event | cause | date | ha | found | detected ha | alert cause | latency (days) | "
+        "clear looks before detection |",
         "|---|---|---|---|---:|---|---:|---|---:|---:|",
     ]
     for r in results:
         for e in r["events"].itertuples():
-            lines.append(f"| {r['scene']['name']} | {e.unit} | {e.cause} | {e.event_date} | {e.area_ha:.2f} | {'yes' if e.found else 'no'} | "
-                         f"{e.detected_ha:.2f} | {e.alert_cause or '–'} | {f(e.latency_days, 0)} | {f(e.latency_clear_obs, 0)} |")
+            lines.append(
+                f"| {r['scene']['name']} | {e.unit} | {e.cause} | {e.event_date} | {e.area_ha:.2f} | "
+                f"{'yes' if e.found else 'no'} | "
+                f"{e.detected_ha:.2f} | {e.alert_cause or '–'} | {f(e.latency_days, 0)} | {f(e.latency_clear_obs, 0)} |"
+            )
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 

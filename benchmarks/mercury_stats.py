@@ -41,8 +41,22 @@ def censored_trials(reps: int, rng: np.random.Generator) -> pd.DataFrame:
         # Two detection limits placed so about `target` of the values fall below their own limit.
         q = np.exp(np.log(median) + sigma * np.sqrt(2) * _erfinv(2 * target - 1))
         dls = (0.8 * q, 1.25 * q)
-        stats = {k: [] for k in ("auto_mean", "auto_median", "km_mean", "ros_mean", "half_mean", "km_median", "half_median",
-                                 "cov_km_t", "cov_km_cheb", "cov_ros_t", "censored")}
+        stats = {
+            k: []
+            for k in (
+                "auto_mean",
+                "auto_median",
+                "km_mean",
+                "ros_mean",
+                "half_mean",
+                "km_median",
+                "half_median",
+                "cov_km_t",
+                "cov_km_cheb",
+                "cov_ros_t",
+                "censored",
+            )
+        }
         for _ in range(reps):
             x = rng.lognormal(np.log(median), sigma, n)
             dl = np.where(rng.random(n) < 0.5, *dls)
@@ -64,13 +78,23 @@ def censored_trials(reps: int, rng: np.random.Generator) -> pd.DataFrame:
             stats["cov_km_cheb"].append(ucl95(obs, c, "km-chebyshev") >= true_mean)
             stats["cov_ros_t"].append(ucl95(obs, c, "ros-t") >= true_mean)
         m = {k: float(np.mean(v)) for k, v in stats.items()}
-        rows.append({"censored (target)": f"{target:.0%}", "censored (real)": f"{m['censored']:.0%}", "runs": len(stats["km_mean"]),
-                     "mean bias Centinela": f"{m['auto_mean'] / true_mean - 1:+.1%}",
-                     "median bias Centinela": f"{m['auto_median'] / median - 1:+.1%}",
-                     "mean bias KM": f"{m['km_mean'] / true_mean - 1:+.1%}", "mean bias ROS": f"{m['ros_mean'] / true_mean - 1:+.1%}",
-                     "mean bias LOD/2": f"{m['half_mean'] / true_mean - 1:+.1%}",
-                     "median bias KM": f"{m['km_median'] / median - 1:+.1%}", "median bias LOD/2": f"{m['half_median'] / median - 1:+.1%}",
-                     "UCL95 coverage KM-t": f"{m['cov_km_t']:.0%}", "KM-Chebyshev": f"{m['cov_km_cheb']:.0%}", "ROS-t": f"{m['cov_ros_t']:.0%}"})
+        rows.append(
+            {
+                "censored (target)": f"{target:.0%}",
+                "censored (real)": f"{m['censored']:.0%}",
+                "runs": len(stats["km_mean"]),
+                "mean bias Centinela": f"{m['auto_mean'] / true_mean - 1:+.1%}",
+                "median bias Centinela": f"{m['auto_median'] / median - 1:+.1%}",
+                "mean bias KM": f"{m['km_mean'] / true_mean - 1:+.1%}",
+                "mean bias ROS": f"{m['ros_mean'] / true_mean - 1:+.1%}",
+                "mean bias LOD/2": f"{m['half_mean'] / true_mean - 1:+.1%}",
+                "median bias KM": f"{m['km_median'] / median - 1:+.1%}",
+                "median bias LOD/2": f"{m['half_median'] / median - 1:+.1%}",
+                "UCL95 coverage KM-t": f"{m['cov_km_t']:.0%}",
+                "KM-Chebyshev": f"{m['cov_km_cheb']:.0%}",
+                "ROS-t": f"{m['cov_ros_t']:.0%}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -90,8 +114,11 @@ def campaign_trials(n: int) -> pd.DataFrame:
     rows = []
     for seed in range(n):
         frame, truth = synthetic_results(RIVER, seed=100 + seed, communities=6)
-        r = frame.assign(value_canonical=pd.to_numeric(frame.value.astype(str).str.lstrip("<")),
-                         censored=frame.value.astype(str).str.startswith("<"), qc_flag="ok")
+        r = frame.assign(
+            value_canonical=pd.to_numeric(frame.value.astype(str).str.lstrip("<")),
+            censored=frame.value.astype(str).str.startswith("<"),
+            qc_flag="ok",
+        )
         sites = site_values(r, "sediment")
         utm = sites.estimate_utm_crs()
         pts = sites.to_crs(utm)
@@ -102,15 +129,25 @@ def campaign_trials(n: int) -> pd.DataFrame:
         h = gi_star(xy, z, seed=seed)
         hot = h.label == "hot"
         # "Truly elevated": the site's true median is at least twice the background.
-        elevated = np.array([truth.sediment_median(truth.site_km[s]) >= 2 * truth.sediment_background for s in sites.site_id])
+        elevated = np.array(
+            [truth.sediment_median(truth.site_km[s]) >= 2 * truth.sediment_background for s in sites.site_id]
+        )
         hair = hair_summary(r, by_group=False).set_index("community")
         top = hair.median_ug_g.idxmax()
-        rows.append({"seed": 100 + seed, "sites": len(sites), "IDW LOO RMSE (log10)": round(idw_s.rmse_log10, 3),
-                     "kriging LOO RMSE (log10)": round(kr.rmse_log10, 3), "kriging RMSSE": round(kr.rmsse, 2),
-                     "truly elevated sites": int(elevated.sum()), "hot sites": int(hot.sum()),
-                     "hot and truly elevated": int((hot & elevated).sum()),
-                     "highest-hair community is the fish-eaters": top == truth.fish_eaters,
-                     "mining town ranked": int(hair.median_ug_g.rank(ascending=False)[truth.mining_town])})
+        rows.append(
+            {
+                "seed": 100 + seed,
+                "sites": len(sites),
+                "IDW LOO RMSE (log10)": round(idw_s.rmse_log10, 3),
+                "kriging LOO RMSE (log10)": round(kr.rmse_log10, 3),
+                "kriging RMSSE": round(kr.rmsse, 2),
+                "truly elevated sites": int(elevated.sum()),
+                "hot sites": int(hot.sum()),
+                "hot and truly elevated": int((hot & elevated).sum()),
+                "highest-hair community is the fish-eaters": top == truth.fish_eaters,
+                "mining town ranked": int(hair.median_ug_g.rank(ascending=False)[truth.mining_town]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -124,19 +161,30 @@ def main() -> None:
     camp = campaign_trials(campaigns)
     command = "python benchmarks/mercury_stats.py" + (" --quick" if args.quick else "")
     text = [
-        "# Mercury statistics against known truths", "",
-        f"Command: `{command}` — {dt.date.today()}, {time.time() - t0:.0f} s.", "",
-        "## Censored data (n = 60 per sample, lognormal median 2, σ_log 0.8, two detection limits)", "",
-        _md(cens), "",
-        "\"Centinela\" is `summarise()`: Kaplan–Meier up to 50 % censored, ROS above (with ≥ 3 detects).",
-        "LOD/2 substitution is shown only as the contrast the literature warns about; Centinela never uses it.", "",
-        "## Synthetic campaigns along a river (30 sediment sites, 6 communities)", "",
-        _md(camp), "",
+        "# Mercury statistics against known truths",
+        "",
+        f"Command: `{command}` — {dt.date.today()}, {time.time() - t0:.0f} s.",
+        "",
+        "## Censored data (n = 60 per sample, lognormal median 2, σ_log 0.8, two detection limits)",
+        "",
+        _md(cens),
+        "",
+        '"Centinela" is `summarise()`: Kaplan–Meier up to 50 % censored, ROS above (with ≥ 3 detects).',
+        "LOD/2 substitution is shown only as the contrast the literature warns about; Centinela never uses it.",
+        "",
+        "## Synthetic campaigns along a river (30 sediment sites, 6 communities)",
+        "",
+        _md(camp),
+        "",
         "A site is truly elevated when its true median is at least twice the background (Truth.sediment_median).",
-        f"Gi* hot sites that are truly elevated (precision): {camp['hot and truly elevated'].sum()} of {camp['hot sites'].sum()};"
-        f" truly elevated sites flagged hot (recall): {camp['hot and truly elevated'].sum()} of {camp['truly elevated sites'].sum()};"
-        f" campaigns with at least one hot site on the elevated reach: {int((camp['hot and truly elevated'] > 0).sum())} of {len(camp)}.",
-        f"Highest-hair community = the downstream fish-eaters in {int(camp['highest-hair community is the fish-eaters'].sum())} of {len(camp)}.",
+        f"Gi* hot sites that are truly elevated (precision): {camp['hot and truly elevated'].sum()} of "
+        f"{camp['hot sites'].sum()};"
+        f" truly elevated sites flagged hot (recall): {camp['hot and truly elevated'].sum()} of "
+        f"{camp['truly elevated sites'].sum()};"
+        " campaigns with at least one hot site on the elevated reach: "
+        f"{int((camp['hot and truly elevated'] > 0).sum())} of {len(camp)}.",
+        "Highest-hair community = the downstream fish-eaters in "
+        f"{int(camp['highest-hair community is the fish-eaters'].sum())} of {len(camp)}.",
         "",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,16 @@ def make_scene(work: Path, size: int):
     from centinela import data
     from centinela.sim import simulate
 
-    return simulate(work / f"scene{size}", seed=SCENE["seed"], size=size, start=HISTORY, end=END, center=SCENE["center"],
-                    events_from=data.path(data.AMW_MINING), workers=2)
+    return simulate(
+        work / f"scene{size}",
+        seed=SCENE["seed"],
+        size=size,
+        start=HISTORY,
+        end=END,
+        center=SCENE["center"],
+        events_from=data.path(data.AMW_MINING),
+        workers=2,
+    )
 
 
 def load_arrays(sim) -> dict:
@@ -57,15 +65,21 @@ def load_arrays(sim) -> dict:
     from centinela.detect.kernel import BANDS
     from centinela.detect.run import day_numbers
     from centinela.imagery import load_cube, read_aoi
-
     from centinela.imagery.dn import load_dn
 
     cube = load_cube(sim.catalog, read_aoi(sim.aoi), HISTORY, END, bands=BANDS).compute()
     refl = np.stack([cube[b].values for b in BANDS])
     dn = load_dn(sim.catalog, read_aoi(sim.aoi), HISTORY, END, bands=BANDS)
     raw = dn.rc.raw.compute()
-    return {"refl": refl, "clear": cube.clear.values, "days": day_numbers(cube.time), "cube": cube,
-            "dn": np.stack([raw[b].values for b in BANDS], axis=1), "scl": raw.scl.values, "dncube": dn}
+    return {
+        "refl": refl,
+        "clear": cube.clear.values,
+        "days": day_numbers(cube.time),
+        "cube": cube,
+        "dn": np.stack([raw[b].values for b in BANDS], axis=1),
+        "scl": raw.scl.values,
+        "dncube": dn,
+    }
 
 
 def export(a: dict, path: Path) -> None:
@@ -93,9 +107,13 @@ def truth_raster(sim, cube) -> np.ndarray:
     out = np.zeros(shape, np.int8)
     tr = cube_transform(cube)
     if (~scored).any():
-        out[features.rasterize(t[~scored].geometry, out_shape=shape, transform=tr, fill=0, default_value=1).astype(bool)] = -1
+        out[
+            features.rasterize(t[~scored].geometry, out_shape=shape, transform=tr, fill=0, default_value=1).astype(bool)
+        ] = -1
     if scored.any():
-        pos = features.rasterize(t[scored].geometry, out_shape=shape, transform=tr, fill=0, default_value=1).astype(bool)
+        pos = features.rasterize(t[scored].geometry, out_shape=shape, transform=tr, fill=0, default_value=1).astype(
+            bool
+        )
         out[pos & (out == 0)] = 1
     return out
 
@@ -126,8 +144,18 @@ def centinela_kernel(a: dict, mode: str = "compiled") -> tuple[np.ndarray, float
     c = a["dncube"]
     lut, (pf, pi) = clear_lut(c.clear_classes), param_vectors(p)
     if mode == "compiled":  # compile (or load the cached machine code) outside the timing
-        fold_dn(State.empty((1, 1)), 1, a["dn"][:1, :, :1, :1].reshape(6, 1, 1), a["scl"][0, :1, :1], c.scale[0], c.offset[0],
-                c.wide, lut, pf, pi)
+        fold_dn(
+            State.empty((1, 1)),
+            1,
+            a["dn"][:1, :, :1, :1].reshape(6, 1, 1),
+            a["scl"][0, :1, :1],
+            c.scale[0],
+            c.offset[0],
+            c.wide,
+            lut,
+            pf,
+            pi,
+        )
     t0 = time.perf_counter()
     for k in range(T):
         if mode == "compiled":
@@ -143,7 +171,9 @@ def centinela_kernel(a: dict, mode: str = "compiled") -> tuple[np.ndarray, float
 
 
 def centinela_alerts(sim, work: Path) -> tuple[np.ndarray, float, int]:
-    """The whole product (`detect`: kernel, regularisation, minimum mapping unit, causes): alerted pixels' first-seen day."""
+    """The whole product (`detect`: kernel, regularisation, minimum mapping unit, causes): alerted pixels'
+    first-seen day.
+    """
     import rasterio
 
     from centinela.detect import detect
@@ -172,7 +202,11 @@ def run_peer(name: str, cube_file: Path, pixels: np.ndarray | None, work: Path) 
         cmd += ["--pixels", str(work / f"{name}_pixels.npy")]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode:
-        return {"name": name, "label": label, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+        return {
+            "name": name,
+            "label": label,
+            "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed",
+        }
     info = json.loads(done.stdout.strip().splitlines()[-1])
     with np.load(work / f"{name}.npz") as z:
         info["pixels_idx"], info["break_day"] = z["pixels"], z["break_day"]
@@ -201,8 +235,14 @@ def score(detected_day: np.ndarray, truth: np.ndarray) -> dict:
     precision = tp / (tp + fp) if tp + fp else float("nan")
     far = fp / (fp + tn) if fp + tn else float("nan")
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else float("nan")
-    return {"recall": recall, "precision": precision, "false_alarm": far, "f1": f1, "balanced": (recall + 1 - far) / 2,
-            "n": int(keep.sum())}
+    return {
+        "recall": recall,
+        "precision": precision,
+        "false_alarm": far,
+        "f1": f1,
+        "balanced": (recall + 1 - far) / 2,
+        "n": int(keep.sum()),
+    }
 
 
 def fmt(x, nd=2):
@@ -215,9 +255,16 @@ def fmt(x, nd=2):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--sample", type=int, default=400, help="stratified pixels every method runs (CCDC runs only these)")
-    ap.add_argument("--full", nargs="*", default=["bfast", "cold", "sccd"], choices=list(PEERS),
-                    help="peers also run over the whole scene (besides Centinela)")
+    ap.add_argument(
+        "--sample", type=int, default=400, help="stratified pixels every method runs (CCDC runs only these)"
+    )
+    ap.add_argument(
+        "--full",
+        nargs="*",
+        default=["bfast", "cold", "sccd"],
+        choices=list(PEERS),
+        help="peers also run over the whole scene (besides Centinela)",
+    )
     ap.add_argument("--work", type=Path, help="folder to keep the scene and the peers' outputs in")
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
@@ -239,26 +286,53 @@ def run(args, work: Path):
     export(a, work / "cube.npz")
     pix = sample(truth, args.sample, np.random.default_rng(0))
     flat_truth = truth.ravel()
-    facts = {"T": T, "H": H, "W": W, "pos": int((truth == 1).sum()), "neg": int((truth == 0).sum()),
-             "excluded": int((truth < 0).sum()), "clear": float(a["clear"].mean()), "sample": len(pix),
-             "sample_pos": int((flat_truth[pix] == 1).sum())}
+    facts = {
+        "T": T,
+        "H": H,
+        "W": W,
+        "pos": int((truth == 1).sum()),
+        "neg": int((truth == 0).sum()),
+        "excluded": int((truth < 0).sum()),
+        "clear": float(a["clear"].mean()),
+        "sample": len(pix),
+        "sample_pos": int((flat_truth[pix] == 1).sum()),
+    }
 
     rows = []
-    labels = {"compiled": "**Centinela kernel** (`centinela.detect.fused.fold_dn`, compiled; what `detect` runs)",
-              "numpy": "Centinela kernel, NumPy definition (`centinela.detect.update`)",
-              "plain": "Centinela kernel, plain NumPy (one whole-array pass a date)"}
+    labels = {
+        "compiled": "**Centinela kernel** (`centinela.detect.fused.fold_dn`, compiled; what `detect` runs)",
+        "numpy": "Centinela kernel, NumPy definition (`centinela.detect.update`)",
+        "plain": "Centinela kernel, plain NumPy (one whole-array pass a date)",
+    }
     days_by_mode = {}
     for mode, label in labels.items():
         day, sec = centinela_kernel(a, mode)
         days_by_mode[mode] = day
-        rows.append({"label": label, "seconds": sec, "pixels": H * W, "dates": T, "full": score(day.ravel(), flat_truth),
-                     "sample": score(day.ravel()[pix], flat_truth[pix]), "ours": mode == "compiled"})
+        rows.append(
+            {
+                "label": label,
+                "seconds": sec,
+                "pixels": H * W,
+                "dates": T,
+                "full": score(day.ravel(), flat_truth),
+                "sample": score(day.ravel()[pix], flat_truth[pix]),
+                "ours": mode == "compiled",
+            }
+        )
     assert all(np.array_equal(days_by_mode["compiled"], d) for d in days_by_mode.values()), "the three kernels agree"
     alerts_day, sec, n_alerts = centinela_alerts(sim, work)
     facts["alerts"] = n_alerts
-    rows.append({"label": "Centinela alerts (`detect`: reading the COGs, kernel, patches, MMU 0.3 ha)", "seconds": sec,
-                 "pixels": H * W, "dates": T, "end_to_end": True, "full": score(alerts_day.ravel(), flat_truth),
-                 "sample": score(alerts_day.ravel()[pix], flat_truth[pix])})
+    rows.append(
+        {
+            "label": "Centinela alerts (`detect`: reading the COGs, kernel, patches, MMU 0.3 ha)",
+            "seconds": sec,
+            "pixels": H * W,
+            "dates": T,
+            "end_to_end": True,
+            "full": score(alerts_day.ravel(), flat_truth),
+            "sample": score(alerts_day.ravel()[pix], flat_truth[pix]),
+        }
+    )
 
     for name in PEERS:
         whole = name in args.full
@@ -269,9 +343,16 @@ def run(args, work: Path):
             continue
         days = np.zeros(H * W, np.int64)
         days[info["pixels_idx"]] = ordinal_to_days(info["break_day"])
-        row = {"label": info["label"] + ("" if whole else f", {len(pix)} sampled pixels, rate scaled"), "seconds": info["seconds"],
-               "pixels": info["pixels"], "dates": info["dates"], "sample": score(days[pix], flat_truth[pix]), "unfit": info["unfit"],
-               "peer": name, "selftest": info["selftest"]}
+        row = {
+            "label": info["label"] + ("" if whole else f", {len(pix)} sampled pixels, rate scaled"),
+            "seconds": info["seconds"],
+            "pixels": info["pixels"],
+            "dates": info["dates"],
+            "sample": score(days[pix], flat_truth[pix]),
+            "unfit": info["unfit"],
+            "peer": name,
+            "selftest": info["selftest"],
+        }
         if whole:
             row["full"] = score(days, flat_truth)
         rows.append(row)
@@ -288,30 +369,41 @@ def verdict(rows: list[dict], rate_ours: float, ours: dict) -> list[str]:
             continue
         ratio = rate_ours / (r["pixels"] * r["dates"] / r["seconds"])
         better = ours["sample"]["balanced"] >= r["sample"]["balanced"]
-        out.append(f"- {r['label'].split(' (')[0]}: **{ratio:,.0f}×** its throughput (goal ≥ {goals[r['peer']]}×: "
-                   f"{'met' if ratio >= goals[r['peer']] else 'not met'}), balanced accuracy {fmt(ours['sample']['balanced'])} "
-                   f"against {fmt(r['sample']['balanced'])} ({'equal or better' if better else 'worse'}).")
+        out.append(
+            f"- {r['label'].split(' (')[0]}: **{ratio:,.0f}×** its throughput (goal ≥ {goals[r['peer']]}×: "
+            f"{'met' if ratio >= goals[r['peer']] else 'not met'}), balanced accuracy "
+            f"{fmt(ours['sample']['balanced'])} "
+            f"against {fmt(r['sample']['balanced'])} ({'equal or better' if better else 'worse'})."
+        )
     return out
 
 
 def write(args, rows, facts, load0, load1) -> None:
     ours = next(r for r in rows if r.get("ours"))
     rate_ours = ours["pixels"] * ours["dates"] / ours["seconds"]
-    cmd = "python benchmarks/peers.py" + (f" --size {args.size}" if args.size != 256 else "") + (
-        f" --sample {args.sample}" if args.sample != 400 else "")
+    cmd = (
+        "python benchmarks/peers.py"
+        + (f" --size {args.size}" if args.size != 256 else "")
+        + (f" --sample {args.sample}" if args.sample != 400 else "")
+    )
     lines = [
-        "# Centinela's change kernel against established detectors", "",
-        f"Command: `bash benchmarks/peers/setup_env.sh && {cmd}` — {dt.date.today()}, {platform.machine()}, one process per "
-        f"method on one core (BLAS threads 1). Load average {load0:.1f} at the start, {load1:.1f} at the end: the machine was "
-        "shared with other work, so seconds are pessimistic for every method alike.", "",
-        f"Cube: simulated Sentinel-2 L2A, {facts['H']}×{facts['W']} px near Huepetuhe (seed {SCENE['seed']}, Amazon Mining Watch "
-        f"footprints), {facts['T']} dates every 5 days from {HISTORY} to {END}, {facts['clear']:.0%} of pixel-dates clear. "
-        f"History: {HISTORY} → {MONITOR - dt.timedelta(days=1)}; monitoring: {MONITOR} → {END}. Truth: {facts['pos']} pixels "
-        f"with loss first happening in the monitoring year (up to 15 days before its end), {facts['neg']} with no loss, "
-        f"{facts['excluded']} not scored (loss before the year or at its very end). Every method gets the same reflectances "
-        "(the L2A digital numbers) and the same clear mask (SCL 4, 5, 6).", "",
-        "| method | pixels run | seconds | pixel-dates / s / core | Centinela kernel ÷ method | recall (sample) | false alarms "
-        "(sample) | balanced accuracy (sample) | recall (scene) | precision (scene) | F1 (scene) |",
+        "# Centinela's change kernel against established detectors",
+        "",
+        f"Command: `bash benchmarks/peers/setup_env.sh && {cmd}` — {dt.date.today()}, {platform.machine()}, "
+        "one process per method on one core (BLAS threads 1). "
+        f"Load average {load0:.1f} at the start, {load1:.1f} at the end: the machine was "
+        "shared with other work, so seconds are pessimistic for every method alike.",
+        "",
+        f"Cube: simulated Sentinel-2 L2A, {facts['H']}×{facts['W']} px near Huepetuhe (seed {SCENE['seed']}, "
+        f"Amazon Mining Watch footprints), {facts['T']} dates every 5 days from {HISTORY} to {END}, "
+        f"{facts['clear']:.0%} of pixel-dates clear. "
+        f"History: {HISTORY} → {MONITOR - dt.timedelta(days=1)}; monitoring: {MONITOR} → {END}. "
+        f"Truth: {facts['pos']} pixels with loss first happening in the monitoring year (up to 15 days before its "
+        f"end), {facts['neg']} with no loss, {facts['excluded']} not scored (loss before the year or at its very end). "
+        "Every method gets the same reflectances (the L2A digital numbers) and the same clear mask (SCL 4, 5, 6).",
+        "",
+        "| method | pixels run | seconds | pixel-dates / s / core | Centinela kernel ÷ method | recall (sample) | "
+        "false alarms (sample) | balanced accuracy (sample) | recall (scene) | precision (scene) | F1 (scene) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -323,21 +415,25 @@ def write(args, rows, facts, load0, load1) -> None:
         ratio = "1" if r.get("ours") else ("(end to end)" if r.get("end_to_end") else f"**{rate_ours / rate:,.0f}×**")
         unfit = f" ({r['unfit']:,} too cloudy to model)" if r.get("unfit") else ""
         lines.append(
-            f"| {r['label']} | {r['pixels']:,}{unfit} | {r['seconds']:.1f} | {rate:,.0f} | {ratio} | {fmt(s['recall'])} | "
+            f"| {r['label']} | {r['pixels']:,}{unfit} | {r['seconds']:.1f} | {rate:,.0f} | {ratio} | "
+            f"{fmt(s['recall'])} | "
             f"{fmt(s['false_alarm'], 3)} | {fmt(s['balanced'])} | {fmt(f['recall']) if f else '–'} | "
-            f"{fmt(f['precision']) if f else '–'} | {fmt(f['f1']) if f else '–'} |")
+            f"{fmt(f['precision']) if f else '–'} | {fmt(f['f1']) if f else '–'} |"
+        )
     lines += [
         "",
-        f"Sample: {facts['sample']} pixels drawn at random, {facts['sample_pos']} with loss in the year and the rest with "
-        "no loss (stratified, seed 0), run by every method; *false alarms* is the share of no-loss sample pixels flagged. "
+        f"Sample: {facts['sample']} pixels drawn at random, {facts['sample_pos']} with loss in the year and the rest "
+        "with no loss (stratified, seed 0), run by every method; *false alarms* is the share of no-loss sample pixels "
+        "flagged. "
         "Scene columns use every scored pixel; they exist for the methods run over the whole scene. A pixel counts as "
         "detected when the method's first break in the monitoring year falls in it: Centinela's kernel, a confirmed "
         "break (two anomalous clear looks); its alerts, a pixel inside a reported alert; BFAST Monitor, a MOSUM break "
-        "with negative residuals on NDVI (history model: trend + 3 harmonics, h = 0.25, α = 0.05); CCDC, COLD and S-CCD, a "
-        "break with change probability 1 (their defaults; they report any spectral change, not loss only). The CCD "
-        "family gets each pixel's clear looks only, as Earth Engine's CCDC gets masked collections (flagged cloudy looks "
-        "would send most pixels to their no-break \"insufficient clear\" procedure, a threshold set for Landsat); "
-        "lcmap-pyccd also gets STAT_ORD = the last date, without which it computes that share over dates before 2018 only.",
+        "with negative residuals on NDVI (history model: trend + 3 harmonics, h = 0.25, α = 0.05); CCDC, COLD and "
+        "S-CCD, a break with change probability 1 (their defaults; they report any spectral change, not loss only). "
+        "The CCD family gets each pixel's clear looks only, as Earth Engine's CCDC gets masked collections (flagged "
+        'cloudy looks would send most pixels to their no-break "insufficient clear" procedure, a threshold set for '
+        "Landsat); lcmap-pyccd also gets STAT_ORD = the last date, without which it computes that share over dates "
+        "before 2018 only.",
         "",
         "Rates are per core: every method ran single-threaded in its own process; CCDC's rate is measured on the "
         "sampled pixels and holds per pixel (it processes pixels independently), which is how it is scaled. The "
@@ -348,8 +444,8 @@ def write(args, rows, facts, load0, load1) -> None:
         "",
         "Reading the accuracy columns: the CCD family (CCDC, COLD, S-CCD) must first fit a stable harmonic model over "
         "at least a year of clear looks (12 or more) before it can flag anything, and then waits for six consecutive "
-        "anomalous looks; this cube gives one year of history at about 30 clear looks a year in the wet tropics, so most "
-        "pixels never get a model that predates the change, and the few breaks it reports fall on no-loss pixels. "
+        "anomalous looks; this cube gives one year of history at about 30 clear looks a year in the wet tropics, so "
+        "most pixels never get a model that predates the change, and the few breaks it reports fall on no-loss pixels. "
         "That is a property of the methods on a cloudy 5-day series, not of the adapters, which find a clean change "
         "(next paragraph). BFAST Monitor tests every look SCL calls clear against its history model, so haze and "
         "shadow that SCL misses likely explain most of its false alarms; Centinela screens such looks against each "
@@ -357,8 +453,13 @@ def write(args, rows, facts, load0, load1) -> None:
         "",
         "Adapter check (`run_peer.py PEER --selftest`, in each peer's environment): two years of 5-day looks, 40 % "
         "clear, two forest pixels turning to bare ground in May of the monitoring year and two staying forest — "
-        + "; ".join(f"{r['label'].split(' (')[0]}: {r['selftest']['changed_found']}/2 changes found, "
-                    f"{r['selftest']['stable_flagged']}/2 stable pixels flagged" for r in rows if r.get("selftest")) + ".",
+        + "; ".join(
+            f"{r['label'].split(' (')[0]}: {r['selftest']['changed_found']}/2 changes found, "
+            f"{r['selftest']['stable_flagged']}/2 stable pixels flagged"
+            for r in rows
+            if r.get("selftest")
+        )
+        + ".",
         "",
         "Goal (issue #8): ≥ 10× BFAST Monitor's throughput and ≥ 100× CCDC's, at equal or better accuracy.",
         "",

@@ -33,7 +33,10 @@ def one(size: int, dates: int, out: str) -> dict:
     wall = time.perf_counter() - t0
     disk = sum(p.stat().st_size for p in Path(out).rglob("*.tif"))
     return {
-        "size": size, "dates": res.n_dates, "seconds": round(wall, 1), "seconds_per_date": round(wall / res.n_dates, 2),
+        "size": size,
+        "dates": res.n_dates,
+        "seconds": round(wall, 1),
+        "seconds_per_date": round(wall / res.n_dates, 2),
         "mpix_per_s": round(size * size * res.n_dates / wall / 1e6, 3),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
         "cog_mib_per_date": round(disk / res.n_dates / 2**20, 1),
@@ -56,18 +59,29 @@ def main() -> None:
     sizes = [(256, args.dates), (1024, args.dates), (4096, args.dates)] + ([(10980, 1)] if args.full_tile else [])
     rows = []
     for size, n in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--dates", str(n)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--dates", str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     cmd = "python benchmarks/simulate.py" + (" --full-tile" if args.full_tile else "")
     lines = [
-        "# Simulator speed and memory", "",
-        f"Command: `{cmd}` — {dt.date.today()}, {platform.processor() or platform.machine()}, one process per size, 1 worker.", "",
+        "# Simulator speed and memory",
+        "",
+        f"Command: `{cmd}` — {dt.date.today()}, {platform.processor() or platform.machine()}, "
+        "one process per size, 1 worker.",
+        "",
         "| size (px) | dates | wall (s) | s / date | Mpixel-dates / s | peak RSS (MiB) | COGs per date (MiB) |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['size']} | {r['dates']} | {r['seconds']} | {r['seconds_per_date']} | {r['mpix_per_s']} | {r['peak_rss_mib']:.0f} | {r['cog_mib_per_date']} |")
+        lines.append(
+            f"| {r['size']} | {r['dates']} | {r['seconds']} | {r['seconds_per_date']} | {r['mpix_per_s']} | "
+            f"{r['peak_rss_mib']:.0f} | {r['cog_mib_per_date']} |"
+        )
     lines += ["", "Peak memory should stay flat with size: dates are drawn in 512 px windows and never held whole."]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")

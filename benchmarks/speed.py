@@ -50,7 +50,9 @@ def kernel_rate(size: int = 512, dates: int = 60) -> tuple[float, float]:
 
     rng = np.random.default_rng(0)
     forest = np.array([220, 450, 240, 3000, 1400, 580])
-    dn = [(forest[:, None, None] * (1 + 0.03 * rng.standard_normal((6, size, size)))).astype(np.uint16) for _ in range(4)]
+    dn = [
+        (forest[:, None, None] * (1 + 0.03 * rng.standard_normal((6, size, size)))).astype(np.uint16) for _ in range(4)
+    ]
     scl = [np.where(rng.random((size, size)) > 0.3, 4, 9).astype(np.uint8) for _ in range(4)]
     obs = [{b: (d[i] * np.float32(1e-4)).astype(np.float32) for i, b in enumerate(BANDS)} for d in dn]
     p = Params()
@@ -76,18 +78,37 @@ def end_to_end(size: int = 512) -> dict:
     from centinela.sim import simulate
 
     with tempfile.TemporaryDirectory() as tmp:
-        sim = simulate(Path(tmp) / "s", seed=3, size=size, start=dt.date(2023, 7, 1), end=dt.date(2024, 12, 31), workers=2)
+        sim = simulate(
+            Path(tmp) / "s", seed=3, size=size, start=dt.date(2023, 7, 1), end=dt.date(2024, 12, 31), workers=2
+        )
         t0 = time.perf_counter()
-        r = detect(sim.catalog, read_aoi(sim.aoi), Path(tmp) / "a.gpkg", start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31),
-                   history_days=184)
+        r = detect(
+            sim.catalog,
+            read_aoi(sim.aoi),
+            Path(tmp) / "a.gpkg",
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 12, 31),
+            history_days=184,
+        )
         wall = time.perf_counter() - t0
         t1 = time.perf_counter()
-        again = detect(sim.catalog, read_aoi(sim.aoi), Path(tmp) / "a.gpkg", start=dt.date(2024, 1, 1),
-                       end=dt.date(2024, 12, 31), history_days=184)
+        again = detect(
+            sim.catalog,
+            read_aoi(sim.aoi),
+            Path(tmp) / "a.gpkg",
+            start=dt.date(2024, 1, 1),
+            end=dt.date(2024, 12, 31),
+            history_days=184,
+        )
         rerun = time.perf_counter() - t1
         assert again.dates_processed == 0
-    return {"size": size, "dates": r.dates_total, "seconds": wall, "rate": size * size * r.dates_total / wall,
-            "rerun_seconds": rerun}
+    return {
+        "size": size,
+        "dates": r.dates_total,
+        "seconds": wall,
+        "rate": size * size * r.dates_total / wall,
+        "rerun_seconds": rerun,
+    }
 
 
 # --- one size: simulate, history run, update, read-and-decode --------------------------------------
@@ -151,6 +172,7 @@ def timers(targets: dict[str, tuple[object, str]]):
             finally:
                 with lock:
                     spent[n] += time.perf_counter() - t0
+
         return timed
 
     for n, (owner, attr) in targets.items():
@@ -180,33 +202,73 @@ def phase(size: int, dates: int, work: Path, which: str) -> dict:
     if which == "history" and out.parent.exists():
         shutil.rmtree(out.parent)
     fused.fold_dn(*_warm_up())  # compiled code is cached on disk after the first run; load it outside the timing
-    targets = {"read": (dn.WindowReader, "read"), "kernel": (run, "fold_dn"), "summarize": (run, "fast_summarize"),
-               "load": (run, "load_block"), "save": (run, "save_block"), "save_header": (run, "save_header"),
-               "catalog": (run, "load_dn"), "objects": (run, "alerts_from_summary"), "write_alerts": (run, "write_alerts"),
-               "write_dates": (run, "write_dates")}
+    targets = {
+        "read": (dn.WindowReader, "read"),
+        "kernel": (run, "fold_dn"),
+        "summarize": (run, "fast_summarize"),
+        "load": (run, "load_block"),
+        "save": (run, "save_block"),
+        "save_header": (run, "save_header"),
+        "catalog": (run, "load_dn"),
+        "objects": (run, "alerts_from_summary"),
+        "write_alerts": (run, "write_alerts"),
+        "write_dates": (run, "write_dates"),
+    }
     with timers(targets) as spent:
         c0, t0 = cpu_seconds(), time.perf_counter()
         r = detect(sim.catalog, read_aoi(sim.aoi), out, start=START, end=end, history_days=0)
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     state_bytes = sum(p.stat().st_size for p in r.state.glob("block_*"))
-    return {"size": size, "phase": which, "dates": r.dates_processed, "seconds": wall, "cpu_seconds": cpu,
-            **{f"t_{k}": v for k, v in spent.items()}, "threads": os.cpu_count(),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "state_mib": state_bytes / 2**20,
-            "alerts": len(r.alerts), "load": os.getloadavg()[0]}
+    return {
+        "size": size,
+        "phase": which,
+        "dates": r.dates_processed,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        **{f"t_{k}": v for k, v in spent.items()},
+        "threads": os.cpu_count(),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "state_mib": state_bytes / 2**20,
+        "alerts": len(r.alerts),
+        "load": os.getloadavg()[0],
+    }
 
 
 def _warm_up():
     from centinela.detect import Params, State
     from centinela.detect.fused import clear_lut, param_vectors
 
-    return (State.empty((2, 2)), 19000, np.ones((6, 2, 2), np.uint16), np.full((2, 2), 4, np.uint8), np.full(6, 1e-4),
-            np.zeros(6), np.zeros(6, bool), clear_lut((4, 5, 6)), *param_vectors(Params()))
+    return (
+        State.empty((2, 2)),
+        19000,
+        np.ones((6, 2, 2), np.uint16),
+        np.full((2, 2), 4, np.uint8),
+        np.full(6, 1e-4),
+        np.zeros(6),
+        np.zeros(6, bool),
+        clear_lut((4, 5, 6)),
+        *param_vectors(Params()),
+    )
 
 
 def one_size(size: int, dates: int, work: Path) -> dict:
     def child(which):
-        out = subprocess.run([sys.executable, __file__, "--phase", which, "--size", str(size), "--dates", str(dates),
-                              "--work", str(work)], capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--phase",
+                which,
+                "--size",
+                str(size),
+                "--dates",
+                str(dates),
+                "--work",
+                str(work),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             raise RuntimeError(out.stderr[-3000:])
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -214,8 +276,15 @@ def one_size(size: int, dates: int, work: Path) -> dict:
     scene(work, size, dates, reuse=True)  # simulate (or reuse) before timing anything
     hist, first, upd = child("history"), child("first_update"), child("update")
     files = last_date_files(scene(work, size, dates, reuse=True))
-    return {"size": size, "dates": dates, "history": hist, "first_update": first, "update": upd,
-            **dict(zip(("read_1", "read_1_cpu"), read_decode(files, 1))), "read_n": read_decode(files, READ_THREADS)[0]}
+    return {
+        "size": size,
+        "dates": dates,
+        "history": hist,
+        "first_update": first,
+        "update": upd,
+        **dict(zip(("read_1", "read_1_cpu"), read_decode(files, 1), strict=True)),
+        "read_n": read_decode(files, READ_THREADS)[0],
+    }
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -224,8 +293,9 @@ def one_size(size: int, dates: int, work: Path) -> dict:
 def update_rows(rows: list[dict]) -> list[str]:
     lines = [
         f"| scene (px) | read + decode, 1 thread (s) | read + decode, {READ_THREADS} threads (s) | update, wall (s) | "
-        "update, CPU (s) | first update, wall (s) | **update ÷ read, 1 thread** | update CPU ÷ read CPU | reading blocks | kernel | state load + save | "
-        "summaries | patches, alerts, dates raster | catalog | history run: dates, s, peak RSS (MiB) | state on disk (MiB) |",
+        "update, CPU (s) | first update, wall (s) | **update ÷ read, 1 thread** | update CPU ÷ read CPU | "
+        "reading blocks | kernel | state load + save | summaries | patches, alerts, dates raster | catalog | "
+        "history run: dates, s, peak RSS (MiB) | state on disk (MiB) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -245,19 +315,27 @@ def verdict(r: dict) -> list[str]:
     """Where the largest scene stands against the goals, and where its update's time goes."""
     u, h = r["update"], r["history"]
     ratio = u["seconds"] / r["read_1"]
-    parts = {"reading blocks": u["t_read"], "kernel": u["t_kernel"], "state load and save": u["t_load"] + u["t_save"]
-             + u["t_save_header"], "summaries": u["t_summarize"], "patches, causes and files": u["t_objects"]
-             + u["t_write_alerts"] + u["t_write_dates"], "catalog": u["t_catalog"]}
+    parts = {
+        "reading blocks": u["t_read"],
+        "kernel": u["t_kernel"],
+        "state load and save": u["t_load"] + u["t_save"] + u["t_save_header"],
+        "summaries": u["t_summarize"],
+        "patches, causes and files": u["t_objects"] + u["t_write_alerts"] + u["t_write_dates"],
+        "catalog": u["t_catalog"],
+    }
     return [
-        f"At {r['size']} px: the update takes **{ratio:.2f}×** the time rasterio takes to read and decode its date on one "
-        f"thread (wall, on the default settings: {u['threads']} threads); in CPU time it costs "
+        f"At {r['size']} px: the update takes **{ratio:.2f}×** the time rasterio takes to read and decode its date on "
+        f"one thread (wall, on the default settings: {u['threads']} threads); in CPU time it costs "
         f"{u['cpu_seconds'] / r['read_1_cpu']:.2f}× the read, and against the read spread over the same {u['threads']} "
-        f"threads its wall time is {u['seconds'] / r['read_n']:.2f}×. The 2× goal, read as the issue states it (the date's "
-        f"COGs read and decoded with rasterio), is **{'met' if ratio <= 2 else 'not met'}**. "
+        f"threads its wall time is {u['seconds'] / r['read_n']:.2f}×. The 2× goal, read as the issue states it "
+        f"(the date's COGs read and decoded with rasterio), is **{'met' if ratio <= 2 else 'not met'}**. "
         f"The history run peaked at **{h['peak_rss_mib']:,.0f} MiB**: the 4 GiB goal is "
-        f"**{'met' if h['peak_rss_mib'] < 4096 else 'not met'}**" + (" (measured on a full tile)." if r["size"] >= 10980 else
-                                                                     " (not measured on a full tile)."),
-        "", "The update's thread-seconds: " + "; ".join(f"{k} {v:.2f} s" for k, v in parts.items()) + f" (wall {u['seconds']:.2f} s).",
+        f"**{'met' if h['peak_rss_mib'] < 4096 else 'not met'}**"
+        + (" (measured on a full tile)." if r["size"] >= 10980 else " (not measured on a full tile)."),
+        "",
+        "The update's thread-seconds: "
+        + "; ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+        + f" (wall {u['seconds']:.2f} s).",
     ]
 
 
@@ -286,37 +364,50 @@ def main() -> None:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     load1 = os.getloadavg()
-    cmd = "python benchmarks/speed.py" + (f" --sizes {' '.join(map(str, args.sizes))}" if args.sizes != [1024, 4096] else "") + (
-        f" --dates {args.dates}" if args.dates != 4 else "") + (" --work DIR" if args.work else "") + (
-        " --skip-kernel" if args.skip_kernel else "")
+    cmd = (
+        "python benchmarks/speed.py"
+        + (f" --sizes {' '.join(map(str, args.sizes))}" if args.sizes != [1024, 4096] else "")
+        + (f" --dates {args.dates}" if args.dates != 4 else "")
+        + (" --work DIR" if args.work else "")
+        + (" --skip-kernel" if args.skip_kernel else "")
+    )
     lines = [
-        "# Detection speed", "",
+        "# Detection speed",
+        "",
         f"Command: `{cmd}` — {dt.date.today()}, {platform.machine()}, {os.cpu_count()} cores; load average "
         f"{load0[0]:.1f} at the start and {load1[0]:.1f} at the end (the machine is shared: other work was running, so "
-        "absolute seconds are pessimistic; ratios are taken within one run).", "",
+        "absolute seconds are pessimistic; ratios are taken within one run).",
+        "",
     ]
     if k is not None:
         lines += [
-            "| what | pixel-dates / s | notes |", "|---|---:|---|",
-            f"| kernel alone, NumPy reference (`centinela.detect.update`, reflectance in, 1 core) | {k[0]:,.0f} | 512×512 block, 60 dates |",
-            f"| kernel alone, compiled (`centinela.detect.fused.fold_dn`, digital numbers in, 1 core) | {k[1]:,.0f} | the same, "
-            "scaling and SCL mask included |",
-            f"| end to end (`detect`: read COGs via STAC + kernel + polygons) | {e['rate']:,.0f} | {e['size']} px, {e['dates']} dates, "
-            f"{e['seconds']:.1f} s |",
-            f"| re-run with nothing new | – | {e['rerun_seconds']:.1f} s (state reused, no pixel read) |", "",
+            "| what | pixel-dates / s | notes |",
+            "|---|---:|---|",
+            f"| kernel alone, NumPy reference (`centinela.detect.update`, reflectance in, 1 core) | {k[0]:,.0f} | "
+            "512×512 block, 60 dates |",
+            f"| kernel alone, compiled (`centinela.detect.fused.fold_dn`, digital numbers in, 1 core) | {k[1]:,.0f} | "
+            "the same, scaling and SCL mask included |",
+            f"| end to end (`detect`: read COGs via STAC + kernel + polygons) | {e['rate']:,.0f} | "
+            f"{e['size']} px, {e['dates']} dates, {e['seconds']:.1f} s |",
+            f"| re-run with nothing new | – | {e['rerun_seconds']:.1f} s (state reused, no pixel read) |",
+            "",
         ]
     lines += [
-        "## One new date on an existing state, against the I/O limit", "",
+        "## One new date on an existing state, against the I/O limit",
+        "",
         f"Each scene: {args.dates} simulated dates from {START}, five days apart; the history run folds the first "
-        f"{args.dates - 2} into a fresh state (default settings: 512 px blocks, a state save every 8 dates, one thread per "
-        "core); a first update adds the next date (and creates the second slot of each block's state file); the update "
-        "measured adds the last, as every later update of a monitored region does (the first update's wall time is shown "
-        "too). *Read + decode* is rasterio reading the last date's seven COGs whole (six bands "
-        "and SCL), best of three. The update is the whole `detect` call: catalog, reading, kernel, state, patches, alerts "
-        "GeoPackage and dates raster. Its parts are thread-seconds measured inside the same run (threads overlap, so "
-        "they may add up to more than the wall time).", "",
-        *update_rows(rows), "",
-        "Goal (issue #8): update ≤ 2 × read + decode; history run of a full tile under 4 GiB peak.", "",
+        f"{args.dates - 2} into a fresh state (default settings: 512 px blocks, a state save every 8 dates, one thread "
+        "per core); a first update adds the next date (and creates the second slot of each block's state file); the "
+        "update measured adds the last, as every later update of a monitored region does (the first update's wall time "
+        "is shown too). *Read + decode* is rasterio reading the last date's seven COGs whole (six bands "
+        "and SCL), best of three. The update is the whole `detect` call: catalog, reading, kernel, state, patches, "
+        "alerts GeoPackage and dates raster. Its parts are thread-seconds measured inside the same run (threads "
+        "overlap, so they may add up to more than the wall time).",
+        "",
+        *update_rows(rows),
+        "",
+        "Goal (issue #8): update ≤ 2 × read + decode; history run of a full tile under 4 GiB peak.",
+        "",
         *(verdict(rows[-1]) if rows else []),
     ]
     RESULTS.write_text("\n".join(lines) + "\n")

@@ -69,7 +69,7 @@ class ServerURL(str):
     (query strings left out) and ``log`` lists ``(method, path, status)`` in order.
     """
 
-    server: "StacTestServer"
+    server: StacTestServer
 
     @property
     def requests(self) -> Counter:
@@ -85,7 +85,7 @@ class ServerURL(str):
 
 def _parse_time(text: str) -> dt.datetime:
     t = dt.datetime.fromisoformat(text.strip())
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def _item_interval(item: dict) -> tuple[dt.datetime, dt.datetime]:
@@ -116,7 +116,10 @@ class StacApi:
             item.make_asset_hrefs_absolute()
             self.items.append(self._item_dict(item, root))
         self.items.sort(key=lambda d: (_item_interval(d)[0], d["id"]))
-        self._geoms = {d["id"]: (shapely.geometry.shape(d["geometry"]) if d.get("geometry") else shapely.box(*d["bbox"])) for d in self.items}
+        self._geoms = {
+            d["id"]: (shapely.geometry.shape(d["geometry"]) if d.get("geometry") else shapely.box(*d["bbox"]))
+            for d in self.items
+        }
         self._times = {d["id"]: _item_interval(d) for d in self.items}
 
     # documents
@@ -170,7 +173,10 @@ class StacApi:
                 {"rel": "conformance", "href": f"{self.api}/conformance", "type": "application/json"},
                 {"rel": "search", "href": f"{self.api}/search", "type": "application/geo+json", "method": "GET"},
                 {"rel": "search", "href": f"{self.api}/search", "type": "application/geo+json", "method": "POST"},
-                *({"rel": "child", "href": f"{self.api}/collections/{cid}", "type": "application/json"} for cid in self.collections),
+                *(
+                    {"rel": "child", "href": f"{self.api}/collections/{cid}", "type": "application/json"}
+                    for cid in self.collections
+                ),
             ],
         }
 
@@ -279,10 +285,16 @@ class StacApi:
         if start + limit < len(matched):
             next_token = f"next:{start + limit}"
             if method == "POST":
-                links.append({
-                    "rel": "next", "href": url, "type": "application/geo+json", "method": "POST",
-                    "body": {"token": next_token}, "merge": True,
-                })
+                links.append(
+                    {
+                        "rel": "next",
+                        "href": url,
+                        "type": "application/geo+json",
+                        "method": "POST",
+                        "body": {"token": next_token},
+                        "merge": True,
+                    }
+                )
             else:
                 query = self._query_of({**params, "token": next_token})
                 links.append({"rel": "next", "href": f"{url}?{query}", "type": "application/geo+json", "method": "GET"})
@@ -408,11 +420,19 @@ class RangeRequestHandler(BaseHTTPRequestHandler):
             if self.server.api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
                 self._api(method, path, parts.query)
             elif method == "POST":
-                self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"code": "MethodNotAllowed", "description": "POST is only accepted by the STAC API"}, head=False)
+                self._json(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    {"code": "MethodNotAllowed", "description": "POST is only accepted by the STAC API"},
+                    head=False,
+                )
             else:
                 self._file(path, head=method == "HEAD")
         except ApiError as exc:
-            self._json(exc.status, {"code": exc.status.phrase.replace(" ", ""), "description": exc.description}, head=method == "HEAD")
+            self._json(
+                exc.status,
+                {"code": exc.status.phrase.replace(" ", ""), "description": exc.description},
+                head=method == "HEAD",
+            )
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
@@ -512,7 +532,7 @@ class RangeRequestHandler(BaseHTTPRequestHandler):
         assert api is not None
         body = self._body() if method == "POST" else {}
         head = method == "HEAD"
-        segs = [s for s in path[len(API_PREFIX):].split("/") if s]
+        segs = [s for s in path[len(API_PREFIX) :].split("/") if s]
         geo = "application/geo+json"
         if method == "POST" and segs != ["search"]:
             raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"POST is not accepted at {path}")
@@ -527,12 +547,19 @@ class RangeRequestHandler(BaseHTTPRequestHandler):
         elif len(segs) == 3 and segs[0] == "collections" and segs[2] == "items":
             params = api.params_from_query(query)
             params.pop("collections", None)
-            self._json(HTTPStatus.OK, api.search(params, "GET", f"{api.api}/collections/{segs[1]}/items", collection=segs[1]), head, geo)
+            self._json(
+                HTTPStatus.OK,
+                api.search(params, "GET", f"{api.api}/collections/{segs[1]}/items", collection=segs[1]),
+                head,
+                geo,
+            )
         elif len(segs) == 4 and segs[0] == "collections" and segs[2] == "items":
             self._json(HTTPStatus.OK, api.item(segs[1], segs[3]), head, geo)
         elif segs == ["search"]:
             params = body if method == "POST" else api.params_from_query(query)
-            self._json(HTTPStatus.OK, api.search(params, "POST" if method == "POST" else "GET", f"{api.api}/search"), head, geo)
+            self._json(
+                HTTPStatus.OK, api.search(params, "POST" if method == "POST" else "GET", f"{api.api}/search"), head, geo
+            )
         else:
             raise ApiError(HTTPStatus.NOT_FOUND, f"{path}: no such STAC API endpoint")
 
@@ -545,7 +572,9 @@ def serve(root: Path, api_catalog: Path | None = None, *, default_limit: int = 1
     ``/api/``; ``default_limit`` is its page size when a search gives no ``limit``.
     """
     server = StacTestServer(Path(root), api_catalog, default_limit)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="stac-test-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="stac-test-server", daemon=True
+    )
     thread.start()
     url = ServerURL(server.base)
     url.server = server

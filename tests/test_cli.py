@@ -60,8 +60,18 @@ def test_bad_date_names_the_option(capsys, tmp_path):
 
 
 def test_missing_events_file_is_named(capsys, tmp_path):
-    code, text = run(capsys, "--lang", "es", "simulate", "--out", str(tmp_path / "x"), "--size", "64",
-                     "--events-from", str(tmp_path / "nope.geojson"))
+    code, text = run(
+        capsys,
+        "--lang",
+        "es",
+        "simulate",
+        "--out",
+        str(tmp_path / "x"),
+        "--size",
+        "64",
+        "--events-from",
+        str(tmp_path / "nope.geojson"),
+    )
     assert code == 2
     assert "nope.geojson" in text and "Error" in text
 

@@ -60,14 +60,18 @@ def test_fused_kernel_is_bit_identical_to_numpy_kernel(case):
     days = 19500 + 5 * np.arange(T)
     scale = np.full((T, 6), 1e-4)
     offset = np.zeros((T, 6))
-    if case == "baseline_change":  # ESA's processing baseline 04.00: -0.1 offset from the 15th date on, blue only at 2e-4
+    if (
+        case == "baseline_change"
+    ):  # ESA's processing baseline 04.00: -0.1 offset from the 15th date on, blue only at 2e-4
         offset[15:] = -0.1
         scale[:, 0] = 2e-4
     series = _series(rng, shape, T, 1000 if case == "baseline_change" else 0, offset_from=15)
     p = Params()
     ref = _reference(series, days, scale, offset, p)
 
-    wide = np.array([not (np.all(scale[:, k] == scale[0, k]) and np.all(offset[:, k] == offset[0, k])) for k in range(6)])
+    wide = np.array(
+        [not (np.all(scale[:, k] == scale[0, k]) and np.all(offset[:, k] == offset[0, k])) for k in range(6)]
+    )
     st = State.empty(shape)
     lut = clear_lut(CLEAR_SCL)
     pf, pi = param_vectors(p)
@@ -90,11 +94,23 @@ def test_fold_reports_pixels_seen_and_changed():
     dn = np.tile(FOREST_DN[:, None, None], (1, 2, 3)).astype(np.uint16)
     scl = np.array([[4, 9, 5], [0, 3, 6]], np.uint8)
     pf, pi = param_vectors(Params())
-    n_clear, changed = fold_dn(st, 19000, dn, scl, np.full(6, 1e-4), np.zeros(6), np.zeros(6, bool), clear_lut(CLEAR_SCL), pf, pi)
+    n_clear, changed = fold_dn(
+        st, 19000, dn, scl, np.full(6, 1e-4), np.zeros(6), np.zeros(6, bool), clear_lut(CLEAR_SCL), pf, pi
+    )
     assert (n_clear, changed) == (3, 3)
     assert st.n.tolist() == [[1, 0, 1], [0, 0, 1]]
-    n_clear, changed = fold_dn(st, 19005, dn, np.full((2, 3), 9, np.uint8), np.full(6, 1e-4), np.zeros(6), np.zeros(6, bool),
-                               clear_lut(CLEAR_SCL), pf, pi)
+    n_clear, changed = fold_dn(
+        st,
+        19005,
+        dn,
+        np.full((2, 3), 9, np.uint8),
+        np.full(6, 1e-4),
+        np.zeros(6),
+        np.zeros(6, bool),
+        clear_lut(CLEAR_SCL),
+        pf,
+        pi,
+    )
     assert (n_clear, changed) == (0, 0)
 
 

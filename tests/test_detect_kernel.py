@@ -16,7 +16,10 @@ WATER = dict(blue=0.07, green=0.11, red=0.12, nir=0.03, swir16=0.008, swir22=0.0
 
 def obs(spec, shape=(4, 4), noise=0.0, rng=None):
     rng = rng or np.random.default_rng(0)
-    return {b: (np.full(shape, spec[b], np.float32) * (1 + noise * rng.standard_normal(shape))).astype(np.float32) for b in BANDS}
+    return {
+        b: (np.full(shape, spec[b], np.float32) * (1 + noise * rng.standard_normal(shape))).astype(np.float32)
+        for b in BANDS
+    }
 
 
 def haze(spec, a):
@@ -42,7 +45,14 @@ def test_stable_forest_gives_no_break():
 
 
 def test_clearing_is_seen_then_confirmed_with_dates():
-    seq = [(d, FOREST) for d in range(0, 50, 5)] + [(50, None), (55, SAND), (60, None), (65, None), (70, SAND), (75, WATER)]
+    seq = [(d, FOREST) for d in range(0, 50, 5)] + [
+        (50, None),
+        (55, SAND),
+        (60, None),
+        (65, None),
+        (70, SAND),
+        (75, WATER),
+    ]
     st = run(seq)
     assert (st.cand_day == 55).all(), "first seen at the first clear look after the change"
     assert (st.conf_day == 70).all(), "confirmed at the second clear look, clouds in between change nothing"
@@ -84,6 +94,7 @@ def test_non_forest_never_alerts():
 
 
 # --- patches --------------------------------------------------------------------------------------
+
 
 def _state(shape=(60, 60)):
     s = {k: v for k, v in State.empty(shape).to_dict().items()}

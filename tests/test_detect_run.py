@@ -59,10 +59,23 @@ def test_no_change_gives_no_alerts(nochange, tmp_path):
 
 
 def test_cloudy_season_with_no_change_gives_no_alerts(tmp_path):
-    res = simulate(tmp_path / "wet", seed=22, size=128, start=dt.date(2024, 1, 1), end=dt.date(2024, 4, 30), revisit=5,
-                   changes=False)
-    r = detect(res.catalog, read_aoi(res.aoi), tmp_path / "w.gpkg", start=dt.date(2024, 2, 15), end=dt.date(2024, 4, 30),
-               history_days=45)
+    res = simulate(
+        tmp_path / "wet",
+        seed=22,
+        size=128,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 4, 30),
+        revisit=5,
+        changes=False,
+    )
+    r = detect(
+        res.catalog,
+        read_aoi(res.aoi),
+        tmp_path / "w.gpkg",
+        start=dt.date(2024, 2, 15),
+        end=dt.date(2024, 4, 30),
+        history_days=45,
+    )
     assert len(r.alerts) == 0, r.alerts[["first_seen", "cause", "area_ha", "reasons"]]
 
 
@@ -88,8 +101,27 @@ def test_mining_is_found_with_its_date_and_cause_and_sandbars_are_not_mining(min
 def test_alerts_layer_contract(mining, tmp_path, capsys):
     out = tmp_path / "cli.gpkg"
     with pytest.raises(SystemExit) as exc:
-        main(["--lang", "en", "detect", "--catalog", str(mining.catalog), "--aoi", str(mining.aoi), "--out", str(out),
-              "--start", "2024-05-15", "--end", "2024-10-31", "--history-days", "75", "--mmu-ha", "0.5"])
+        main(
+            [
+                "--lang",
+                "en",
+                "detect",
+                "--catalog",
+                str(mining.catalog),
+                "--aoi",
+                str(mining.aoi),
+                "--out",
+                str(out),
+                "--start",
+                "2024-05-15",
+                "--end",
+                "2024-10-31",
+                "--history-days",
+                "75",
+                "--mmu-ha",
+                "0.5",
+            ]
+        )
     assert exc.value.code == 0
     assert "alerts (" in capsys.readouterr().out
     info = pyogrio.read_info(out, layer="alerts")
@@ -122,13 +154,24 @@ def test_state_from_another_area_is_refused(mining, nochange, tmp_path):
 
 
 def test_all_cloud_period_is_a_clear_error(tmp_path):
-    res = simulate(tmp_path / "wet", seed=23, size=64, start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), revisit=5,
-                   changes=False)
+    res = simulate(
+        tmp_path / "wet",
+        seed=23,
+        size=64,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 3, 31),
+        revisit=5,
+        changes=False,
+    )
     sc = json.loads((res.out / "simulation.json").read_text())
     assert sc["complete"]
     items = sorted((res.out / "cogs").iterdir())
     overcast = [json.loads((p / "done.json").read_text()) for p in items]
-    day = next(d for d in overcast if d["cloud_cover"] >= 99.99 and d["scl_counts"][4] + d["scl_counts"][5] + d["scl_counts"][6] == 0)
+    day = next(
+        d
+        for d in overcast
+        if d["cloud_cover"] >= 99.99 and d["scl_counts"][4] + d["scl_counts"][5] + d["scl_counts"][6] == 0
+    )
     when = dt.datetime.strptime(day["id"].split("_")[3], "%Y%m%d").date()
     with pytest.raises(NoImageryError, match="no clear observation"):
         detect(res.catalog, read_aoi(res.aoi), tmp_path / "c.gpkg", start=when, end=when, history_days=0)
@@ -176,8 +219,14 @@ def test_dates_read_through_odc_stac_give_the_same_result(mining, tmp_path):
     from centinela.imagery.dn import load_dn
 
     direct = _detect(mining, tmp_path, "direct.gpkg", block=96)
-    cube = load_dn(mining.catalog, read_aoi(mining.aoi), WINDOW["start"] - dt.timedelta(days=WINDOW["history_days"]),
-                   WINDOW["end"], bands=BANDS, chunks=96)
+    cube = load_dn(
+        mining.catalog,
+        read_aoi(mining.aoi),
+        WINDOW["start"] - dt.timedelta(days=WINDOW["history_days"]),
+        WINDOW["end"],
+        bands=BANDS,
+        chunks=96,
+    )
     assert all(h is not None for h in cube.hrefs), "the simulator's dates are single items on the cube's grid"
     cube.hrefs = [None] * len(cube.hrefs)
     odc = _detect(mining, tmp_path, "odc.gpkg", block=96, cube=cube)
@@ -216,9 +265,27 @@ def test_any_number_of_threads_gives_the_same_result(mining, tmp_path, capsys):
     assert len(one.alerts) and one.alerts.drop(columns="geometry").equals(three.alerts.drop(columns="geometry"))
     assert one.alerts.geometry.geom_equals_exact(three.alerts.geometry, tolerance=0).all()
     with pytest.raises(SystemExit) as exc:  # the option through the CLI
-        main(["--lang", "en", "detect", "--catalog", str(mining.catalog), "--aoi", str(mining.aoi), "--out",
-              str(tmp_path / "cli.gpkg"), "--start", str(WINDOW["start"]), "--end", str(WINDOW["end"]),
-              "--history-days", str(WINDOW["history_days"]), "--threads", "2"])
+        main(
+            [
+                "--lang",
+                "en",
+                "detect",
+                "--catalog",
+                str(mining.catalog),
+                "--aoi",
+                str(mining.aoi),
+                "--out",
+                str(tmp_path / "cli.gpkg"),
+                "--start",
+                str(WINDOW["start"]),
+                "--end",
+                str(WINDOW["end"]),
+                "--history-days",
+                str(WINDOW["history_days"]),
+                "--threads",
+                "2",
+            ]
+        )
     assert exc.value.code == 0, capsys.readouterr()
     assert sorted(gpd.read_file(tmp_path / "cli.gpkg").alert_id) == sorted(one.alerts.alert_id)
 

@@ -51,14 +51,40 @@ def cluster(tmp_path_factory):
     common = ["--no-dashboard", "--host", "127.0.0.1"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     logs = [open(work / f"{name}.log", "w") for name in ("scheduler", "w0", "w1")]  # noqa: SIM115 (closed below)
-    procs = [subprocess.Popen([*py, "distributed.cli.dask_scheduler", "--port", address.rsplit(":", 1)[1], *common],
-                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=logs[0])]
+    procs = [
+        subprocess.Popen(
+            [*py, "distributed.cli.dask_scheduler", "--port", address.rsplit(":", 1)[1], *common],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=logs[0],
+        )
+    ]
     try:
         for i in range(2):
-            procs.append(subprocess.Popen(
-                [*py, "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny", "--name", f"w{i}",
-                 "--local-directory", str(work / f"w{i}"), "--death-timeout", "60", *common],
-                cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=logs[1 + i]))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        *py,
+                        "distributed.cli.dask_worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--name",
+                        f"w{i}",
+                        "--local-directory",
+                        str(work / f"w{i}"),
+                        "--death-timeout",
+                        "60",
+                        *common,
+                    ],
+                    cwd=work,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=logs[1 + i],
+                )
+            )
         deadline = time.monotonic() + 45
         while True:  # the scheduler takes a moment to listen
             try:
@@ -89,7 +115,10 @@ def _run(scene, out: Path, **kw):
 def _same_outputs(a, b) -> None:
     assert a.alerts.drop(columns="geometry").equals(b.alerts.drop(columns="geometry"))
     assert a.alerts.geometry.geom_equals_exact(b.alerts.geometry, tolerance=0).all()
-    with rasterio.open(a.out.with_name(a.out.stem + "_dates.tif")) as x, rasterio.open(b.out.with_name(b.out.stem + "_dates.tif")) as y:
+    with (
+        rasterio.open(a.out.with_name(a.out.stem + "_dates.tif")) as x,
+        rasterio.open(b.out.with_name(b.out.stem + "_dates.tif")) as y,
+    ):
         assert np.array_equal(x.read(), y.read())
     heads = [{blk: read_header(r.state, blk) for blk in _blocks(r.state)} for r in (a, b)]
     assert heads[0].keys() == heads[1].keys() and len(heads[0]) == 9
@@ -124,22 +153,56 @@ def test_incremental_run_moves_between_cluster_and_single_process(scene, cluster
     full = _run(scene, tmp_path / "full.gpkg")
     out = tmp_path / "inc.gpkg"
     with pytest.raises(SystemExit) as exc:  # the first part on the cluster, through the CLI
-        main(["--lang", "en", "detect", "--catalog", str(scene.catalog), "--aoi", str(scene.aoi), "--out", str(out),
-              "--start", "2024-05-15", "--end", "2024-08-15", "--history-days", "75", "--dask-scheduler", cluster])
+        main(
+            [
+                "--lang",
+                "en",
+                "detect",
+                "--catalog",
+                str(scene.catalog),
+                "--aoi",
+                str(scene.aoi),
+                "--out",
+                str(out),
+                "--start",
+                "2024-05-15",
+                "--end",
+                "2024-08-15",
+                "--history-days",
+                "75",
+                "--dask-scheduler",
+                cluster,
+            ]
+        )
     assert exc.value.code == 0, capsys.readouterr()
     # The CLI uses 512 px blocks: a 192 px scene is one block; compare with a single-process run of the same grid.
     rest = detect(scene.catalog, read_aoi(scene.aoi), out, **WINDOW)
     assert 0 < rest.dates_processed < full.dates_processed, "only the new dates were read"
     ref = detect(scene.catalog, read_aoi(scene.aoi), tmp_path / "ref.gpkg", **WINDOW)
     assert rest.alerts.drop(columns="geometry").equals(ref.alerts.drop(columns="geometry"))
-    assert rest.alerts.drop(columns="geometry").equals(full.alerts.drop(columns="geometry")), "block size does not change alerts"
+    assert rest.alerts.drop(columns="geometry").equals(full.alerts.drop(columns="geometry")), (
+        "block size does not change alerts"
+    )
 
 
 def test_unreachable_scheduler_is_a_clear_error(scene, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(D, "CONNECT_TIMEOUT_S", 1)
     with pytest.raises(SystemExit) as exc:
-        main(["--lang", "en", "detect", "--catalog", str(scene.catalog), "--aoi", str(scene.aoi), "--out",
-              str(tmp_path / "x.gpkg"), "--dask-scheduler", f"tcp://127.0.0.1:{_free_port()}"])
+        main(
+            [
+                "--lang",
+                "en",
+                "detect",
+                "--catalog",
+                str(scene.catalog),
+                "--aoi",
+                str(scene.aoi),
+                "--out",
+                str(tmp_path / "x.gpkg"),
+                "--dask-scheduler",
+                f"tcp://127.0.0.1:{_free_port()}",
+            ]
+        )
     assert exc.value.code == 2
     assert "no Dask scheduler answered" in capsys.readouterr().err
 

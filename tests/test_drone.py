@@ -55,15 +55,22 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     """Two RGB flights a year apart; B at 0.12 m on another grid, its georeference 0.72 m off."""
-    return SD.simulate_drone(tmp_path_factory.mktemp("drone") / "sim", seed=4, dates=(A_DATE, B_DATE), res=(0.1, 0.12),
-                             size_m=SIZE_M, geo_error_m=GPS_ERROR)
+    return SD.simulate_drone(
+        tmp_path_factory.mktemp("drone") / "sim",
+        seed=4,
+        dates=(A_DATE, B_DATE),
+        res=(0.1, 0.12),
+        size_m=SIZE_M,
+        geo_error_m=GPS_ERROR,
+    )
 
 
 @pytest.fixture(scope="module")
 def multi(tmp_path_factory):
     """The same kind of site flown with a multispectral camera (uint16 reflectance, NIR)."""
-    return SD.simulate_drone(tmp_path_factory.mktemp("drone_ms") / "sim", seed=5, dates=(A_DATE,), size_m=SIZE_M,
-                             multispectral=True)
+    return SD.simulate_drone(
+        tmp_path_factory.mktemp("drone_ms") / "sim", seed=5, dates=(A_DATE,), size_m=SIZE_M, multispectral=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +138,10 @@ def test_truth_is_a_function_of_place_so_windows_join(pair):
 
 def test_site_story_changes_between_flights(pair):
     site = pair.site
-    assert site.ponds[0].drained_day is not None and A_DATE < SD.dt.date.fromordinal(
-        SD.dt.date(1970, 1, 1).toordinal() + site.ponds[0].drained_day) < B_DATE
+    assert (
+        site.ponds[0].drained_day is not None
+        and A_DATE < SD.dt.date.fromordinal(SD.dt.date(1970, 1, 1).toordinal() + site.ponds[0].drained_day) < B_DATE
+    )
     assert site.clearing.area > 5 and not site.clearing.intersects(site.mined.buffer(-0.5))
 
 
@@ -206,19 +215,22 @@ def test_bundled_thresholds_have_sources_and_bad_ones_are_named(tmp_path):
 # --- validation: clear errors naming the file and what was expected -------------------------------
 
 
-@pytest.mark.parametrize("case, exc, words", [
-    ("missing", InputError, ["file not found", "odm_orthophoto"]),
-    ("no_crs", InputError, ["not georeferenced", "EPSG:32719"]),
-    ("gcps", InputError, ["ground control points", "gdalwarp"]),
-    ("geographic", InputError, ["geographic", "--reproject"]),
-    ("web_mercator", InputError, ["Mercator", "1.05", "--reproject"]),
-    ("coarse", InputError, ["1.00 m", "0.5 m", "centinela detect"]),
-    ("degrees_as_metres", InputError, ["implausibly small"]),
-    ("two_bands", InputError, ["2 band(s)", "at least red, green and blue", "--bands"]),
-    ("rotated", InputError, ["rotated", "north-up"]),
-    ("garbage", RasterReadError, ["cannot be read as a raster"]),
-    ("folder", InputError, ["is a folder"]),
-])
+@pytest.mark.parametrize(
+    "case, exc, words",
+    [
+        ("missing", InputError, ["file not found", "odm_orthophoto"]),
+        ("no_crs", InputError, ["not georeferenced", "EPSG:32719"]),
+        ("gcps", InputError, ["ground control points", "gdalwarp"]),
+        ("geographic", InputError, ["geographic", "--reproject"]),
+        ("web_mercator", InputError, ["Mercator", "1.05", "--reproject"]),
+        ("coarse", InputError, ["1.00 m", "0.5 m", "centinela detect"]),
+        ("degrees_as_metres", InputError, ["implausibly small"]),
+        ("two_bands", InputError, ["2 band(s)", "at least red, green and blue", "--bands"]),
+        ("rotated", InputError, ["rotated", "north-up"]),
+        ("garbage", RasterReadError, ["cannot be read as a raster"]),
+        ("folder", InputError, ["is a folder"]),
+    ],
+)
 def test_bad_orthomosaics_are_refused_clearly(tmp_path, case, exc, words):
     p = tmp_path / f"{case}.tif"
     rgb = small_rgb()
@@ -227,8 +239,11 @@ def test_bad_orthomosaics_are_refused_clearly(tmp_path, case, exc, words):
     elif case == "gcps":
         from rasterio.control import GroundControlPoint
 
-        gcps = [GroundControlPoint(0, 0, 391000, 8568000), GroundControlPoint(0, 64, 391006, 8568000),
-                GroundControlPoint(64, 0, 391000, 8567994)]
+        gcps = [
+            GroundControlPoint(0, 0, 391000, 8568000),
+            GroundControlPoint(0, 64, 391006, 8568000),
+            GroundControlPoint(64, 0, 391000, 8567994),
+        ]
         write_tif(p, rgb)
         with rasterio.open(p, "r+") as d:  # ground control points, but no geotransform nor dataset CRS
             d.gcps = (gcps, rasterio.crs.CRS.from_epsg(32719))
@@ -345,8 +360,12 @@ def test_cover_per_site_against_truth_and_sites_not_covered(pair):
 
     sites = gpd.read_file(pair.sites)
     far = gpd.GeoDataFrame({"site": ["elsewhere"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=sites.crs)
-    res = C.compute_cover(open_ortho(pair.orthos[0]), sites=gpd.GeoDataFrame(
-        {"site": [*sites.site, "elsewhere"]}, geometry=[*sites.geometry, *far.geometry], crs=sites.crs))
+    res = C.compute_cover(
+        open_ortho(pair.orthos[0]),
+        sites=gpd.GeoDataFrame(
+            {"site": [*sites.site, "elsewhere"]}, geometry=[*sites.geometry, *far.geometry], crs=sites.crs
+        ),
+    )
     assert res.not_covered == ("elsewhere",)
     row = res.table.set_index("site").loc["replanted_plot"]
     truth = read1(pair.truths[0])
@@ -372,7 +391,9 @@ def test_window_by_window_memory_and_progress(pair, monkeypatch):
     assert peak < 2 * one_band, f"peak {peak / 1e6:.1f} MB: blocks, not the whole image, are held"
     monkeypatch.setattr(C, "BLOCK", 1024)
     big = C.compute_cover(info)
-    assert small.whole()["vegetation_ha"] == pytest.approx(big.whole()["vegetation_ha"], rel=1e-9), "blocks join seamlessly"
+    assert small.whole()["vegetation_ha"] == pytest.approx(big.whole()["vegetation_ha"], rel=1e-9), (
+        "blocks join seamlessly"
+    )
 
 
 # --- ingestion and the store ----------------------------------------------------------------------
@@ -384,8 +405,9 @@ def test_ingest_records_the_flight_and_is_idempotent(stored, pair):
     with rasterio.open(a.cog) as src:
         assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         with rasterio.open(pair.orthos[0]) as orig:
-            assert (src.read(1, window=Window(300, 300, 64, 64)) == orig.read(1, window=Window(300, 300, 64, 64))).all(), \
-                "lossless copy"
+            assert (
+                src.read(1, window=Window(300, 300, 64, 64)) == orig.read(1, window=Window(300, 300, 64, 64))
+            ).all(), "lossless copy"
     rec = flight_record(store, a.flight_id)
     assert a.flight_id == f"20240715-{rec['sha256'][:8]}"
     assert rec["crs"] == "EPSG:32719" and rec["res_m"] == pytest.approx(0.1) and rec["bands"] == "red,green,blue"
@@ -431,13 +453,22 @@ def test_flight_ids_are_checked(stored):
 @pytest.fixture(scope="module")
 def change(stored, tmp_path_factory):
     store, a, b = stored
-    return compare(open_flight(a.flight_id, store), open_flight(b.flight_id, store), tmp_path_factory.mktemp("change"),
-                   align=True, lang="en")
+    return compare(
+        open_flight(a.flight_id, store),
+        open_flight(b.flight_id, store),
+        tmp_path_factory.mktemp("change"),
+        align=True,
+        lang="en",
+    )
 
 
 def test_offset_between_flights_is_found_and_removed(change):
     sh = change.shift
-    assert sh.applied and sh.east_m == pytest.approx(GPS_ERROR[0], abs=0.06) and sh.north_m == pytest.approx(GPS_ERROR[1], abs=0.06)
+    assert (
+        sh.applied
+        and sh.east_m == pytest.approx(GPS_ERROR[0], abs=0.06)
+        and sh.north_m == pytest.approx(GPS_ERROR[1], abs=0.06)
+    )
     assert sh.agreement > 0.6
 
 
@@ -463,7 +494,9 @@ def test_change_areas_match_truth(change, pair):
     assert agree > 0.9
     assert s["overlap_ha"] == pytest.approx(valid.sum() * px_ha)
     table = change.transitions
-    assert set(table.columns) == {"from", "to", "code", "pixels", "ha"} and table.ha.sum() == pytest.approx(s["overlap_ha"])
+    assert set(table.columns) == {"from", "to", "code", "pixels", "ha"} and table.ha.sum() == pytest.approx(
+        s["overlap_ha"]
+    )
     for k in ("png", "csv", "json"):
         assert change.files[k].exists()
     assert json.loads(change.files["json"].read_text())["simulated"] is True
@@ -538,7 +571,7 @@ def test_tiles_of_a_stored_ortho(stored, pair, multi, tmp_path):
     rec = ms.record
     lo = [float(v) for v in rec["display_min"].split(",")]
     hi = [float(v) for v in rec["display_max"].split(",")]
-    assert all(h > l_ for l_, h in zip(lo, hi)) and max(hi) < 10000
+    assert all(h > l_ for l_, h in zip(lo, hi, strict=True)) and max(hi) < 10000
     mlon, mlat = _lonlat_centre(multi)
     z, x, y = _tile_of(mlon, mlat, 19)
     img = _decode(render_ortho_tile(ms.cog, z, x, y, rgb=(1, 2, 3), display_min=lo, display_max=hi))
@@ -562,9 +595,13 @@ def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     app.include_router(drone_router(app.state.ctx, current_user_dependency(store)))
     client = TestClient(app)
     assert client.get("/api/drone/flights").status_code == 401
-    assert client.post("/api/login", json={"username": "viewer", "password": "correct horse battery"}).status_code == 200
+    assert (
+        client.post("/api/login", json={"username": "viewer", "password": "correct horse battery"}).status_code == 200
+    )
     flights = client.get("/api/drone/flights").json()
-    assert [f["flight_id"] for f in flights] == [fid] and flights[0]["tiles"] == f"/tiles/drone/{fid}/{{z}}/{{x}}/{{y}}.png"
+    assert [f["flight_id"] for f in flights] == [fid] and flights[0][
+        "tiles"
+    ] == f"/tiles/drone/{fid}/{{z}}/{{x}}/{{y}}.png"
     assert flights[0]["simulated"] and 0 < flights[0]["cover"]["vegetation"] < 1
     lon, lat = _lonlat_centre(pair)
     z, x, y = _tile_of(lon, lat, 19)
@@ -575,7 +612,9 @@ def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     assert client.get(f"/tiles/drone/{fid}/3/9/0.png").status_code == 422
     assert client.get(f"/tiles/drone/bad%20id/{z}/{x}/{y}.png").status_code == 422
     # The site lies in an area marked sensitive: a viewer no longer sees the flight; a ranger does.
-    U.mark_sensitive(store, "Comunidad", shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01), "asked", actor="test")
+    U.mark_sensitive(
+        store, "Comunidad", shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01), "asked", actor="test"
+    )
     assert client.get("/api/drone/flights").json() == []
     assert client.get(f"/tiles/drone/{fid}/{z}/{x}/{y}.png").status_code == 404
     ranger = TestClient(app)
@@ -616,7 +655,17 @@ def test_cli_simulate_ingest_list_compare(cli, tmp_path):
     assert code == 0 and "SIMULATED" in text
     store = tmp_path / "c.gpkg"
     a, b = (tmp_path / "sim" / f"flight_{d:%Y%m%d}_odm_orthophoto.tif" for d in (A_DATE, B_DATE))
-    code, text = cli("drone", "ingest", a, "--store", store, "--out", tmp_path / "out", "--sites", f"{tmp_path / 'sim' / 'sites.gpkg'}#sites")
+    code, text = cli(
+        "drone",
+        "ingest",
+        a,
+        "--store",
+        store,
+        "--out",
+        tmp_path / "out",
+        "--sites",
+        f"{tmp_path / 'sim' / 'sites.gpkg'}#sites",
+    )
     assert code == 0 and "ingested" in text and "replanted_plot: vegetation" in text, text
     code, text = cli("drone", "ingest", b, "--store", store)
     assert code == 0

@@ -110,7 +110,10 @@ def test_scale_offset_rules():
     assert scale_offset(_item(raster={"scale": 0.0001, "offset": -0.1}), "B04") == (0.0001, -0.1)
     assert scale_offset(_item({"s2:processing_baseline": "05.10"}), "B04") == (0.0001, -0.1)
     assert scale_offset(_item({"s2:processing_baseline": "03.01"}), "B04") == (0.0001, 0.0)
-    assert scale_offset(_item({"earthsearch:boa_offset_applied": True}, {"scale": 0.0001, "offset": -0.1}), "B04") == (0.0001, 0.0)
+    assert scale_offset(_item({"earthsearch:boa_offset_applied": True}, {"scale": 0.0001, "offset": -0.1}), "B04") == (
+        0.0001,
+        0.0,
+    )
 
 
 def test_band_aliases():

@@ -142,7 +142,10 @@ def test_api_load_with_aoi_and_dates_equals_local(server, aoi, local_subset):
     times = remote.time.values
     assert len(times) > 0
     assert times.min() >= np.datetime64(START) and times.max() < np.datetime64(END + dt.timedelta(days=1))
-    assert all(item.split("_")[3] >= f"{START:%Y%m%d}" and item.split("_")[3] <= f"{END:%Y%m%d}" for item in remote.attrs["items"])
+    assert all(
+        item.split("_")[3] >= f"{START:%Y%m%d}" and item.split("_")[3] <= f"{END:%Y%m%d}"
+        for item in remote.attrs["items"]
+    )
     assert_same_cube(remote, local_subset, n_time=None)
     # the AOI was applied: a smaller grid than the full scene
     assert remote.sizes["x"] < 128 and remote.sizes["y"] < 128
@@ -169,7 +172,11 @@ def test_api_get_search_with_client_limit(server, sim_scene, aoi):
 
     client = Client.open(server + "/api/")
     search = client.search(
-        method="GET", collections=["sentinel-2-l2a"], bbox=list(aoi.bounds), datetime=f"{START}/{END}", limit=3,
+        method="GET",
+        collections=["sentinel-2-l2a"],
+        bbox=list(aoi.bounds),
+        datetime=f"{START}/{END}",
+        limit=3,
     )
     pages = list(search.pages_as_dicts())
     ids = [f["id"] for page in pages for f in page["features"]]

@@ -6,14 +6,22 @@ import pytest
 
 from centinela.cli import main
 from centinela.errors import InputError
-from centinela.mercury.exposure import (edi, hair_to_blood_ug_l, hair_to_intake, hazard_quotient, intake_to_hair,
-                                        safe_meals_per_week)
+from centinela.mercury.exposure import (
+    edi,
+    hair_to_blood_ug_l,
+    hair_to_intake,
+    hazard_quotient,
+    intake_to_hair,
+    safe_meals_per_week,
+)
 from centinela.mercury.standards import evaluate, load_standards
 from centinela.mercury.units import dry_to_wet, to_canonical, wet_to_dry
 
 
 def test_units_are_explicit():
-    assert to_canonical(1, "ppm", "fish") == to_canonical(1, "µg/g", "fish") == to_canonical(1000, "ng/g", "fish") == 1.0
+    assert (
+        to_canonical(1, "ppm", "fish") == to_canonical(1, "µg/g", "fish") == to_canonical(1000, "ng/g", "fish") == 1.0
+    )
     assert to_canonical(0.001, "mg/L", "water") == pytest.approx(1.0)  # µg/L
     assert to_canonical(250, "ng/L", "water") == pytest.approx(0.25)
     assert wet_to_dry(0.3, 0.7) == pytest.approx(1.0) and dry_to_wet(1.0, 0.7) == pytest.approx(0.3)
@@ -54,10 +62,19 @@ def test_standards_table_and_evaluation():
     ids = {s.id for s in stds}
     assert {"EU-2023-915-fish", "EPA-2001-tissue", "HAIR-1", "PE-ECA-water-3D1", "CCME-PEL"} <= ids
     fish = {v.standard.id: v for v in evaluate(0.6, "µg/g", "fish", "wet")}
-    assert fish["EU-2023-915-fish"].exceeds and not fish["EU-2023-915-predatory"].exceeds and fish["EPA-2001-tissue"].exceeds
+    assert (
+        fish["EU-2023-915-fish"].exceeds
+        and not fish["EU-2023-915-predatory"].exceeds
+        and fish["EPA-2001-tissue"].exceeds
+    )
     assert fish["EU-2023-915-fish"].ratio == pytest.approx(1.2)
     pred = evaluate(0.6, "mg/kg", "fish", "wet", group="predatory")
-    assert {v.standard.id for v in pred} == {"EU-2023-915-predatory", "CODEX-193-predatory", "EPA-2001-tissue", "FDA-action"}
+    assert {v.standard.id for v in pred} == {
+        "EU-2023-915-predatory",
+        "CODEX-193-predatory",
+        "EPA-2001-tissue",
+        "FDA-action",
+    }
     sed = {v.standard.id: v for v in evaluate(150, "ng/g", "sediment", "wet", moisture=0.5)}
     assert sed["CCME-PEL"].ratio == pytest.approx(0.3 / 0.486) and sed["CCME-ISQG"].unverified
     with pytest.raises(InputError, match="without its moisture"):

@@ -52,20 +52,39 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
     code, out = run(["mercury", "risk", "--store", str(store), "--out", str(tmp / "risk"), "--simulated"], capsys)
     assert code == 0, out
     advice = pd.read_csv(tmp / "risk" / "fish_advice.csv").set_index("species")
-    assert advice.loc["Cynodon gibbus", "meals_week_children"] < advice.loc["Prochilodus nigricans", "meals_week_children"]
+    assert (
+        advice.loc["Cynodon gibbus", "meals_week_children"] < advice.loc["Prochilodus nigricans", "meals_week_children"]
+    )
     assert advice.loc["Prochilodus nigricans", "tier"] == "best" and advice.loc["Cynodon gibbus", "tier"] == "avoid"
     hair = pd.read_csv(tmp / "risk" / "hair_summary.csv")
     everyone = hair[hair.group == "all"].set_index("community")
     assert everyone.median_ug_g.idxmax() == truth.fish_eaters and everyone.median_ug_g.idxmax() != truth.mining_town
-    assert (hair.n < 5).sum() == hair.median_ug_g.isna().sum() or not (hair.n < 5).any(), "small groups show no statistics"
+    assert (hair.n < 5).sum() == hair.median_ug_g.isna().sum() or not (hair.n < 5).any(), (
+        "small groups show no statistics"
+    )
     guides = sorted((tmp / "risk" / "guides").glob("*.pdf"))
     assert len(guides) == 2 * len(truth.communities) and all(g.stat().st_size > 10_000 for g in guides)
     html = (tmp / "risk" / "guides" / f"fish_guide_{truth.fish_eaters.lower().replace(' ', '-')}_es.html").read_text()
     assert "Guía de consumo de pescado" in html and "SIMULADOS" in html and "Cynodon gibbus" in html
     assert "D-" not in html, "no donor pseudonym in a printed guide"
 
-    code, out = run(["mercury", "map", "--store", str(store), "--out", str(tmp / "map"), "--rivers", f"{tmp / 'rivers.gpkg'}#rivers",
-                     "--mining", str(tmp / "mining.gpkg"), "--max-km", "60"], capsys)
+    code, out = run(
+        [
+            "mercury",
+            "map",
+            "--store",
+            str(store),
+            "--out",
+            str(tmp / "map"),
+            "--rivers",
+            f"{tmp / 'rivers.gpkg'}#rivers",
+            "--mining",
+            str(tmp / "mining.gpkg"),
+            "--max-km",
+            "60",
+        ],
+        capsys,
+    )
     assert code == 0, out
     assert "kriging" in out and "Spearman" in out
     sites = gpd.read_file(tmp / "map" / "mercury_map.gpkg", layer="sites_sediment")
@@ -89,18 +108,38 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
 
 def test_analyser_export_through_the_cli(tmp_path, capsys):
     register = tmp_path / "register.csv"
-    base = {"sample_id": "P-1", "site_id": "S1", "lat": "-12.95", "lon": "-69.70", "matrix": "fish", "analyte": "THg",
-            "value": "", "unit": "mg/kg", "basis": "wet", "method": "EPA 7473", "batch": "B1", "qc_type": "sample",
-            "species": "Prochilodus nigricans", "collected_at": "2024-08-01", "received_at": "2024-08-02"}
+    base = {
+        "sample_id": "P-1",
+        "site_id": "S1",
+        "lat": "-12.95",
+        "lon": "-69.70",
+        "matrix": "fish",
+        "analyte": "THg",
+        "value": "",
+        "unit": "mg/kg",
+        "basis": "wet",
+        "method": "EPA 7473",
+        "batch": "B1",
+        "qc_type": "sample",
+        "species": "Prochilodus nigricans",
+        "collected_at": "2024-08-01",
+        "received_at": "2024-08-02",
+    }
     pd.DataFrame([base, {**base, "sample_id": "P-2"}]).to_csv(register, index=False)
     export = tmp_path / "dma.csv"
-    export.write_text("Sample ID;Weight (g);Hg (ng);Result (ng/g)\n"
-                      "Blank;0,000;0,002;ND\nP-1;0,1002;10,1;100,8\nP-2;0,0998;30,2;302,6\nP-2 R2;0,1010;31,0;306,9\n"
-                      "DORM-4;0,0501;20,4;407,2\n", encoding="utf-8")
+    export.write_text(
+        "Sample ID;Weight (g);Hg (ng);Result (ng/g)\n"
+        "Blank;0,000;0,002;ND\nP-1;0,1002;10,1;100,8\nP-2;0,0998;30,2;302,6\nP-2 R2;0,1010;31,0;306,9\n"
+        "DORM-4;0,0501;20,4;407,2\n",
+        encoding="utf-8",
+    )
     store = tmp_path / "s.gpkg"
     code, out = run(["mercury", "ingest", str(export), "--store", str(store), "--instrument", "dma80"], capsys)
     assert code != 0 and "--register" in out
-    code, out = run(["mercury", "ingest", str(export), "--store", str(store), "--instrument", "dma80", "--register", str(register)], capsys)
+    code, out = run(
+        ["mercury", "ingest", str(export), "--store", str(store), "--instrument", "dma80", "--register", str(register)],
+        capsys,
+    )
     assert code == 0, out
     r = load_results(store).set_index(["sample_id", "qc_type"])
     assert r.loc[("P-2", "sample"), "value_canonical"] == pytest.approx(0.3026)

@@ -19,15 +19,49 @@ from centinela.mercury.ingest import (
 from centinela.mercury.qc import check_batches
 from centinela.mercury.results import load_results, save_results
 
-FISH = {"sample_id": "P-1", "site_id": "S1", "lat": "-12.95", "lon": "-69.70", "matrix": "fish", "analyte": "THg",
-        "value": "0.42", "unit": "mg/kg", "basis": "wet", "method": "EPA 7473", "lod": "0.005", "batch": "B1",
-        "qc_type": "sample", "collected_at": "2024-08-12", "collected_time": "07:30", "collected_by": "J. Quispe",
-        "container": "zip bag", "preservative": "ice", "custody_seal": "yes", "transferred": "J. Quispe to Lab",
-        "received_at": "2024-08-14", "received_by": "Lab", "lab_report": "INF-117", "analysed_at": "2024-08-20",
-        "species": "Pseudoplatystoma fasciatum", "fish_group": "predatory"}
-HAIR = {**FISH, "sample_id": "H-1", "matrix": "hair", "unit": "µg/g", "value": "3.1", "basis": "none", "species": "",
-        "fish_group": "", "donor_id": "María Q.", "sex": "F", "age_years": "27", "fish_meals_week": "4",
-        "community": "Boca Colorado"}
+FISH = {
+    "sample_id": "P-1",
+    "site_id": "S1",
+    "lat": "-12.95",
+    "lon": "-69.70",
+    "matrix": "fish",
+    "analyte": "THg",
+    "value": "0.42",
+    "unit": "mg/kg",
+    "basis": "wet",
+    "method": "EPA 7473",
+    "lod": "0.005",
+    "batch": "B1",
+    "qc_type": "sample",
+    "collected_at": "2024-08-12",
+    "collected_time": "07:30",
+    "collected_by": "J. Quispe",
+    "container": "zip bag",
+    "preservative": "ice",
+    "custody_seal": "yes",
+    "transferred": "J. Quispe to Lab",
+    "received_at": "2024-08-14",
+    "received_by": "Lab",
+    "lab_report": "INF-117",
+    "analysed_at": "2024-08-20",
+    "species": "Pseudoplatystoma fasciatum",
+    "fish_group": "predatory",
+}
+HAIR = {
+    **FISH,
+    "sample_id": "H-1",
+    "matrix": "hair",
+    "unit": "µg/g",
+    "value": "3.1",
+    "basis": "none",
+    "species": "",
+    "fish_group": "",
+    "donor_id": "María Q.",
+    "sex": "F",
+    "age_years": "27",
+    "fish_meals_week": "4",
+    "community": "Boca Colorado",
+}
 
 
 def write(tmp_path, rows, spanish=False, name="r.csv"):
@@ -41,15 +75,22 @@ def write(tmp_path, rows, spanish=False, name="r.csv"):
 
 # --- chain of custody and donor fields ------------------------------------------------------------------------
 
+
 def test_custody_and_donor_fields_accept_spanish_spellings(tmp_path):
-    rows = [{**HAIR, "sex": "mujer", "custody_seal": "sí", "collected_time": "7:05"},
-            {**HAIR, "sample_id": "H-2", "sex": "Hombre", "custody_seal": "0", "donor_id": "", "age_years": "8"},
-            {**FISH, "sample_id": "P-2", "fish_group": "no_depredador", "custody_seal": "true"},
-            {**FISH, "sample_id": "P-3", "fish_group": "depredador", "custody_seal": ""}]
+    rows = [
+        {**HAIR, "sex": "mujer", "custody_seal": "sí", "collected_time": "7:05"},
+        {**HAIR, "sample_id": "H-2", "sex": "Hombre", "custody_seal": "0", "donor_id": "", "age_years": "8"},
+        {**FISH, "sample_id": "P-2", "fish_group": "no_depredador", "custody_seal": "true"},
+        {**FISH, "sample_id": "P-3", "fish_group": "depredador", "custody_seal": ""},
+    ]
     r = read_results(write(tmp_path, rows, spanish=True), salt="s").set_index("sample_id")
     assert r.loc["H-1", "sex"] == "F" and r.loc["H-2", "sex"] == "M"
-    assert (r.loc["H-1", "custody_seal"], r.loc["H-2", "custody_seal"], r.loc["P-2", "custody_seal"], r.loc["P-3", "custody_seal"]) \
-        == ("yes", "no", "yes", "")
+    assert (
+        r.loc["H-1", "custody_seal"],
+        r.loc["H-2", "custody_seal"],
+        r.loc["P-2", "custody_seal"],
+        r.loc["P-3", "custody_seal"],
+    ) == ("yes", "no", "yes", "")
     assert r.loc["H-1", "collected_time"] == "07:05"
     assert r.loc["P-2", "fish_group"] == "non_predatory" and r.loc["P-3", "fish_group"] == "predatory"
     assert r.loc["H-1", "donor_id"].startswith("D-") and r.loc["H-2", "donor_id"] == ""  # H-2: community is enough
@@ -62,22 +103,28 @@ def test_excel_date_and_time_cells_are_normalised(tmp_path):
     path = tmp_path / "dates.xlsx"
     pd.DataFrame([row]).to_excel(path, index=False)
     r = read_results(path)
-    assert (r.collected_at.iloc[0], r.received_at.iloc[0], r.collected_time.iloc[0]) == ("2024-08-12", "2024-08-14", "07:30")
+    assert (r.collected_at.iloc[0], r.received_at.iloc[0], r.collected_time.iloc[0]) == (
+        "2024-08-12",
+        "2024-08-14",
+        "07:30",
+    )
 
 
 def test_bad_custody_and_donor_fields_are_named_and_nothing_imported(tmp_path):
-    rows = [FISH,                                                                    # line 2: fine
-            {**FISH, "sample_id": "P-2", "collected_at": "12/08/2024"},                # 3
-            {**FISH, "sample_id": "P-3", "received_at": "2024-08-10"},                 # 4: received before collected
-            {**FISH, "sample_id": "P-4", "analysed_at": "2024-08-13"},                 # 5: analysed before received
-            {**FISH, "sample_id": "P-5", "collected_time": "25:10"},                   # 6
-            {**HAIR, "age_years": "130"},                                              # 7
-            {**HAIR, "sample_id": "H-2", "fish_meals_week": "50"},                     # 8
-            {**HAIR, "sample_id": "H-3", "sex": "x"},                                  # 9
-            {**HAIR, "sample_id": "H-4", "donor_id": "", "community": ""},             # 10: cannot be aggregated
-            {**FISH, "sample_id": "P-6", "custody_seal": "maybe", "fish_group": "big"},  # 11
-            {**FISH, "sample_id": "P-7", "analysed_at": "2024-02-30"},                 # 12
-            {**FISH, "sample_id": "P-8", "lon": "-269.7"}]                             # 13
+    rows = [
+        FISH,  # line 2: fine
+        {**FISH, "sample_id": "P-2", "collected_at": "12/08/2024"},  # 3
+        {**FISH, "sample_id": "P-3", "received_at": "2024-08-10"},  # 4: received before collected
+        {**FISH, "sample_id": "P-4", "analysed_at": "2024-08-13"},  # 5: analysed before received
+        {**FISH, "sample_id": "P-5", "collected_time": "25:10"},  # 6
+        {**HAIR, "age_years": "130"},  # 7
+        {**HAIR, "sample_id": "H-2", "fish_meals_week": "50"},  # 8
+        {**HAIR, "sample_id": "H-3", "sex": "x"},  # 9
+        {**HAIR, "sample_id": "H-4", "donor_id": "", "community": ""},  # 10: cannot be aggregated
+        {**FISH, "sample_id": "P-6", "custody_seal": "maybe", "fish_group": "big"},  # 11
+        {**FISH, "sample_id": "P-7", "analysed_at": "2024-02-30"},  # 12
+        {**FISH, "sample_id": "P-8", "lon": "-269.7"},
+    ]  # 13
     path = write(tmp_path, rows)
     with pytest.raises(InputError) as exc:
         read_results(path)
@@ -100,8 +147,19 @@ def test_spanish_and_english_headers_give_the_same_results(tmp_path):
     es = read_results(write(tmp_path, rows, spanish=True, name="r.xlsx"), salt="s")
     assert list(en.columns) == list(es.columns) == RESULT_COLUMNS
     pd.testing.assert_frame_equal(en.drop(columns="source_file"), es.drop(columns="source_file"), check_dtype=False)
-    assert set(COLUMNS.values()) >= {"hora_colecta", "envase", "preservante", "precinto", "transferencias", "informe_lab",
-                                     "fecha_analisis", "sexo", "edad_anios", "comidas_pescado_semana", "grupo_pez"}
+    assert set(COLUMNS.values()) >= {
+        "hora_colecta",
+        "envase",
+        "preservante",
+        "precinto",
+        "transferencias",
+        "informe_lab",
+        "fecha_analisis",
+        "sexo",
+        "edad_anios",
+        "comidas_pescado_semana",
+        "grupo_pez",
+    }
 
 
 def test_template_has_the_custody_fields_filled(tmp_path):
@@ -125,8 +183,18 @@ def test_ingest_frame_validates_a_dataframe_with_given_lines():
 
 REGISTER = [
     {**FISH, "sample_id": "P-001", "value": "", "unit": "", "analyte": "", "qc_type": "", "lod": "", "analysed_at": ""},
-    {**FISH, "sample_id": "P-002", "value": "", "unit": "", "analyte": "", "qc_type": "", "lod": "", "analysed_at": "",
-     "fish_group": "non_predatory", "species": "Prochilodus nigricans"},
+    {
+        **FISH,
+        "sample_id": "P-002",
+        "value": "",
+        "unit": "",
+        "analyte": "",
+        "qc_type": "",
+        "lod": "",
+        "analysed_at": "",
+        "fish_group": "non_predatory",
+        "species": "Prochilodus nigricans",
+    },
     {**HAIR, "sample_id": "H-01", "value": "", "unit": "", "analyte": "", "qc_type": "", "lod": "", "analysed_at": ""},
 ]
 
@@ -163,7 +231,14 @@ def test_dma_export_joins_the_register(tmp_path, register):
     r = read_dma_export(path, register, salt="s")
     assert list(r.columns) == RESULT_COLUMNS == list(read_results(write(tmp_path, [FISH])).columns)
     by = r.set_index("sample_id")
-    assert list(r.sample_id) == ["B1/Blank", "B1/DORM-4", "P-001", "P-001 R2", "H-01", "P-002"]  # cleaning cycle skipped
+    assert list(r.sample_id) == [
+        "B1/Blank",
+        "B1/DORM-4",
+        "P-001",
+        "P-001 R2",
+        "H-01",
+        "P-002",
+    ]  # cleaning cycle skipped
     assert list(r.source_line) == [5, 6, 7, 8, 9, 10]
     assert by.loc["P-001", "qc_type"] == "sample" and by.loc["P-001", "value"] == pytest.approx(449.7)
     assert by.loc["P-001", "value_canonical"] == pytest.approx(0.4497) and by.loc["P-001", "canonical_unit"] == "mg/kg"
@@ -171,7 +246,9 @@ def test_dma_export_joins_the_register(tmp_path, register):
     assert by.loc["P-001 R2", "species"] == "Pseudoplatystoma fasciatum" and by.loc["P-001 R2", "basis"] == "wet"
     assert by.loc["B1/Blank", "qc_type"] == "blank" and by.loc["B1/Blank", "censored"]  # 0.04 ng/g < 0.01 ng / 0.1 g
     assert by.loc["B1/Blank", "value"] == pytest.approx(0.1)
-    assert by.loc["B1/DORM-4", "qc_type"] == "crm" and float(by.loc["B1/DORM-4", "certified_value"]) == pytest.approx(410)
+    assert by.loc["B1/DORM-4", "qc_type"] == "crm" and float(by.loc["B1/DORM-4", "certified_value"]) == pytest.approx(
+        410
+    )
     assert by.loc["P-002", "censored"] and by.loc["P-002", "value"] == pytest.approx(0.1)  # ND at the LOD, not LOD/2
     assert by.loc["H-01", "matrix"] == "hair" and by.loc["H-01", "value_canonical"] == pytest.approx(2.9901)
     assert by.loc["H-01", "donor_id"].startswith("D-") and "María" not in by.loc["H-01", "donor_id"]
@@ -194,7 +271,9 @@ def test_dma_export_semicolons_decimal_commas_spanish_headers_and_types(tmp_path
     assert by.loc["L-08/Blanco 1", "qc_type"] == "blank" and by.loc["L-08/Blanco 1", "censored"]
     assert by.loc["L-08/Blanco 1", "value"] == pytest.approx(0.5)
     assert by.loc["L-08/MRC-1", "qc_type"] == "crm" and by.loc["L-08/MRC-1", "certified_value"] == ""
-    assert by.loc["L-08/TORT-3", "qc_type"] == "crm" and float(by.loc["L-08/TORT-3", "certified_value"]) == pytest.approx(292)
+    assert by.loc["L-08/TORT-3", "qc_type"] == "crm" and float(
+        by.loc["L-08/TORT-3", "certified_value"]
+    ) == pytest.approx(292)
     assert by.loc["P-001", "value"] == pytest.approx(449.7) and by.loc["P-001 R2", "duplicate_of"] == "P-001"
     assert by.loc["P-001", "lod"] == "0.0997009"  # 0.01 ng / 0.1003 g, in the export's unit
     assert not by.loc["P-002", "censored"] and by.loc["P-002", "value_canonical"] == pytest.approx(0.002)
@@ -204,8 +283,14 @@ def test_dma_export_semicolons_decimal_commas_spanish_headers_and_types(tmp_path
 
 def test_dma_export_from_excel(tmp_path, register):
     path = tmp_path / "run.xlsx"
-    pd.DataFrame({"Sample Name": ["DORM-4", "P-001", 1001], "Weight (mg)": [50.1, 100.2, 99.0],
-                  "Hg (ng)": [20.5, 45.0, 1.0], "Result (ppm)": [0.4092, 0.4491, 0.0101]}).to_excel(path, index=False)
+    pd.DataFrame(
+        {
+            "Sample Name": ["DORM-4", "P-001", 1001],
+            "Weight (mg)": [50.1, 100.2, 99.0],
+            "Hg (ng)": [20.5, 45.0, 1.0],
+            "Result (ppm)": [0.4092, 0.4491, 0.0101],
+        }
+    ).to_excel(path, index=False)
     with pytest.raises(InputError, match=r"run\.xlsx:4: field 'Sample Name' = '1001'"):
         read_dma_export(path, register)  # numeric code read as "1001", not "1001.0", and not in the register
     pd.read_excel(path).iloc[:2].to_excel(path, index=False)
@@ -218,14 +303,15 @@ def test_dma_export_problems_are_named_and_nothing_imported(tmp_path, register):
     path = tmp_path / "bad.csv"
     path.write_text(
         "Sample ID;Weight (g);Hg (ng);Result (ng/g);Date\n"
-        "P-001;0,1003;45,1;449,7;2024-08-20\n"      # 2: fine
-        "X-99;0,1;4,0;40,0;2024-08-20\n"             # 3: not in the register
-        "P-002;0,1;4,0;4O,0;2024-08-20\n"            # 4: letter O in a number
-        "H-01;-0,01;3,0;300;2024-08-20\n"            # 5: negative weight
-        "P-001 R2;0,1;4,0;;2024-08-20\n"             # 6: missing result
-        "P-002 R2;0,1;45,0;0,45;2024-08-20\n"        # 7: result unit off by 1000
-        "P-002 R3;0,1;4,0;40.0;2024-08-20\n"         # 8: decimal point in a decimal-comma file
-        "P-002 R4;0,1;4,0;40,0;2024-08-10\n")        # 9: analysed before the lab received it
+        "P-001;0,1003;45,1;449,7;2024-08-20\n"  # 2: fine
+        "X-99;0,1;4,0;40,0;2024-08-20\n"  # 3: not in the register
+        "P-002;0,1;4,0;4O,0;2024-08-20\n"  # 4: letter O in a number
+        "H-01;-0,01;3,0;300;2024-08-20\n"  # 5: negative weight
+        "P-001 R2;0,1;4,0;;2024-08-20\n"  # 6: missing result
+        "P-002 R2;0,1;45,0;0,45;2024-08-20\n"  # 7: result unit off by 1000
+        "P-002 R3;0,1;4,0;40.0;2024-08-20\n"  # 8: decimal point in a decimal-comma file
+        "P-002 R4;0,1;4,0;40,0;2024-08-10\n"
+    )  # 9: analysed before the lab received it
     with pytest.raises(InputError) as exc:
         read_dma_export(path, register)
     msg = str(exc.value)

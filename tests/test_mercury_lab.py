@@ -12,8 +12,22 @@ from centinela.mercury.ingest import COLUMNS, read_results, template
 from centinela.mercury.qc import check_batches, rpd
 from centinela.mercury.results import load_results, save_results
 
-BASE = {"sample_id": "P-1", "site_id": "S1", "lat": "-12.95", "lon": "-69.70", "matrix": "fish", "analyte": "THg", "value": "0.42",
-        "unit": "mg/kg", "basis": "wet", "method": "EPA 7473", "lod": "0.005", "loq": "0.015", "batch": "B1", "qc_type": "sample"}
+BASE = {
+    "sample_id": "P-1",
+    "site_id": "S1",
+    "lat": "-12.95",
+    "lon": "-69.70",
+    "matrix": "fish",
+    "analyte": "THg",
+    "value": "0.42",
+    "unit": "mg/kg",
+    "basis": "wet",
+    "method": "EPA 7473",
+    "lod": "0.005",
+    "loq": "0.015",
+    "batch": "B1",
+    "qc_type": "sample",
+}
 
 
 def write(tmp_path, rows, spanish=False, name="r.csv"):
@@ -27,18 +41,33 @@ def write(tmp_path, rows, spanish=False, name="r.csv"):
 
 def test_templates_round_trip(tmp_path):
     paths = template(tmp_path)
-    assert {p.name for p in paths} == {"mercury_template_en.csv", "mercury_template_en.xlsx", "mercury_template_es.csv", "mercury_template_es.xlsx"}
+    assert {p.name for p in paths} == {
+        "mercury_template_en.csv",
+        "mercury_template_en.xlsx",
+        "mercury_template_es.csv",
+        "mercury_template_es.xlsx",
+    }
     for p in paths:
         r = read_results(p)
         assert len(r) == 1 and r.value_canonical.iloc[0] == pytest.approx(0.42)
 
 
 def test_spanish_excel_units_censoring_and_pseudonyms(tmp_path):
-    rows = [BASE,
-            {**BASE, "sample_id": "P-2", "value": "<0.005"},
-            {**BASE, "sample_id": "P-3", "value": "420", "unit": "ng/g"},
-            {**BASE, "sample_id": "P-4", "value": "0.002"},  # under the LOD: censored at the LOD, not kept as 0.002
-            {**BASE, "sample_id": "H-1", "matrix": "hair", "unit": "µg/g", "value": "3.1", "basis": "none", "donor_id": "María Q."}]
+    rows = [
+        BASE,
+        {**BASE, "sample_id": "P-2", "value": "<0.005"},
+        {**BASE, "sample_id": "P-3", "value": "420", "unit": "ng/g"},
+        {**BASE, "sample_id": "P-4", "value": "0.002"},  # under the LOD: censored at the LOD, not kept as 0.002
+        {
+            **BASE,
+            "sample_id": "H-1",
+            "matrix": "hair",
+            "unit": "µg/g",
+            "value": "3.1",
+            "basis": "none",
+            "donor_id": "María Q.",
+        },
+    ]
     r = read_results(write(tmp_path, rows, spanish=True, name="r.xlsx"), salt="s").set_index("sample_id")
     assert r.loc["P-2", "censored"] and r.loc["P-2", "value"] == 0.005
     assert r.loc["P-3", "value_canonical"] == pytest.approx(0.42)
@@ -47,8 +76,14 @@ def test_spanish_excel_units_censoring_and_pseudonyms(tmp_path):
 
 
 def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path):
-    rows = [BASE, {**BASE, "sample_id": "P-2", "value": "abc"}, {**BASE, "sample_id": "P-3", "unit": "mg/L"},
-            {**BASE, "sample_id": "P-4", "moisture": "70"}, {**BASE, "sample_id": "P-5", "basis": ""}, BASE]
+    rows = [
+        BASE,
+        {**BASE, "sample_id": "P-2", "value": "abc"},
+        {**BASE, "sample_id": "P-3", "unit": "mg/L"},
+        {**BASE, "sample_id": "P-4", "moisture": "70"},
+        {**BASE, "sample_id": "P-5", "basis": ""},
+        BASE,
+    ]
     path = write(tmp_path, rows)
     with pytest.raises(InputError) as exc:
         read_results(path)
@@ -72,19 +107,27 @@ def test_store_refuses_duplicates(tmp_path):
 
 
 def test_qc_blanks_duplicates_crm(tmp_path):
-    rows = [BASE,
-            {**BASE, "sample_id": "P-1d", "qc_type": "duplicate", "duplicate_of": "P-1", "value": "0.45"},
-            {**BASE, "sample_id": "CRM-1", "qc_type": "crm", "value": "2.5", "certified_value": "2.64"},
-            {**BASE, "sample_id": "BLK-1", "qc_type": "blank", "value": "<0.005"},
-            {**BASE, "sample_id": "Q-1", "batch": "B2"},
-            {**BASE, "sample_id": "Q-1d", "batch": "B2", "qc_type": "duplicate", "duplicate_of": "Q-1", "value": "0.70"},
-            {**BASE, "sample_id": "CRM-2", "batch": "B2", "qc_type": "crm", "value": "1.9", "certified_value": "2.64"},
-            {**BASE, "sample_id": "BLK-2", "batch": "B2", "qc_type": "blank", "value": "0.05"}]
+    rows = [
+        BASE,
+        {**BASE, "sample_id": "P-1d", "qc_type": "duplicate", "duplicate_of": "P-1", "value": "0.45"},
+        {**BASE, "sample_id": "CRM-1", "qc_type": "crm", "value": "2.5", "certified_value": "2.64"},
+        {**BASE, "sample_id": "BLK-1", "qc_type": "blank", "value": "<0.005"},
+        {**BASE, "sample_id": "Q-1", "batch": "B2"},
+        {**BASE, "sample_id": "Q-1d", "batch": "B2", "qc_type": "duplicate", "duplicate_of": "Q-1", "value": "0.70"},
+        {**BASE, "sample_id": "CRM-2", "batch": "B2", "qc_type": "crm", "value": "1.9", "certified_value": "2.64"},
+        {**BASE, "sample_id": "BLK-2", "batch": "B2", "qc_type": "blank", "value": "0.05"},
+    ]
     table, flagged = check_batches(read_results(write(tmp_path, rows)))
     t = table.set_index("batch")
     assert t.loc["B1", "passed"] and not t.loc["B2", "passed"]
-    assert "RPD" in t.loc["B2", "reasons"] and "recovery 72.0%" in t.loc["B2", "reasons"] and "blank BLK-2" in t.loc["B2", "reasons"]
-    assert set(flagged[flagged.batch == "B2"].qc_flag) == {"batch_failed_qc"} and set(flagged[flagged.batch == "B1"].qc_flag) == {"ok"}
+    assert (
+        "RPD" in t.loc["B2", "reasons"]
+        and "recovery 72.0%" in t.loc["B2", "reasons"]
+        and "blank BLK-2" in t.loc["B2", "reasons"]
+    )
+    assert set(flagged[flagged.batch == "B2"].qc_flag) == {"batch_failed_qc"} and set(
+        flagged[flagged.batch == "B1"].qc_flag
+    ) == {"ok"}
     assert rpd(0.42, 0.45) == pytest.approx(6.897, rel=1e-3)
 
 

@@ -19,7 +19,11 @@ UTM = "EPSG:32719"
 def smooth_field(n=60, seed=1):
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 20_000, (n, 2))
-    log10 = -1.5 + 0.6 * np.exp(-((xy[:, 0] - 14_000) ** 2 + (xy[:, 1] - 6_000) ** 2) / (2 * 3000**2)) + rng.normal(0, 0.03, n)
+    log10 = (
+        -1.5
+        + 0.6 * np.exp(-((xy[:, 0] - 14_000) ** 2 + (xy[:, 1] - 6_000) ** 2) / (2 * 3000**2))
+        + rng.normal(0, 0.03, n)
+    )
     return xy, 10**log10
 
 
@@ -28,7 +32,7 @@ def test_idw_is_exact_at_sites_and_bounded_between_them():
     z = np.array([0.01, 0.1])
     assert idw(xy, z, xy) == pytest.approx(z)
     mid = idw(xy, z, np.array([[500.0, 0.0]]))[0]
-    assert mid == pytest.approx(10 ** -1.5)  # equal weights on log10: the geometric mean
+    assert mid == pytest.approx(10**-1.5)  # equal weights on log10: the geometric mean
     near_b = idw(xy, z, np.array([[900.0, 0.0]]))[0]
     assert 0.01 < mid < near_b < 0.1
 
@@ -58,7 +62,9 @@ def test_gi_star_finds_the_planted_cluster_and_nothing_in_noise():
     cluster = (xy[:, 0] <= 2000) & (xy[:, 1] <= 2000)
     hot = gi_star(xy, np.where(cluster, values * 8, values), seed=1)
     assert (hot.label[cluster] == "hot").sum() >= 6
-    assert not (hot.label[~cluster] == "hot").any() or (hot.label[~cluster] == "hot").sum() <= 3  # neighbours of the cluster only
+    assert (
+        not (hot.label[~cluster] == "hot").any() or (hot.label[~cluster] == "hot").sum() <= 3
+    )  # neighbours of the cluster only
     assert (hot.q >= hot.p).all(), "FDR-adjusted values are never smaller than the raw ones"
     noise = gi_star(xy, values, seed=1)
     assert (noise.label == "").all(), "after the FDR correction pure noise has no hotspot"
@@ -90,9 +96,18 @@ def test_mining_upstream_of_each_site():
     rivers = rivers_y()
     mine = shapely.Point(3_000, 400).buffer(200)  # ~12.6 ha beside tributary A, 3 km from its source
     mining = gpd.GeoDataFrame({"cause": ["mining"]}, geometry=[mine], crs=UTM)
-    sites = gpd.GeoDataFrame({"site_id": ["A-up", "A-down", "B", "main-near", "main-far", "inland"]}, geometry=[
-        shapely.Point(1_000, 30), shapely.Point(8_000, 30), shapely.Point(10_050, 6_000), shapely.Point(20_000, 0),
-        shapely.Point(39_000, 0), shapely.Point(20_000, 9_000)], crs=UTM)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["A-up", "A-down", "B", "main-near", "main-far", "inland"]},
+        geometry=[
+            shapely.Point(1_000, 30),
+            shapely.Point(8_000, 30),
+            shapely.Point(10_050, 6_000),
+            shapely.Point(20_000, 0),
+            shapely.Point(39_000, 0),
+            shapely.Point(20_000, 9_000),
+        ],
+        crs=UTM,
+    )
     up = upstream_mining(sites, rivers, mining, max_km=30, lateral_m=1_000).set_index(sites.site_id)
     ha = mine.area / 1e4
     assert up.loc["A-up", "upstream_mining_ha"] == 0 and up.loc["B", "upstream_mining_ha"] == 0

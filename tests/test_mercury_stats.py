@@ -77,7 +77,9 @@ def test_without_censoring_km_is_the_ordinary_statistics():
     mean, se = km_mean(x, c)
     assert mean == pytest.approx(x.mean()) and se == pytest.approx(x.std(ddof=1) / 5)
     s = summarise(x, c)
-    assert s.method == "none-censored" and s.ucl95 == pytest.approx(x.mean() + stats.t.ppf(0.95, 24) * x.std(ddof=1) / 5)
+    assert s.method == "none-censored" and s.ucl95 == pytest.approx(
+        x.mean() + stats.t.ppf(0.95, 24) * x.std(ddof=1) / 5
+    )
     assert (ros(x, c) == x).all()
 
 
@@ -97,7 +99,9 @@ def test_ros_and_km_recover_lognormal_parameters_and_half_lod_does_worse():
         assert by_ros[k] == pytest.approx(value, rel=0.10), k  # n = 1000: sampling error a few percent
         assert by_km[k] == pytest.approx(value, rel=0.10), k
         assert by_ros[k] == pytest.approx(sample[k], rel=0.03), k  # against the uncensored sample itself
-    assert by_km["median"] == pytest.approx(sample["median"], rel=0.03) and by_km["p90"] == pytest.approx(sample["p90"], rel=0.03)
+    assert by_km["median"] == pytest.approx(sample["median"], rel=0.03) and by_km["p90"] == pytest.approx(
+        sample["p90"], rel=0.03
+    )
     # KM's restricted mean puts the censored mass at the lowest detect: slightly high, by design.
     assert 0 < s.mean / sample["mean"] - 1 < 0.06
     # Substitution: the median lands on made-up DL/2 values, the mean is pulled down.
@@ -169,7 +173,9 @@ def test_synthetic_is_deterministic_and_complete():
     a, ta = synthetic_results(RIVER, seed=11, n_sediment_sites=12, n_fish=40, n_donors=30, communities=3)
     b, tb = synthetic_results(RIVER, seed=11, n_sediment_sites=12, n_fish=40, n_donors=30, communities=3)
     assert a.equals(b) and ta == tb
-    assert not a.equals(synthetic_results(RIVER, seed=12, n_sediment_sites=12, n_fish=40, n_donors=30, communities=3)[0])
+    assert not a.equals(
+        synthetic_results(RIVER, seed=12, n_sediment_sites=12, n_fish=40, n_donors=30, communities=3)[0]
+    )
     assert set(COLUMNS) | set(EXTRA_COLUMNS) <= set(a.columns)
     assert a.sample_id.is_unique
     with pytest.raises(InputError, match="longitude/latitude"):
@@ -182,7 +188,9 @@ def test_synthetic_is_deterministic_and_complete():
 def test_synthetic_hotspot_can_follow_detected_mining(hotspot_at):
     """The demo puts the hotspot below the mining it detected: the mining town must still be the village next
     to it, and the fish eaters downstream of it the most exposed."""
-    _, t = synthetic_results(RIVER, seed=7, n_sediment_sites=10, n_fish=10, n_donors=12, communities=6, hotspot_at=hotspot_at)
+    _, t = synthetic_results(
+        RIVER, seed=7, n_sediment_sites=10, n_fish=10, n_donors=12, communities=6, hotspot_at=hotspot_at
+    )
     assert t.hotspot_km == pytest.approx(hotspot_at * t.river_length_km)
     assert min(t.community_km, key=lambda c: abs(t.community_km[c] - t.hotspot_km)) == t.mining_town
     assert max(t.hair_median, key=t.hair_median.get) == t.fish_eaters and t.community_km[t.fish_eaters] > t.hotspot_km
@@ -210,12 +218,16 @@ def test_synthetic_truth_shows_up_in_the_data(campaign):
     extra = frame.set_index("sample_id")
     s = results[results.qc_type == "sample"]
     hair = s[s.matrix == "hair"]
-    medians = {name: summarise(g.value_canonical.astype(float), g.censored).median for name, g in hair.groupby("community")}
+    medians = {
+        name: summarise(g.value_canonical.astype(float), g.censored).median for name, g in hair.groupby("community")
+    }
     assert max(medians, key=medians.get) == truth.fish_eaters
     assert max(medians, key=medians.get) != truth.mining_town
     for name, m in medians.items():
         assert m == pytest.approx(truth.hair_median[name], rel=0.4)
-    rho = stats.spearmanr(hair.sample_id.map(extra.fish_meals_week).astype(float), hair.value_canonical.astype(float))[0]
+    rho = stats.spearmanr(hair.sample_id.map(extra.fish_meals_week).astype(float), hair.value_canonical.astype(float))[
+        0
+    ]
     assert rho > 0.4  # fish meals, not closeness to mining, drive hair mercury
     nearest = min(truth.community_km, key=lambda c: abs(truth.community_km[c] - truth.hotspot_km))
     assert nearest == truth.mining_town
@@ -230,9 +242,15 @@ def test_synthetic_truth_shows_up_in_the_data(campaign):
     assert truth.sediment_median(truth.hotspot_km) == pytest.approx(truth.sediment_background + truth.hotspot_amplitude)
 
     fish = s[s.matrix == "fish"].assign(fish_group=lambda d: d.sample_id.map(extra.fish_group))
-    pred = summarise(fish[fish.fish_group == "predatory"].value_canonical, fish[fish.fish_group == "predatory"].censored)
-    other = summarise(fish[fish.fish_group == "non_predatory"].value_canonical, fish[fish.fish_group == "non_predatory"].censored)
+    pred = summarise(
+        fish[fish.fish_group == "predatory"].value_canonical, fish[fish.fish_group == "predatory"].censored
+    )
+    other = summarise(
+        fish[fish.fish_group == "non_predatory"].value_canonical, fish[fish.fish_group == "non_predatory"].censored
+    )
     assert pred.mean > 2 * other.mean
     pota = fish[fish.species == "Potamorhina altamazonica"]
-    assert summarise(pota.value_canonical, pota.censored).mean == pytest.approx(truth.fish_mean["Potamorhina altamazonica"], rel=0.3)
+    assert summarise(pota.value_canonical, pota.censored).mean == pytest.approx(
+        truth.fish_mean["Potamorhina altamazonica"], rel=0.3
+    )
     assert all(v > 0 for v in truth.true_values.values()) and len(truth.true_values) == len(s)

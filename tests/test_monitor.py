@@ -36,7 +36,7 @@ def _new_store(path, scene):
 
 def _snapshot(st):
     a = st.alerts()
-    return sorted(zip(a.alert_id, a.first_seen, a.cause, a.area_ha.round(2)))
+    return sorted(zip(a.alert_id, a.first_seen, a.cause, a.area_ha.round(2), strict=True))
 
 
 @pytest.mark.parametrize("backend", ["gpkg", "postgis"])
@@ -58,8 +58,24 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
 
     st = _new_store(tmp_path / "k.gpkg", scene)
     state = area_folder(st, "Zona piloto") / "state"
-    cmd = [sys.executable, "-m", "centinela.cli", "--lang", "en", "monitor", "--area", "Zona piloto", "--history-days", "75",
-           "--block", "64", "--store", str(st.path), "--actor", "test"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "centinela.cli",
+        "--lang",
+        "en",
+        "monitor",
+        "--area",
+        "Zona piloto",
+        "--history-days",
+        "75",
+        "--block",
+        "64",
+        "--store",
+        str(st.path),
+        "--actor",
+        "test",
+    ]
     killed = 0
     for kill_after_blocks in (2, 6):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,12 +115,22 @@ def test_evidence_package_is_complete_and_byte_identical(scene, tmp_path, capsys
     assert zips[0] == zips[1], "same inputs, byte-identical package"
     folder = tmp_path / "one" / alert
     names = {p.name for p in folder.iterdir()}
-    assert {"polygon.geojson", "polygon.kml", "facts.json", "index_timeseries.png", "index_timeseries.csv",
-            "LEAME_README.txt", "MANIFEST.sha256"} <= names
+    assert {
+        "polygon.geojson",
+        "polygon.kml",
+        "facts.json",
+        "index_timeseries.png",
+        "index_timeseries.csv",
+        "LEAME_README.txt",
+        "MANIFEST.sha256",
+    } <= names
     assert sum(n.startswith("before_") for n in names) == 2 and sum(n.startswith("after_") for n in names) == 2
     for line in (folder / "MANIFEST.sha256").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     facts = _json.loads((folder / "facts.json").read_text())
-    assert facts["point_utm19s"]["epsg"] == 32719 and facts["dates_used"]["before"] < facts["first_seen"] <= facts["dates_used"]["after"]
+    assert (
+        facts["point_utm19s"]["epsg"] == 32719
+        and facts["dates_used"]["before"] < facts["first_seen"] <= facts["dates_used"]["after"]
+    )
     assert len(facts["scenes"]) == 2 and facts["software"]["name"] == "centinela"

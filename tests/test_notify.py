@@ -69,9 +69,19 @@ def receiver():
 
 def _alerts():
     polys = [shapely.box(-69.70, -12.96, -69.69, -12.95), shapely.box(-69.60, -12.90, -69.595, -12.895)]
-    g = gpd.GeoDataFrame({"alert_id": ["CEN-1", "CEN-2"], "first_seen": ["2024-03-01", "2024-03-06"], "cause": "mining",
-                          "confidence": ["high", "low"], "area_ha": [12.0, 3.0], "lat": [-12.955, -12.8975],
-                          "lon": [-69.695, -69.5975]}, geometry=polys, crs=4326)
+    g = gpd.GeoDataFrame(
+        {
+            "alert_id": ["CEN-1", "CEN-2"],
+            "first_seen": ["2024-03-01", "2024-03-06"],
+            "cause": "mining",
+            "confidence": ["high", "low"],
+            "area_ha": [12.0, 3.0],
+            "lat": [-12.955, -12.8975],
+            "lon": [-69.695, -69.5975],
+        },
+        geometry=polys,
+        crs=4326,
+    )
     return g
 
 
@@ -84,17 +94,21 @@ def test_digests_by_email_and_signed_webhook_with_retry_and_a_dead_endpoint(tmp_
         from centinela.store import open_store
 
         st = open_store(request.getfixturevalue("pg_url"))
-    st.add_area("Tambopata", shapely.box(-70, -13, -69.5, -12.8), "catalog.json", __import__("datetime").date(2024, 1, 1), "t")
+    st.add_area(
+        "Tambopata", shapely.box(-70, -13, -69.5, -12.8), "catalog.json", __import__("datetime").date(2024, 1, 1), "t"
+    )
     st.subscribe("Tambopata", "email", "guardaparque@example.org", actor="t")
     st.subscribe("Tambopata", "webhook", url, min_confidence="high", secret="s3cret", actor="t")
     st.subscribe("Tambopata", "webhook", "http://127.0.0.1:9/nobody", actor="t")
     report = notify(st, "Tambopata", _alerts(), backoff_s=0.01)
     assert (report.queued, report.delivered, report.failed) == (3, 2, 1), "the dead endpoint does not block the others"
-    (to, mail), = smtp.messages
+    ((to, mail),) = smtp.messages
     assert to == ["guardaparque@example.org"] and "2 nuevas alertas en Tambopata" in mail and "CEN-2" in mail
-    (headers, body), = got  # delivered on the retry after a 500
+    ((headers, body),) = got  # delivered on the retry after a 500
     payload = json.loads(body)
-    assert payload["count"] == 1 and payload["alerts"][0]["alert_id"] == "CEN-1", "min-confidence high filters CEN-2 out"
+    assert payload["count"] == 1 and payload["alerts"][0]["alert_id"] == "CEN-1", (
+        "min-confidence high filters CEN-2 out"
+    )
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["X-Centinela-Signature"] == expected
     pending = st.pending()
@@ -108,8 +122,20 @@ def test_zone_filter(tmp_path, smtp):
     st = EmbeddedStore(tmp_path / "s.gpkg")
     st.add_area("A", shapely.box(-70, -13, -69.5, -12.8), "c", __import__("datetime").date(2024, 1, 1), "t")
     st.subscribe("A", "email", "fenamad@example.org", zone_kinds=["indigenous_land"], actor="t")
-    zones = ZoneSet.from_layers([prepare_layer(gpd.GeoDataFrame({"n": ["CN X"]}, geometry=[shapely.box(-69.61, -12.91, -69.59, -12.89)],
-                                                                crs=4326), "t", "indigenous_land", "n", "s", "l", "", "cn")])
+    zones = ZoneSet.from_layers(
+        [
+            prepare_layer(
+                gpd.GeoDataFrame({"n": ["CN X"]}, geometry=[shapely.box(-69.61, -12.91, -69.59, -12.89)], crs=4326),
+                "t",
+                "indigenous_land",
+                "n",
+                "s",
+                "l",
+                "",
+                "cn",
+            )
+        ]
+    )
     notify(st, "A", _alerts(), zones, backoff_s=0.01)
-    (_, mail), = smtp.messages
+    ((_, mail),) = smtp.messages
     assert "CEN-2" in mail and "CEN-1" not in mail

@@ -31,7 +31,7 @@ def _mask(rng, shape, blobs=6, size=12, speckle=0.0, lines=2):
     for _ in range(blobs):
         r, c = rng.integers(-3, h), rng.integers(-3, w)
         hh, ww = rng.integers(1, size + 1, 2)
-        m[max(r, 0):r + hh, max(c, 0):c + ww] = True
+        m[max(r, 0) : r + hh, max(c, 0) : c + ww] = True
     for _ in range(lines):  # diagonals: 8-connected only
         n = int(rng.integers(2, size + 4))
         r, c, s = rng.integers(0, h), rng.integers(0, w), rng.choice([-1, 1])
@@ -53,12 +53,14 @@ def test_at_offsets_and_any_at_match_a_padded_raster_and_dilation():
         idx = np.flatnonzero(rng.random(shape) < 0.5)
         pad = np.pad(raster, 3, constant_values=-7)
         r, c = np.divmod(idx, shape[1])
-        for (dy, dx), v in zip(offsets, morph.at_offsets(raster, idx, offsets, -7)):
+        for (dy, dx), v in zip(offsets, morph.at_offsets(raster, idx, offsets, -7), strict=True):
             assert np.array_equal(v, pad[r + 3 + dy, c + 3 + dx])
         m = _mask(rng, shape, speckle=0.05)
         every = np.arange(m.size)
         for radius in (1, 2, 3):
-            assert np.array_equal(morph.any_at(m, every, morph.diamond(radius)), ndimage.binary_dilation(m, iterations=radius).ravel())
+            assert np.array_equal(
+                morph.any_at(m, every, morph.diamond(radius)), ndimage.binary_dilation(m, iterations=radius).ravel()
+            )
 
 
 def test_edge_at_matches_binary_erosion_with_either_border_value():
@@ -124,10 +126,12 @@ def test_regularise_matches_fill_holes_reference():
             for _ in range(int(rng.integers(0, 8))):
                 r, c = rng.integers(-1, shape[0]), rng.integers(-1, shape[1])
                 hh, ww = rng.integers(1, 3, 2)
-                loss[max(r, 0):r + hh, max(c, 0):c + ww] = False
+                loss[max(r, 0) : r + hh, max(c, 0) : c + ww] = False
                 if rng.random() < 0.5:
-                    loss[max(r, 0):r + hh, max(c + ww, 0):c + ww + 1] = False
-            rules = O.Rules(min_neighbours=int(rng.integers(0, 5)), max_hole_px=int(rng.choice([0, 1, 2, 3, 4, 4, 5, 8, 13, 40])))
+                    loss[max(r, 0) : r + hh, max(c + ww, 0) : c + ww + 1] = False
+            rules = O.Rules(
+                min_neighbours=int(rng.integers(0, 5)), max_hole_px=int(rng.choice([0, 1, 2, 3, 4, 4, 5, 8, 13, 40]))
+            )
             assert np.array_equal(O.regularise(loss, rules), _regularise_reference(loss, rules)), (k, shape, rules)
 
 
@@ -146,7 +150,11 @@ def test_distance_minimum_per_patch_matches_the_distance_transform():
         if not n:
             continue
         idx = np.arange(1, n + 1)
-        for mask in (_mask(rng, shape, blobs=3, size=10), _mask(rng, shape, blobs=1, size=3, lines=0), np.zeros(shape, bool)):
+        for mask in (
+            _mask(rng, shape, blobs=3, size=10),
+            _mask(rng, shape, blobs=1, size=3, lines=0),
+            np.zeros(shape, bool),
+        ):
             res = float(rng.choice([10.0, 20.0, 0.3]))
             got = ndimage.minimum(O._distance_m(mask, np.flatnonzero(mask), res, at, edge), labs, idx)
             if mask.any():
@@ -159,8 +167,10 @@ def test_distance_minimum_per_patch_matches_the_distance_transform():
 
 
 def _river_reference(low, water_base, old_mining):
-    lab, n = ndimage.label(water_base | (low & ~old_mining) | (old_mining & ndimage.binary_dilation(water_base, iterations=3)),
-                           structure=EIGHT)
+    lab, n = ndimage.label(
+        water_base | (low & ~old_mining) | (old_mining & ndimage.binary_dilation(water_base, iterations=3)),
+        structure=EIGHT,
+    )
     in_corridor = np.zeros(n + 1, bool)
     in_corridor[np.unique(lab[water_base])] = True
     in_corridor[0] = False
@@ -196,8 +206,14 @@ def _transform(rng):
     if rng.random() < 0.3:
         return Affine(10, 0, 300000, 0, -10, 8700000)
     b, d = (rng.normal(0, 0.7), rng.normal(0, 0.7)) if rng.random() < 0.5 else (0.0, 0.0)
-    return Affine(float(rng.choice([10, 9.7, 0.3333333])), float(b), 300000 + rng.random() * 1000,
-                  float(d), -float(rng.choice([10, 9.3, 0.1])), 8700000 + rng.random() * 1000)
+    return Affine(
+        float(rng.choice([10, 9.7, 0.3333333])),
+        float(b),
+        300000 + rng.random() * 1000,
+        float(d),
+        -float(rng.choice([10, 9.3, 0.1])),
+        8700000 + rng.random() * 1000,
+    )
 
 
 def test_polygons_from_crops_are_the_whole_raster_polygons():
@@ -220,6 +236,7 @@ def test_polygons_from_crops_are_the_whole_raster_polygons():
 
 
 # The whole-raster implementation the sparse one replaced, frozen: alerts must not change by a bit.
+
 
 def _original_alerts_from_summary(sm, transform, crs, mmu_ha, rules):
     params = O.Params()
@@ -275,32 +292,45 @@ def _original_alerts_from_summary(sm, transform, crs, mmu_ha, rules):
     def per(x, fn=ndimage.mean):
         return np.asarray(fn(x, labs, idx))
 
-    stats = pd.DataFrame({
-        "label": idx, "n_pixels": npx.astype(int),
-        "water_frac": per((f & O.WATER_AFTER) != 0), "bare_frac": per((f & O.BARE_AFTER) != 0),
-        "char_frac": per((f & O.CHAR_AFTER) != 0), "green_frac": per((f & O.GREEN_AFTER) != 0),
-        "frac_confirmed": per((f & O.CONFIRMED) != 0), "touch_river": per(touches_river.ravel()[at], ndimage.maximum) > 0,
-        "edge_px": per(edge.ravel()[at], ndimage.sum),
-        "history": per(O._lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
-        "obs_after": per(O._lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
-        "dist_river_m": per(d_river, ndimage.minimum), "dist_old_mining_m": per(d_mining, ndimage.minimum),
-        "first_day": per(first.astype(np.int64), ndimage.minimum),
-        "confirmed_day": per(np.where(confirmed > 0, confirmed, O.MAX_DAY).astype(np.int64), ndimage.minimum),
-    })[keep]
-    causes, reasons = zip(*(O.attribute(r, rules) for r in stats.itertuples()))
+    stats = pd.DataFrame(
+        {
+            "label": idx,
+            "n_pixels": npx.astype(int),
+            "water_frac": per((f & O.WATER_AFTER) != 0),
+            "bare_frac": per((f & O.BARE_AFTER) != 0),
+            "char_frac": per((f & O.CHAR_AFTER) != 0),
+            "green_frac": per((f & O.GREEN_AFTER) != 0),
+            "frac_confirmed": per((f & O.CONFIRMED) != 0),
+            "touch_river": per(touches_river.ravel()[at], ndimage.maximum) > 0,
+            "edge_px": per(edge.ravel()[at], ndimage.sum),
+            "history": per(O._lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
+            "obs_after": per(O._lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
+            "dist_river_m": per(d_river, ndimage.minimum),
+            "dist_old_mining_m": per(d_mining, ndimage.minimum),
+            "first_day": per(first.astype(np.int64), ndimage.minimum),
+            "confirmed_day": per(np.where(confirmed > 0, confirmed, O.MAX_DAY).astype(np.int64), ndimage.minimum),
+        }
+    )[keep]
+    causes, reasons = zip(*(O.attribute(r, rules) for r in stats.itertuples()), strict=True)
     stats["cause"], stats["reasons"] = causes, reasons
-    stats["confidence"] = np.where((stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low")
+    stats["confidence"] = np.where(
+        (stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low"
+    )
     stats["first_seen"] = [O.EPOCH + dt.timedelta(days=int(d)) for d in stats.first_day]
-    stats["confirmed"] = [O.EPOCH + dt.timedelta(days=int(d)) if d < np.iinfo(np.int32).max else None for d in stats.confirmed_day]
+    stats["confirmed"] = [
+        O.EPOCH + dt.timedelta(days=int(d)) if d < np.iinfo(np.int32).max else None for d in stats.confirmed_day
+    ]
     order = np.lexsort((at, first, labs))
     first_pos = at[order][np.searchsorted(labs[order], stats.label.values)]
     rows, cols = np.divmod(first_pos, lab.shape[1])
     xs, ys = transform.c + (cols + 0.5) * transform.a, transform.f + (rows + 0.5) * transform.e
     geoms = _polygons_reference(lab, set(stats.label), transform)
-    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[l] for l in stats.label], crs=crs)
+    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[lab] for lab in stats.label], crs=crs)
     seeds = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(4326)
-    gdf["alert_id"] = [f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
-                       for fs, p in zip(gdf.first_seen, seeds)]
+    gdf["alert_id"] = [
+        f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
+        for fs, p in zip(gdf.first_seen, seeds, strict=True)
+    ]
     gdf["area_ha"] = (gdf.to_crs(gdf.estimate_utm_crs()).area / 1e4).round(4)
     centroids = gdf.geometry.representative_point().to_crs(4326)
     gdf["lon"], gdf["lat"] = centroids.x.round(6), centroids.y.round(6)
@@ -308,9 +338,28 @@ def _original_alerts_from_summary(sm, transform, crs, mmu_ha, rules):
         gdf[c] = gdf[c].round(3)
     gdf["dist_river_m"] = gdf.dist_river_m.replace(np.inf, np.nan).round(0)
     gdf["dist_old_mining_m"] = gdf.dist_old_mining_m.replace(np.inf, np.nan).round(0)
-    cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "n_pixels", "frac_confirmed",
-            "history", "obs_after", "water_frac", "bare_frac", "char_frac", "green_frac", "dist_river_m", "dist_old_mining_m",
-            "lon", "lat", "geometry"]
+    cols = [
+        "alert_id",
+        "first_seen",
+        "confirmed",
+        "cause",
+        "confidence",
+        "area_ha",
+        "reasons",
+        "n_pixels",
+        "frac_confirmed",
+        "history",
+        "obs_after",
+        "water_frac",
+        "bare_frac",
+        "char_frac",
+        "green_frac",
+        "dist_river_m",
+        "dist_old_mining_m",
+        "lon",
+        "lat",
+        "geometry",
+    ]
     return gdf[cols].sort_values(["first_seen", "alert_id"]).reset_index(drop=True)
 
 
@@ -318,20 +367,30 @@ def _summary(rng, shape):
     flags = np.zeros(shape, np.uint16)
     water = _mask(rng, shape, blobs=3, size=40, speckle=0.01)
     parts = {
-        O.WATER_BASE: water, O.MINERAL_BASE: _mask(rng, shape, blobs=10, size=12, speckle=0.02),
-        O.LOW_NDVI_BASE: _mask(rng, shape, blobs=10, size=15, speckle=0.05) | ndimage.binary_dilation(water, iterations=2),
+        O.WATER_BASE: water,
+        O.MINERAL_BASE: _mask(rng, shape, blobs=10, size=12, speckle=0.02),
+        O.LOW_NDVI_BASE: _mask(rng, shape, blobs=10, size=15, speckle=0.05)
+        | ndimage.binary_dilation(water, iterations=2),
         O.NEW_BREAK: _mask(rng, shape, blobs=25, size=14, speckle=0.05) & ~(rng.random(shape) < 0.03),
-        O.CONFIRMED: rng.random(shape) < 0.7, O.WATER_AFTER: rng.random(shape) < 0.2, O.BARE_AFTER: rng.random(shape) < 0.5,
-        O.CHAR_AFTER: rng.random(shape) < 0.1, O.GREEN_AFTER: rng.random(shape) < 0.3,
+        O.CONFIRMED: rng.random(shape) < 0.7,
+        O.WATER_AFTER: rng.random(shape) < 0.2,
+        O.BARE_AFTER: rng.random(shape) < 0.5,
+        O.CHAR_AFTER: rng.random(shape) < 0.1,
+        O.GREEN_AFTER: rng.random(shape) < 0.3,
     }
     for b, m in parts.items():
         flags[m] |= b
     bp = np.flatnonzero(flags & O.NEW_BREAK)
     seen = np.sort(rng.choice(flags.size, min(flags.size, bp.size + 10), replace=False))
-    return {"flags": flags, "break_pos": bp, "break_first": rng.integers(19000, 19060, bp.size).astype(np.int32),
-            "break_confirmed": np.where(rng.random(bp.size) < 0.6, rng.integers(19000, 19100, bp.size), 0).astype(np.int32),
-            "seen_pos": seen, "base_n_at_break": rng.integers(0, 12, seen.size).astype(np.uint16),
-            "n_post": rng.integers(0, 6, seen.size).astype(np.uint16)}
+    return {
+        "flags": flags,
+        "break_pos": bp,
+        "break_first": rng.integers(19000, 19060, bp.size).astype(np.int32),
+        "break_confirmed": np.where(rng.random(bp.size) < 0.6, rng.integers(19000, 19100, bp.size), 0).astype(np.int32),
+        "seen_pos": seen,
+        "base_n_at_break": rng.integers(0, 12, seen.size).astype(np.uint16),
+        "n_post": rng.integers(0, 6, seen.size).astype(np.uint16),
+    }
 
 
 def _assert_identical(a, b):
@@ -350,11 +409,15 @@ def _assert_identical(a, b):
 def test_alerts_are_bit_for_bit_those_of_the_whole_raster_implementation():
     rng = np.random.default_rng(8)
     rows = 0
-    for k in range(12):
+    for _ in range(12):
         shape = tuple(int(v) for v in rng.integers(30, 140, 2))
         sm = _summary(rng, shape)
-        rules = O.Rules(min_neighbours=int(rng.integers(1, 4)), max_hole_px=int(rng.choice([2, 4, 9])),
-                        big_water_px=int(rng.choice([5, 50, 500])), old_mining_px=int(rng.choice([10, 100])))
+        rules = O.Rules(
+            min_neighbours=int(rng.integers(1, 4)),
+            max_hole_px=int(rng.choice([2, 4, 9])),
+            big_water_px=int(rng.choice([5, 50, 500])),
+            old_mining_px=int(rng.choice([10, 100])),
+        )
         tr, mmu = _transform(rng), float(rng.choice([0.0, 0.003, 0.3]))
         got = O.alerts_from_summary(sm, tr, "EPSG:32719", mmu, rules=rules)
         _assert_identical(got, _original_alerts_from_summary(sm, tr, "EPSG:32719", mmu, rules))

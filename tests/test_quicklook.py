@@ -50,9 +50,17 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "Demo finished" in out
-    for name in ("scene/stac/catalog.json", "scene/truth.gpkg", "quicklook/quicklook.png", "quicklook/cloud_cover.png",
-                 "alerts.gpkg", "alerts_map.png", "zones/zone_stats.csv", "report/bulletin_2024-01-01_2024-12-31_en.pdf",
-                 "report/bulletin_2024-01-01_2024-12-31_en.html"):
+    for name in (
+        "scene/stac/catalog.json",
+        "scene/truth.gpkg",
+        "quicklook/quicklook.png",
+        "quicklook/cloud_cover.png",
+        "alerts.gpkg",
+        "alerts_map.png",
+        "zones/zone_stats.csv",
+        "report/bulletin_2024-01-01_2024-12-31_en.pdf",
+        "report/bulletin_2024-01-01_2024-12-31_en.html",
+    ):
         assert (tmp_path / "demo" / name).exists(), name
         assert str(tmp_path / "demo" / name) in out
     img = mpimg.imread(tmp_path / "demo" / "quicklook" / "cloud_cover.png")
@@ -67,16 +75,35 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
 
 def test_quicklook_command_with_dates_and_bad_aoi(catalog, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["--lang", "es", "quicklook", "--catalog", str(catalog), "--out", str(tmp_path / "ql"),
-              "--date", "2024-06-04", "--date", "2024-08-20"])
+        main(
+            [
+                "--lang",
+                "es",
+                "quicklook",
+                "--catalog",
+                str(catalog),
+                "--out",
+                str(tmp_path / "ql"),
+                "--date",
+                "2024-06-04",
+                "--date",
+                "2024-08-20",
+            ]
+        )
     assert exc.value.code == 0
     assert "Vistas rápidas escritas" in capsys.readouterr().out
-    assert (tmp_path / "ql" / "rgb_2024-06-05.png").exists() and (tmp_path / "ql" / "falsecolour_2024-08-19.png").exists()
+    assert (tmp_path / "ql" / "rgb_2024-06-05.png").exists() and (
+        tmp_path / "ql" / "falsecolour_2024-08-19.png"
+    ).exists()
 
     far = tmp_path / "far.geojson"
-    far.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
-                   '{"type":"Polygon","coordinates":[[[-75,-10],[-74.9,-10],[-74.9,-9.9],[-75,-9.9],[-75,-10]]]}}]}')
+    far.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
+        '{"type":"Polygon","coordinates":[[[-75,-10],[-74.9,-10],[-74.9,-9.9],[-75,-9.9],[-75,-10]]]}}]}'
+    )
     with pytest.raises(SystemExit) as exc:
-        main(["--lang", "en", "quicklook", "--catalog", str(catalog), "--out", str(tmp_path / "ql2"), "--aoi", str(far)])
+        main(
+            ["--lang", "en", "quicklook", "--catalog", str(catalog), "--out", str(tmp_path / "ql2"), "--aoi", str(far)]
+        )
     assert exc.value.code == 2
     assert "outside the data" in capsys.readouterr().err

@@ -85,7 +85,9 @@ def test_each_plot_gets_the_status_of_its_true_fate(tracked, plots):
 
 def test_redisturbance_is_one_alert_and_a_rerun_adds_nothing(tracked, tmp_path):
     alerts = ra.redisturbance_alerts(tracked)
-    assert len(alerts) == 1 and alerts.cause.iloc[0] == "mining" and alerts.alert_id.iloc[0].startswith("CEN-R-remined-")
+    assert (
+        len(alerts) == 1 and alerts.cause.iloc[0] == "mining" and alerts.alert_id.iloc[0].startswith("CEN-R-remined-")
+    )
     assert "re-disturbance" in alerts.reasons.iloc[0] and alerts.crs.to_epsg() == 4326
     store = EmbeddedStore(tmp_path / "s.gpkg")
     first = ra.record(store, alerts, actor="test")
@@ -109,9 +111,21 @@ def test_redisturbance_under_an_open_alert_is_noted_once(tracked, plots, tmp_pat
     """An open mining alert already on that ground is not overwritten (the store would merge into it): noted instead."""
     store = EmbeddedStore(tmp_path / "s.gpkg")
     site = plots[0].set_index("site_id").loc[["remined"]]
-    old = gpd.GeoDataFrame({"alert_id": ["CEN-20210301-OLD"], "first_seen": ["2021-03-01"], "confirmed": ["2021-03-11"],
-                            "cause": ["mining"], "confidence": ["high"], "area_ha": [2.0], "reasons": ["old mine"],
-                            "lon": [0.0], "lat": [0.0]}, geometry=list(site.geometry), crs=plots[0].crs)
+    old = gpd.GeoDataFrame(
+        {
+            "alert_id": ["CEN-20210301-OLD"],
+            "first_seen": ["2021-03-01"],
+            "confirmed": ["2021-03-11"],
+            "cause": ["mining"],
+            "confidence": ["high"],
+            "area_ha": [2.0],
+            "reasons": ["old mine"],
+            "lon": [0.0],
+            "lat": [0.0],
+        },
+        geometry=list(site.geometry),
+        crs=plots[0].crs,
+    )
     store.ingest(old, actor="test")
     alerts = ra.redisturbance_alerts(tracked)
     for _ in range(2):
@@ -126,12 +140,16 @@ def test_redisturbance_under_an_open_alert_is_noted_once(tracked, plots, tmp_pat
 def test_kernel_needs_green_looks_and_a_confirmation():
     days = np.arange(8) * 10
     ndvi = np.array([0.8, 0.8, 0.8, 0.2, 0.8, 0.2, 0.2, 0.8], dtype=np.float32)[:, None, None]
-    lost = (ndvi < 0.35)
+    lost = ndvi < 0.35
     first, conf = disturbance_days(ndvi, lost, days, 0, Thresholds())
     assert first[0, 0] == 50 and conf[0, 0] == 60  # day 30 was one bad look, dismissed by the green one after it
-    first, conf = disturbance_days(ndvi, lost, days, 55, Thresholds())  # counted from a planting on day 55: no green history
+    first, conf = disturbance_days(
+        ndvi, lost, days, 55, Thresholds()
+    )  # counted from a planting on day 55: no green history
     assert conf[0, 0] == 0
-    cloudy = np.where(np.arange(8)[:, None, None] == 4, np.nan, ndvi)  # a cloud between two bare looks does not break them
+    cloudy = np.where(
+        np.arange(8)[:, None, None] == 4, np.nan, ndvi
+    )  # a cloud between two bare looks does not break them
     _, conf = disturbance_days(cloudy.astype(np.float32), lost, days, 0, Thresholds())
     assert conf[0, 0] == 50
 
@@ -162,8 +180,11 @@ def test_sites_file_errors(tmp_path, plots):
     with pytest.raises(InputError, match="no polygon.*Point"):
         read_sites(pts)
     bad = tmp_path / "bad_date.gpkg"
-    gpd.GeoDataFrame({"site_id": ["a", "b"], "planting_date": ["2024-02-01", "febrero 2024"]},
-                     geometry=list(sites.geometry.iloc[:2]), crs=sites.crs).to_file(bad)
+    gpd.GeoDataFrame(
+        {"site_id": ["a", "b"], "planting_date": ["2024-02-01", "febrero 2024"]},
+        geometry=list(sites.geometry.iloc[:2]),
+        crs=sites.crs,
+    ).to_file(bad)
     with pytest.raises(InputError, match=r"feature 2 \(site b\), field 'planting_date'.*'febrero 2024'.*YYYY-MM-DD"):
         read_sites(bad)
     dup = tmp_path / "dup.gpkg"
@@ -171,7 +192,9 @@ def test_sites_file_errors(tmp_path, plots):
     with pytest.raises(InputError, match="unique.*a"):
         read_sites(dup)
     ok = tmp_path / "ok.gpkg"
-    gpd.GeoDataFrame({"nombre": ["x"], "fecha_plantacion": ["2023-05"]}, geometry=[sites.geometry.iloc[0]], crs=sites.crs).to_file(ok)
+    gpd.GeoDataFrame(
+        {"nombre": ["x"], "fecha_plantacion": ["2023-05"]}, geometry=[sites.geometry.iloc[0]], crs=sites.crs
+    ).to_file(ok)
     got = read_sites(ok)
     assert got.site_id.tolist() == ["x"] and got.planting_date.tolist() == [dt.date(2023, 5, 1)]
 
@@ -194,12 +217,16 @@ def test_inventory_of_the_plots(plots, stack):
     sites, remine = plots
     mining = sites.assign(last_active=None, source="footprints")
     res = inventory(mining, stack, as_of=END, params=InventoryParams(months=6))
-    got = gpd.sjoin(res.sites, sites[["site_id", "geometry"]].rename(columns={"site_id": "plot"}), predicate="intersects")
+    got = gpd.sjoin(
+        res.sites, sites[["site_id", "geometry"]].rename(columns={"site_id": "plot"}), predicate="intersects"
+    )
     by = got.drop_duplicates("site_id").set_index("plot")
     assert set(by.index) == {"planted", "remined", "bare"}
     # Mining came back on the re-mined plot in July: active, dated by the imagery; the others idle all year.
     assert by.loc["remined", "status"] == "active" and by.loc["remined", "last_active_source"] == "imagery"
-    assert pd.Timestamp(remine.event_date) <= pd.Timestamp(by.loc["remined", "last_active"]) <= pd.Timestamp("2024-10-15")
+    assert (
+        pd.Timestamp(remine.event_date) <= pd.Timestamp(by.loc["remined", "last_active"]) <= pd.Timestamp("2024-10-15")
+    )
     assert by.loc["planted", "status"] == by.loc["bare", "status"] == "abandoned"
     assert by.loc["bare", "age_is_lower_bound"]
     # The bare plot was drawn with 10–60 % ponds: found, counted and measured.
@@ -230,8 +257,14 @@ UTM = "EPSG:32719"
 def _sites(**cols) -> gpd.GeoDataFrame:
     n = len(next(iter(cols.values())))
     geoms = [shapely.box(400000 + 20000 * i, 8570000, 400200 + 20000 * i, 8570200) for i in range(n)]
-    base = {"site_id": [f"S{i}" for i in range(n)], "status": ["abandoned"] * n, "months_since_active": [30.0] * n,
-            "dist_road_m": [np.nan] * n, "dist_community_m": [np.nan] * n, "pond_ha_max": [0.0] * n}
+    base = {
+        "site_id": [f"S{i}" for i in range(n)],
+        "status": ["abandoned"] * n,
+        "months_since_active": [30.0] * n,
+        "dist_road_m": [np.nan] * n,
+        "dist_community_m": [np.nan] * n,
+        "pond_ha_max": [0.0] * n,
+    }
     return gpd.GeoDataFrame({**base, **cols}, geometry=geoms, crs=UTM)
 
 
@@ -256,13 +289,32 @@ def test_ranking_follows_the_yaml_weights(tmp_path):
 
 
 def test_aquaculture_is_flagged_where_mercury_is_high():
-    sites = _sites(dist_forest_m=[300.0, 300.0], green_frac=[0.0, 0.0], bare_frac=[0.3, 0.3], water_frac=[0.6, 0.6],
-                   pond_ha_max=[2.0, 2.0], dist_community_m=[800.0, 800.0], dist_road_m=[400.0, 400.0])
+    sites = _sites(
+        dist_forest_m=[300.0, 300.0],
+        green_frac=[0.0, 0.0],
+        bare_frac=[0.3, 0.3],
+        water_frac=[0.6, 0.6],
+        pond_ha_max=[2.0, 2.0],
+        dist_community_m=[800.0, 800.0],
+        dist_road_m=[400.0, 400.0],
+    )
     near = gpd.GeoSeries([sites.geometry.iloc[0].centroid], crs=UTM).to_crs(4326).iloc[0]  # a sediment site beside S0
-    results = pd.DataFrame({
-        "sample_id": ["H1", "H2"], "site_id": ["P1", "P1"], "qc_type": ["sample", "sample"], "qc_flag": ["ok", "ok"],
-        "matrix": ["sediment", "sediment"], "analyte": ["THg", "THg"], "lat": [near.y] * 2, "lon": [near.x + 0.001] * 2,
-        "value_canonical": [1.1, 1.3], "basis": ["dry", "dry"], "moisture": [np.nan, np.nan], "censored": [False, False]})
+    results = pd.DataFrame(
+        {
+            "sample_id": ["H1", "H2"],
+            "site_id": ["P1", "P1"],
+            "qc_type": ["sample", "sample"],
+            "qc_flag": ["ok", "ok"],
+            "matrix": ["sediment", "sediment"],
+            "analyte": ["THg", "THg"],
+            "lat": [near.y] * 2,
+            "lon": [near.x + 0.001] * 2,
+            "value_canonical": [1.1, 1.3],
+            "basis": ["dry", "dry"],
+            "moisture": [np.nan, np.nan],
+            "censored": [False, False],
+        }
+    )
     out, _ = assess(sites, mercury_results=results)
     s0, s1 = out.iloc[0], out.iloc[1]
     assert s0.hg_flag_aquaculture and s0.score_aquaculture == 0 and s0.best_option != "aquaculture"
@@ -300,7 +352,9 @@ def _run(args, capsys, monkeypatch, lang="en"):
 
     from centinela.cli import restore as cli_restore
 
-    cli_main = importlib.import_module("centinela.cli.main")  # the module (centinela.cli.main is also the function's name)
+    cli_main = importlib.import_module(
+        "centinela.cli.main"
+    )  # the module (centinela.cli.main is also the function's name)
 
     original = cli_main.build_app
 
@@ -319,22 +373,61 @@ def _run(args, capsys, monkeypatch, lang="en"):
 
 def test_cli_track_inventory_suitability(scene, sites_file, tmp_path, capsys, monkeypatch):
     store = tmp_path / "store.gpkg"
-    args = ["restore", "track", "--sites", str(sites_file), "--catalog", str(scene.catalog), "--out", str(tmp_path / "t"),
-            "--store", str(store)]
+    args = [
+        "restore",
+        "track",
+        "--sites",
+        str(sites_file),
+        "--catalog",
+        str(scene.catalog),
+        "--out",
+        str(tmp_path / "t"),
+        "--store",
+        str(store),
+    ]
     code, text = _run(args, capsys, monkeypatch)
     assert code == 0, text
-    assert "1 re-disturbed" in text and "1 new" in text and (tmp_path / "t" / "trajectories.png").stat().st_size > 10_000
+    assert (
+        "1 re-disturbed" in text and "1 new" in text and (tmp_path / "t" / "trajectories.png").stat().st_size > 10_000
+    )
     code, text = _run(args, capsys, monkeypatch, lang="es")
     assert code == 0 and "0 nuevas" in text and "1 sin cambios" in text, text
     assert len(EmbeddedStore(store).alerts()) == 1
 
-    code, text = _run(["restore", "inventory", "--catalog", str(scene.catalog), "--footprints", str(sites_file), "--alerts",
-                       str(tmp_path / "t" / "tracking.gpkg#alerts"), "--months", "6", "--out", str(tmp_path / "i")],
-                      capsys, monkeypatch)
+    code, text = _run(
+        [
+            "restore",
+            "inventory",
+            "--catalog",
+            str(scene.catalog),
+            "--footprints",
+            str(sites_file),
+            "--alerts",
+            str(tmp_path / "t" / "tracking.gpkg#alerts"),
+            "--months",
+            "6",
+            "--out",
+            str(tmp_path / "i"),
+        ],
+        capsys,
+        monkeypatch,
+    )
     assert code == 0, text
     assert "3 mining sites" in text and "2 abandoned" in text and "1 active" in text, text
-    code, text = _run(["restore", "suitability", "--inventory", str(tmp_path / "i" / "inventory.gpkg"), "--store",
-                       str(tmp_path / "none.gpkg"), "--out", str(tmp_path / "u")], capsys, monkeypatch)
+    code, text = _run(
+        [
+            "restore",
+            "suitability",
+            "--inventory",
+            str(tmp_path / "i" / "inventory.gpkg"),
+            "--store",
+            str(tmp_path / "none.gpkg"),
+            "--out",
+            str(tmp_path / "u"),
+        ],
+        capsys,
+        monkeypatch,
+    )
     assert code == 0, text
     got = gpd.read_file(tmp_path / "u" / "suitability.gpkg")
     assert len(got) == 3 and (got.status == "active").sum() == 1 and (tmp_path / "u" / "suitability_map.png").exists()
@@ -346,6 +439,9 @@ def test_cli_track_inventory_suitability(scene, sites_file, tmp_path, capsys, mo
 def test_cli_errors_are_one_line(tmp_path, scene, capsys, monkeypatch):
     pts = tmp_path / "p.geojson"
     gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(-70, -12.95)], crs=4326).to_file(pts)
-    code, text = _run(["restore", "track", "--sites", str(pts), "--catalog", str(scene.catalog), "--out", str(tmp_path)],
-                      capsys, monkeypatch)
+    code, text = _run(
+        ["restore", "track", "--sites", str(pts), "--catalog", str(scene.catalog), "--out", str(tmp_path)],
+        capsys,
+        monkeypatch,
+    )
     assert code == 2 and "no polygon" in text and "Traceback" not in text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +17,6 @@ from centinela.sim import simulate
 from centinela.sim.io import period_range, read_footprints
 from centinela.sim.landscape import CAUSES
 from centinela.sim.render import CLOUDY_SCL
-
 from conftest import SMALL
 
 
@@ -96,6 +95,7 @@ def test_partial_swath_is_nodata_in_every_band_and_in_the_footprint(sim_scene):
 
 def _area(item):
     import shapely
+
     return shapely.geometry.shape(item.geometry).area
 
 
@@ -146,7 +146,9 @@ def test_events_from_amazon_mining_watch(amw_scene):
     amw = gpd.read_file(data.path(data.AMW_MINING)).to_crs(32719)
     footprint = amw.union_all().buffer(1.0)
     assert mining.geometry.within(footprint).all(), "real shapes at their real places"
-    assert len(gpd.read_file(amw_scene.truth, layer="baseline_mining")) >= 1, "mining visible before 2024 is already there"
+    assert len(gpd.read_file(amw_scene.truth, layer="baseline_mining")) >= 1, (
+        "mining visible before 2024 is already there"
+    )
     # AMW patches overstate mined area 2-4x; the simulator clears only the mined share.
     assert mining.area_ha.sum() < amw.clip(mining.total_bounds).area.sum() / 1e4
 
@@ -160,7 +162,9 @@ def test_amw_period_codes():
 
 def test_events_file_without_dates_is_refused(tmp_path):
     bad = tmp_path / "bad.geojson"
-    gpd.GeoDataFrame({"name": ["x"]}, geometry=gpd.points_from_xy([-70.0], [-12.95]).buffer(0.01), crs=4326).to_file(bad)
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=gpd.points_from_xy([-70.0], [-12.95]).buffer(0.01), crs=4326).to_file(
+        bad
+    )
     with pytest.raises(InputError, match=r"bad\.geojson.*'period'.*'event_date'.*name"):
         read_footprints(bad, "EPSG:32719", (390000, 8560000, 400000, 8570000))
 
@@ -188,10 +192,13 @@ def test_parallel_workers_write_the_same_scene(tmp_path):
     args = dict(seed=8, size=64, start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 21), revisit=10)
     one = simulate(tmp_path / "one", workers=1, **args)
     two = simulate(tmp_path / "two", workers=2, **args)
-    for a, b in zip(_items(one.catalog), _items(two.catalog)):
+    for a, b in zip(_items(one.catalog), _items(two.catalog), strict=True):
         assert a.id == b.id and a.properties["eo:cloud_cover"] == b.properties["eo:cloud_cover"]
         for key in ("red", "swir22", "scl"):
-            with rasterio.open(a.assets[key].get_absolute_href()) as sa, rasterio.open(b.assets[key].get_absolute_href()) as sb:
+            with (
+                rasterio.open(a.assets[key].get_absolute_href()) as sa,
+                rasterio.open(b.assets[key].get_absolute_href()) as sb,
+            ):
                 np.testing.assert_array_equal(sa.read(1), sb.read(1))
 
 

@@ -10,7 +10,7 @@ import shapely
 from rasterio.windows import Window
 
 from centinela.errors import SimulationError
-from centinela.sim.landscape import CAUSES, build_scene, mean_cloud_fraction, day_number
+from centinela.sim.landscape import CAUSES, build_scene, day_number, mean_cloud_fraction
 from centinela.sim.render import CLOUDY_SCL, Prepared, render_window, surface
 
 TWO_YEARS = dict(start=dt.date(2023, 1, 1), end=dt.date(2024, 12, 31))
@@ -72,7 +72,9 @@ def test_mining_fronts_grow_over_months(scene):
         if len(stages) > 1:
             grew += 1
             union = shapely.union_all([e.geometry for e in stages])
-            assert union.area == pytest.approx(sum(e.geometry.area for e in stages), rel=0.02)  # stages are disjoint rings
+            assert union.area == pytest.approx(
+                sum(e.geometry.area for e in stages), rel=0.02
+            )  # stages are disjoint rings
     assert grew >= 1
 
 

@@ -17,9 +17,18 @@ from centinela.store import EmbeddedStore, StoreError, export, open_store, store
 
 def alerts(*rows):
     """rows: (alert_id, first_seen, cause, polygon in lon/lat)."""
-    g = gpd.GeoDataFrame({"alert_id": [r[0] for r in rows], "first_seen": [r[1] for r in rows], "confirmed": [None] * len(rows),
-                          "cause": [r[2] for r in rows], "confidence": "high", "reasons": "test"},
-                         geometry=[r[3] for r in rows], crs=4326)
+    g = gpd.GeoDataFrame(
+        {
+            "alert_id": [r[0] for r in rows],
+            "first_seen": [r[1] for r in rows],
+            "confirmed": [None] * len(rows),
+            "cause": [r[2] for r in rows],
+            "confidence": "high",
+            "reasons": "test",
+        },
+        geometry=[r[3] for r in rows],
+        crs=4326,
+    )
     utm = g.to_crs(32719)
     g["area_ha"] = (utm.area / 1e4).round(4)
     p = g.geometry.representative_point()
@@ -212,7 +221,11 @@ def test_alerts_commands_on_postgis(tmp_path, capsys, monkeypatch, pg_url):
     path = tmp_path / "det.gpkg"
     alerts(("CEN-1", "2024-03-01", "mining", A)).to_file(path, layer="alerts")
     monkeypatch.setenv("CENTINELA_STORE", pg_url)
-    for args in (["alerts", "ingest", str(path)], ["alerts", "set-status", "CEN-1", "under_review"], ["audit", "verify"]):
+    for args in (
+        ["alerts", "ingest", str(path)],
+        ["alerts", "set-status", "CEN-1", "under_review"],
+        ["audit", "verify"],
+    ):
         with pytest.raises(SystemExit) as exc:
             main(["--lang", "en", *args])
         assert exc.value.code == 0

@@ -19,13 +19,13 @@ import rasterio
 import shapely
 from rasterio.io import MemoryFile
 from rio_tiler.io import Reader
-from stac_server import serve
 
 from centinela.errors import InputError, NoImageryError, RasterReadError
 from centinela.imagery import CLEAR_SCL
 from centinela.imagery import tiles as T
 from centinela.imagery.tiles import STYLES, acquisition_dates, clear_cache, render_tile
 from centinela.sim import simulate
+from stac_server import serve
 
 START, END = dt.date(2024, 7, 1), dt.date(2024, 7, 31)
 # rasterio.transform.from_bounds (called by rio-tiler) multiplies Affines with `*`; harmless, upstream.

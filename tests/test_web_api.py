@@ -19,9 +19,18 @@ C = shapely.box(-70.40, -12.97, -70.39, -12.96)
 
 
 def alerts(*rows):
-    g = gpd.GeoDataFrame({"alert_id": [r[0] for r in rows], "first_seen": [r[1] for r in rows], "confirmed": [None] * len(rows),
-                          "cause": [r[2] for r in rows], "confidence": "high", "reasons": "test"},
-                         geometry=[r[3] for r in rows], crs=4326)
+    g = gpd.GeoDataFrame(
+        {
+            "alert_id": [r[0] for r in rows],
+            "first_seen": [r[1] for r in rows],
+            "confirmed": [None] * len(rows),
+            "cause": [r[2] for r in rows],
+            "confidence": "high",
+            "reasons": "test",
+        },
+        geometry=[r[3] for r in rows],
+        crs=4326,
+    )
     g["area_ha"] = (g.to_crs(32719).area / 1e4).round(4)
     p = g.geometry.representative_point()
     g["lon"], g["lat"] = p.x, p.y
@@ -29,13 +38,27 @@ def alerts(*rows):
 
 
 def seed(store, tmp_path):
-    store.ingest(alerts(("CEN-A", "2024-03-05", "mining", A), ("CEN-B", "2024-07-20", "mining", B),
-                        ("CEN-C", "2024-08-02", "other", C)), actor="detector")
+    store.ingest(
+        alerts(
+            ("CEN-A", "2024-03-05", "mining", A),
+            ("CEN-B", "2024-07-20", "mining", B),
+            ("CEN-C", "2024-08-02", "other", C),
+        ),
+        actor="detector",
+    )
     for role in U.ROLES:
         U.add_user(store, role, PASSWORD, role, actor="test")
-    U.mark_sensitive(store, "Comunidad sensible", shapely.box(-69.61, -12.91, -69.59, -12.89), "asked by the community", actor="test")
-    return create_app(Settings(store=str(store.path) if store.path else store.url, work_dir=tmp_path / "web",
-                               login_attempts=3, login_window_s=60))
+    U.mark_sensitive(
+        store, "Comunidad sensible", shapely.box(-69.61, -12.91, -69.59, -12.89), "asked by the community", actor="test"
+    )
+    return create_app(
+        Settings(
+            store=str(store.path) if store.path else store.url,
+            work_dir=tmp_path / "web",
+            login_attempts=3,
+            login_window_s=60,
+        )
+    )
 
 
 @pytest.fixture
@@ -62,7 +85,10 @@ def test_anonymous_sees_nothing_but_the_page_and_the_schema(app):
     for path in ("/api/alerts", "/api/alerts/CEN-A", "/api/zones", "/api/me", "/api/stats/monthly"):
         assert client.get(path).status_code == 401, path
     r = client.get("/api/health")
-    assert r.headers["X-Content-Type-Options"] == "nosniff" and "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert (
+        r.headers["X-Content-Type-Options"] == "nosniff"
+        and "default-src 'self'" in r.headers["Content-Security-Policy"]
+    )
 
 
 def test_login_rate_limit_and_logout(app):
@@ -84,7 +110,9 @@ def test_viewer_never_sees_alerts_in_sensitive_areas(app):
     h = login(client, "viewer")
     assert ids(client.get("/api/alerts")) == ["CEN-A", "CEN-C"]
     assert client.get("/api/alerts/CEN-B").status_code == 404, "hidden, and its existence not revealed"
-    assert client.get("/api/stats/monthly").json() and all(r["month"] != "2024-07" for r in client.get("/api/stats/monthly").json())
+    assert client.get("/api/stats/monthly").json() and all(
+        r["month"] != "2024-07" for r in client.get("/api/stats/monthly").json()
+    )
     assert client.post("/api/alerts/CEN-A/status", json={"status": "under_review"}, headers=h).status_code == 403
     assert client.get("/api/export?format=csv").status_code == 403
     assert client.get("/api/alerts/CEN-A").json()["properties"]["allowed_transitions"] == []
@@ -92,7 +120,9 @@ def test_viewer_never_sees_alerts_in_sensitive_areas(app):
     login(analyst, "analyst")
     assert ids(analyst.get("/api/alerts")) == ["CEN-A", "CEN-B", "CEN-C"]
     zones = analyst.get("/api/zones").json()
-    assert zones["type"] == "FeatureCollection" and {f["properties"]["kind"] for f in zones["features"]} >= {"protected_area"}
+    assert zones["type"] == "FeatureCollection" and {f["properties"]["kind"] for f in zones["features"]} >= {
+        "protected_area"
+    }
 
 
 def test_ranger_changes_status_with_csrf_and_the_audit_log_has_it(app):
@@ -102,8 +132,12 @@ def test_ranger_changes_status_with_csrf_and_the_audit_log_has_it(app):
     detail = client.get("/api/alerts/CEN-A").json()["properties"]
     assert set(detail["allowed_transitions"]) == {"under_review", "verified_mining", "verified_other", "false_positive"}
     assert detail["legal_status"] and "history" in detail
-    assert client.post("/api/alerts/CEN-A/status", json={"status": "verified_mining"}).status_code == 403, "no CSRF header"
-    r = client.post("/api/alerts/CEN-A/status", json={"status": "verified_mining", "note": "seen from the river"}, headers=h)
+    assert client.post("/api/alerts/CEN-A/status", json={"status": "verified_mining"}).status_code == 403, (
+        "no CSRF header"
+    )
+    r = client.post(
+        "/api/alerts/CEN-A/status", json={"status": "verified_mining", "note": "seen from the river"}, headers=h
+    )
     assert r.status_code == 200 and r.json()["properties"]["status"] == "verified_mining"
     r = client.post("/api/alerts/CEN-A/status", json={"status": "referred"}, headers=h)
     assert r.status_code == 403 and "ranger" in r.json()["detail"], "referring is for analysts"
@@ -136,13 +170,30 @@ def test_filters_paging_exports_and_tokens(app, tmp_path):
     assert bearer.get("/api/alerts", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-@pytest.mark.parametrize("path", [
-    "/api/alerts?bbox=a,b,c,d", "/api/alerts?bbox=10,10,5,5", "/api/alerts?bbox=1,2,3", "/api/alerts?since=2024-13-01",
-    "/api/alerts?since=2024-08-01&until=2024-01-01", "/api/alerts?limit=0", "/api/alerts?limit=100000", "/api/alerts?status=gone",
-    "/api/alerts?offset=-1", "/api/alerts/..%2Fetc", "/api/alerts/CEN-Z", "/api/alerts/%00", "/tiles/2024-07-01/30/0/0.png",
-    "/tiles/2024-07-01/3/9/0.png", "/tiles/not-a-date/3/1/1.png", "/api/zones?kind=volcano", "/api/export?format=exe",
-    "/api/imagery/dates", "/api/alerts?zone=No%20such%20zone",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/alerts?bbox=a,b,c,d",
+        "/api/alerts?bbox=10,10,5,5",
+        "/api/alerts?bbox=1,2,3",
+        "/api/alerts?since=2024-13-01",
+        "/api/alerts?since=2024-08-01&until=2024-01-01",
+        "/api/alerts?limit=0",
+        "/api/alerts?limit=100000",
+        "/api/alerts?status=gone",
+        "/api/alerts?offset=-1",
+        "/api/alerts/..%2Fetc",
+        "/api/alerts/CEN-Z",
+        "/api/alerts/%00",
+        "/tiles/2024-07-01/30/0/0.png",
+        "/tiles/2024-07-01/3/9/0.png",
+        "/tiles/not-a-date/3/1/1.png",
+        "/api/zones?kind=volcano",
+        "/api/export?format=exe",
+        "/api/imagery/dates",
+        "/api/alerts?zone=No%20such%20zone",
+    ],
+)
 def test_bad_input_is_a_clear_4xx(app, path):
     client = TestClient(app[0], raise_server_exceptions=False)
     login(client, "analyst")

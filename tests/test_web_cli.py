@@ -52,8 +52,11 @@ def test_serve_answers_on_loopback(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "centinela.cli", "serve", "--store", str(tmp_path / "s.gpkg"), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "centinela.cli", "serve", "--store", str(tmp_path / "s.gpkg"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(100):
             try:
@@ -68,7 +71,9 @@ def test_serve_answers_on_loopback(tmp_path):
         page = httpx.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200 and 'type="module"' in page.text and "login-form" in page.text
         script = page.text.split('src="')[1].split('"')[0]
-        js = httpx.get(f"http://127.0.0.1:{port}{script}" if script.startswith("/") else f"http://127.0.0.1:{port}/{script}")
+        js = httpx.get(
+            f"http://127.0.0.1:{port}{script}" if script.startswith("/") else f"http://127.0.0.1:{port}/{script}"
+        )
         assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     finally:
         proc.terminate()

@@ -12,8 +12,18 @@ from pyproj import Geod
 
 from centinela import data
 from centinela.errors import InputError
-from centinela.zones import (ZoneSet, assess, load_rules, load_zones, normalise_events, prepare_layer, read_zone_file,
-                             save_layer, split_by_zones, zone_table)
+from centinela.zones import (
+    ZoneSet,
+    assess,
+    load_rules,
+    load_zones,
+    normalise_events,
+    prepare_layer,
+    read_zone_file,
+    save_layer,
+    split_by_zones,
+    zone_table,
+)
 
 BOX_A = shapely.box(-70.00, -13.00, -69.98, -12.98)  # ~2.2 km squares in Madre de Dios
 BOX_B = shapely.box(-69.98, -13.00, -69.96, -12.98)
@@ -26,7 +36,9 @@ def zones_file(tmp_path, driver, suffix, crs=4326, geoms=(BOX_A, BOX_B), names=(
     return path
 
 
-@pytest.mark.parametrize("driver,suffix", [("GPKG", ".gpkg"), ("GeoJSON", ".geojson"), ("KML", ".kml"), ("FlatGeobuf", ".fgb")])
+@pytest.mark.parametrize(
+    "driver,suffix", [("GPKG", ".gpkg"), ("GeoJSON", ".geojson"), ("KML", ".kml"), ("FlatGeobuf", ".fgb")]
+)
 def test_formats_are_read_reprojected_and_traced(tmp_path, driver, suffix):
     crs = 32719 if driver in ("GPKG", "FlatGeobuf") else 4326  # KML and GeoJSON are WGS84 by definition
     path = zones_file(tmp_path, driver, suffix, crs=crs)
@@ -34,14 +46,16 @@ def test_formats_are_read_reprojected_and_traced(tmp_path, driver, suffix):
     assert lyr.zones.crs.to_epsg() == 4326 and len(lyr.zones) == 2
     assert set(lyr.zones.name) == {"Zona A", "Zona B"}
     assert lyr.source == "SERNANP test" and lyr.licence == "CC0" and len(lyr.file_sha256) == 64
-    by_name = dict(zip(lyr.zones.name, lyr.zones.geometry))  # some formats (FlatGeobuf) reorder features
+    by_name = dict(zip(lyr.zones.name, lyr.zones.geometry, strict=True))  # some formats (FlatGeobuf) reorder features
     assert by_name["Zona A"].hausdorff_distance(BOX_A) < 1e-6 and by_name["Zona B"].hausdorff_distance(BOX_B) < 1e-6
 
 
 def test_zipped_shapefile(tmp_path):
     shp_dir = tmp_path / "shp"
     shp_dir.mkdir()
-    gpd.GeoDataFrame({"nombre": ["Concesión 1"]}, geometry=[BOX_A], crs=32719 if False else 4326).to_file(shp_dir / "conc.shp")
+    gpd.GeoDataFrame({"nombre": ["Concesión 1"]}, geometry=[BOX_A], crs=32719 if False else 4326).to_file(
+        shp_dir / "conc.shp"
+    )
     z = tmp_path / "conc.zip"
     with zipfile.ZipFile(z, "w") as f:
         for p in shp_dir.iterdir():
@@ -57,8 +71,9 @@ def test_self_intersecting_polygon_is_repaired_and_reported(tmp_path, caplog):
         lyr = read_zone_file(path, "buffer_zone", "nombre")
     assert lyr.repaired == 1 and lyr.zones.geometry.is_valid.all()
     assert "repaired 1 invalid" in caplog.text and "Self-intersection" in caplog.text
-    assert lyr.zones.geometry.iloc[0].area == pytest.approx(bowtie.buffer(0).area + shapely.Polygon(
-        [(-69.99, -12.99), (-69.98, -12.98), (-69.98, -13.0)]).area, rel=0.6)
+    assert lyr.zones.geometry.iloc[0].area == pytest.approx(
+        bowtie.buffer(0).area + shapely.Polygon([(-69.99, -12.99), (-69.98, -12.98), (-69.98, -13.0)]).area, rel=0.6
+    )
 
 
 def test_missing_crs_empty_file_unknown_kind_and_bad_field(tmp_path):
@@ -80,7 +95,13 @@ def test_missing_crs_empty_file_unknown_kind_and_bad_field(tmp_path):
 
 def test_bundled_layers_and_the_published_footprint_figure():
     zs = load_zones(None)
-    assert set(zs.layers().layer) == {"departments", "provinces", "districts", "protected_areas_generalized", "amw_impacted_territories"}
+    assert set(zs.layers().layer) == {
+        "departments",
+        "provinces",
+        "districts",
+        "protected_areas_generalized",
+        "amw_impacted_territories",
+    }
     assert len(zs.of_kind("protected_area")) == 3 and len(zs.of_kind("indigenous_land")) == 21
     amw = gpd.read_file(data.path(data.AMW_MINING))
     stock = amw[amw.period == 201800].dissolve().assign(period=201800)
@@ -91,10 +112,24 @@ def test_bundled_layers_and_the_published_footprint_figure():
 
 
 def test_straddling_alert_is_split_and_parts_add_up():
-    zs = ZoneSet.from_layers([prepare_layer(gpd.GeoDataFrame({"nombre": ["A", "B"]}, geometry=[BOX_A, BOX_B], crs=4326),
-                                            "t", "protected_area", "nombre", "s", "l", "", "pa")])
+    zs = ZoneSet.from_layers(
+        [
+            prepare_layer(
+                gpd.GeoDataFrame({"nombre": ["A", "B"]}, geometry=[BOX_A, BOX_B], crs=4326),
+                "t",
+                "protected_area",
+                "nombre",
+                "s",
+                "l",
+                "",
+                "pa",
+            )
+        ]
+    )
     alert = shapely.box(-69.99, -12.995, -69.97, -12.985)  # half in A, half in B, none outside
-    alerts = gpd.GeoDataFrame({"alert_id": ["a1"], "first_seen": ["2024-05-03"], "cause": ["mining"]}, geometry=[alert], crs=4326)
+    alerts = gpd.GeoDataFrame(
+        {"alert_id": ["a1"], "first_seen": ["2024-05-03"], "cause": ["mining"]}, geometry=[alert], crs=4326
+    )
     pieces = split_by_zones(normalise_events(alerts, "t"), zs)
     inside = pieces[pieces.name.isin(["A", "B"])]
     geod = Geod(ellps="WGS84")
@@ -110,8 +145,17 @@ def test_straddling_alert_is_split_and_parts_add_up():
 
 
 def _layer(kind, geoms, names, layer, illustrative=False):
-    return prepare_layer(gpd.GeoDataFrame({"nombre": names}, geometry=geoms, crs=4326), layer, kind, "nombre", "s", "l", "", layer,
-                         illustrative)
+    return prepare_layer(
+        gpd.GeoDataFrame({"nombre": names}, geometry=geoms, crs=4326),
+        layer,
+        kind,
+        "nombre",
+        "s",
+        "l",
+        "",
+        layer,
+        illustrative,
+    )
 
 
 def test_legality_of_hand_made_cases():
@@ -128,13 +172,17 @@ def test_legality_of_hand_made_cases():
     zs = ZoneSet.from_layers(layers)
     centre = [c.centroid for c in cell]
     tiny = [p.buffer(0.001) for p in centre]
-    alerts = gpd.GeoDataFrame({"alert_id": list("abcdefg"), "cause": ["mining"] * 6 + ["other"]},
-                              geometry=[*tiny, tiny[0]], crs=4326)
+    alerts = gpd.GeoDataFrame(
+        {"alert_id": list("abcdefg"), "cause": ["mining"] * 6 + ["other"]}, geometry=[*tiny, tiny[0]], crs=4326
+    )
     out = assess(alerts, zs, load_rules(), "en").set_index("alert_id")
     assert out.loc["a", "legal_status"] == "prohibited" and "MDD-ANP" in out.loc["a", "legal_reasons"]
     assert out.loc["b", "legal_status"] == "not_formalisable" and "MDD-ZA" in out.loc["b", "legal_reasons"]
     assert out.loc["c", "legal_status"] == "informal"
-    assert out.loc["d", "legal_status"] == "legal_if_authorised" and "MDD-TERRITORIO-INDIGENA" in out.loc["d", "legal_reasons"]
+    assert (
+        out.loc["d", "legal_status"] == "legal_if_authorised"
+        and "MDD-TERRITORIO-INDIGENA" in out.loc["d", "legal_reasons"]
+    )
     assert out.loc["e", "legal_status"] == "not_formalisable" and "Tres Islas" in out.loc["e", "legal_reasons"]
     assert out.loc["f", "legal_status"] == "prohibited" and "MDD-RIO" in out.loc["f", "legal_reasons"]
     assert out.loc["g", "legal_status"] == "not_mining"
@@ -146,8 +194,12 @@ def test_legality_of_hand_made_cases():
 
 def test_illustrative_basis_is_flagged():
     cell = shapely.box(-70.1, -13.0, -70.08, -12.98)
-    zs = ZoneSet.from_layers([_layer("mining_corridor", [shapely.box(-71, -14, -70.5, -13.5)], ["Corredor (ILUSTRATIVO)"], "c", True)])
-    alerts = gpd.GeoDataFrame({"alert_id": ["a"], "cause": ["mining"]}, geometry=[cell.centroid.buffer(0.001)], crs=4326)
+    zs = ZoneSet.from_layers(
+        [_layer("mining_corridor", [shapely.box(-71, -14, -70.5, -13.5)], ["Corredor (ILUSTRATIVO)"], "c", True)]
+    )
+    alerts = gpd.GeoDataFrame(
+        {"alert_id": ["a"], "cause": ["mining"]}, geometry=[cell.centroid.buffer(0.001)], crs=4326
+    )
     out = assess(alerts, zs, load_rules(), "es")
     assert out.legal_status.iloc[0] == "not_formalisable" and bool(out.illustrative_basis.iloc[0])
 
@@ -167,11 +219,15 @@ def test_store_keeps_imported_layers_and_replaces_by_name(tmp_path):
 
 def test_status_from_a_real_layer_is_not_flagged_illustrative():
     cell = shapely.box(-70.1, -13.0, -70.08, -12.98)
-    zs = ZoneSet.from_layers([
-        _layer("protected_area", [cell], ["Reserva Nacional Tambopata"], "pa"),
-        _layer("mining_corridor", [shapely.box(-71, -14, -70.5, -13.5)], ["Corredor (ILUSTRATIVO)"], "c", True),
-    ])
-    alerts = gpd.GeoDataFrame({"alert_id": ["a"], "cause": ["mining"]}, geometry=[cell.centroid.buffer(0.001)], crs=4326)
+    zs = ZoneSet.from_layers(
+        [
+            _layer("protected_area", [cell], ["Reserva Nacional Tambopata"], "pa"),
+            _layer("mining_corridor", [shapely.box(-71, -14, -70.5, -13.5)], ["Corredor (ILUSTRATIVO)"], "c", True),
+        ]
+    )
+    alerts = gpd.GeoDataFrame(
+        {"alert_id": ["a"], "cause": ["mining"]}, geometry=[cell.centroid.buffer(0.001)], crs=4326
+    )
     out = assess(alerts, zs, load_rules(), "es")
     assert out.legal_status.iloc[0] == "prohibited" and not bool(out.illustrative_basis.iloc[0])
     assert "MDD-FUERA-CORREDOR" in out.legal_reasons.iloc[0], "every applying rule is still listed"

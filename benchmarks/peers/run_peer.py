@@ -23,7 +23,7 @@ import time
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
-import numpy as np
+import numpy as np  # noqa: E402 (after the thread variables above, which numpy reads at import)
 
 THERMAL_CELSIUS_X100 = 2500  # Sentinel-2 has no thermal band; the CCD family wants one in range (25 °C)
 
@@ -84,8 +84,11 @@ def run_ccd(cube, pixels):
         except Exception:  # too few clear observations to fit: no break
             failed += 1
             continue
-        breaks = [m["break_day"] for m in res["change_models"]
-                  if m["change_probability"] >= 1 and m["break_day"] >= cube["monitor_start"]]
+        breaks = [
+            m["break_day"]
+            for m in res["change_models"]
+            if m["change_probability"] >= 1 and m["break_day"] >= cube["monitor_start"]
+        ]
         out[i] = min(breaks) if breaks else 0
     return out, time.perf_counter() - t0, failed
 
@@ -107,8 +110,11 @@ def run_xccd(cube, pixels, which: str):
             failed += 1
             continue
         # S-CCD's records are confirmed breaks only; COLD's carry a change probability (×100).
-        breaks = [int(r["t_break"]) for r in rec
-                  if r["t_break"] >= cube["monitor_start"] and (which == "sccd" or r["change_prob"] >= 100)]
+        breaks = [
+            int(r["t_break"])
+            for r in rec
+            if r["t_break"] >= cube["monitor_start"] and (which == "sccd" or r["change_prob"] >= 100)
+        ]
         out[i] = min(breaks) if breaks else 0
     return out, time.perf_counter() - t0, failed
 
@@ -135,8 +141,12 @@ def selftest(peer: str) -> dict:
     refl = forest[:, None, None] * (1 + 0.03 * rng.standard_normal((6, T, n)))
     for k in (0, 1):
         refl[:, after, k] = bare[:, None] * (1 + 0.03 * rng.standard_normal((6, int(after.sum()))))
-    cube = {"refl": np.round(refl).astype(np.int16), "clear": rng.random((T, n)) < 0.4, "ordinal": ordinal,
-            "monitor_start": np.int64(dt.date(2024, 1, 1).toordinal())}
+    cube = {
+        "refl": np.round(refl).astype(np.int16),
+        "clear": rng.random((T, n)) < 0.4,
+        "ordinal": ordinal,
+        "monitor_start": np.int64(dt.date(2024, 1, 1).toordinal()),
+    }
     day = run(peer, cube, np.arange(n))[0]
     found = np.asarray(day) > 0
     return {"changed_found": int(found[:2].sum()), "stable_flagged": int(found[2:].sum())}

@@ -44,3 +44,7 @@ class RasterReadError(ImageryError, OSError):
 
 class SimulationError(CentinelaError, ValueError):
     """The scene simulator was given parameters it cannot honour."""
+
+
+class MissingExtraError(CentinelaError, ImportError):
+    """A command needs an optional part of Centinela (a pyproject extra) that is not installed."""

@@ -46,15 +46,28 @@ def index_series(ds: xr.Dataset, mask: np.ndarray) -> pd.DataFrame:
         if clear.sum() < 0.3 * mask.sum():
             continue
         b = {k: sl[k].values[clear] for k in ("blue", "green", "red", "nir", "swir16", "swir22")}
-        rows.append({"date": str(t)[:10], "clear_share": round(float(clear.sum() / mask.sum()), 3),
-                     "ndvi": float(np.median(ndvi(b["nir"], b["red"]))), "nbr": float(np.median(nbr(b["nir"], b["swir22"]))),
-                     "mndwi": float(np.median(mndwi(b["green"], b["swir16"]))),
-                     "bsi": float(np.median(bsi(b["blue"], b["red"], b["nir"], b["swir16"])))})
+        rows.append(
+            {
+                "date": str(t)[:10],
+                "clear_share": round(float(clear.sum() / mask.sum()), 3),
+                "ndvi": float(np.median(ndvi(b["nir"], b["red"]))),
+                "nbr": float(np.median(nbr(b["nir"], b["swir22"]))),
+                "mndwi": float(np.median(mndwi(b["green"], b["swir16"]))),
+                "bsi": float(np.median(bsi(b["blue"], b["red"], b["nir"], b["swir16"]))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def evidence_for(store, alert_id: str, out: str | Path, catalog: str | None = None, lang: str = "es",
-                 zones_path: Path | None = None, progress=None) -> tuple[Path, Path]:
+def evidence_for(
+    store,
+    alert_id: str,
+    out: str | Path,
+    catalog: str | None = None,
+    lang: str = "es",
+    zones_path: Path | None = None,
+    progress=None,
+) -> tuple[Path, Path]:
     """Read what the package needs (the alert, imagery 180 days before to 120 after, its zones) and write it."""
     import datetime as dt
 
@@ -72,7 +85,9 @@ def evidence_for(store, alert_id: str, out: str | Path, catalog: str | None = No
     ds = load_cube(catalog, bbox, first - dt.timedelta(days=180), first + dt.timedelta(days=120))
     if progress:
         progress()
-    one = gpd.GeoDataFrame([{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326)
+    one = gpd.GeoDataFrame(
+        [{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326
+    )
     judged = assess(one, load_zones(zones_path if zones_path is not None else store.path), load_rules(), lang).iloc[0]
     result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
     if progress:
@@ -80,8 +95,9 @@ def evidence_for(store, alert_id: str, out: str | Path, catalog: str | None = No
     return result
 
 
-def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str = "", legal: str = "",
-                   params: Params = Params()) -> tuple[Path, Path]:
+def write_evidence(
+    alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str = "", legal: str = "", params: Params = Params()
+) -> tuple[Path, Path]:
     """Write the package folder ``out/<alert_id>/`` and ``out/<alert_id>.zip``; returns both."""
     aid = alert["alert_id"]
     folder = Path(out) / aid
@@ -108,8 +124,11 @@ def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str
             ext = [float(sl.x.min()), float(sl.x.max()), float(sl.y.min()), float(sl.y.max())]
             ax.imshow(composite(sl, recipe), extent=ext, interpolation="nearest")
             poly_utm.boundary.plot(ax=ax, color="yellow" if name == "true" else "white", linewidth=1.2)
-            ax.set_title(f"{aid}\n{label} / {'antes' if label == 'before' else 'después'}: {date} · "
-                         f"{'color verdadero / true colour' if name == 'true' else 'falso color / false colour (B11-B8-B4)'}", fontsize=7)
+            ax.set_title(
+                f"{aid}\n{label} / {'antes' if label == 'before' else 'después'}: {date} · "
+                f"{'color verdadero / true colour' if name == 'true' else 'falso color / false colour (B11-B8-B4)'}",
+                fontsize=7,
+            )
             ax.tick_params(labelsize=6)
             ax.ticklabel_format(useOffset=False, style="plain")
             ax.set_xlabel("UTM 19S E (m)", fontsize=6)
@@ -123,7 +142,9 @@ def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str
     ax.axvline(pd.Timestamp(first), color="red", linestyle="--", label="first seen / primera detección")
     if confirmed:
         ax.axvline(pd.Timestamp(confirmed), color="black", linestyle=":", label="confirmed / confirmada")
-    ax.set_title(f"{aid}: índices sobre la alerta (píxeles despejados) / indices over the alert (clear pixels)", fontsize=8)
+    ax.set_title(
+        f"{aid}: índices sobre la alerta (píxeles despejados) / indices over the alert (clear pixels)", fontsize=8
+    )
     ax.legend(fontsize=6, ncol=3)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -135,8 +156,22 @@ def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str
     files.append(csv)
 
     gj = folder / "polygon.geojson"
-    gj.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"alert_id": aid},
-                              "geometry": shapely.geometry.mapping(alert["geometry"])}]}, sort_keys=True), encoding="utf-8")
+    gj.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"alert_id": aid},
+                        "geometry": shapely.geometry.mapping(alert["geometry"]),
+                    }
+                ],
+            },
+            sort_keys=True,
+        ),
+        encoding="utf-8",
+    )
     kml = folder / "polygon.kml"
     kml.write_text(_kml(aid, alert["geometry"]), encoding="utf-8")
     files += [gj, kml]
@@ -145,13 +180,22 @@ def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str
     cu = gpd.GeoSeries([c], crs=4326).to_crs(UTM).iloc[0]
     items = [i for i in ds.attrs.get("items", [])]
     facts = {
-        "alert_id": aid, "first_seen": first, "confirmed": confirmed, "cause": alert.get("cause"),
-        "confidence": alert.get("confidence"), "area_ha": alert.get("area_ha"), "status": alert.get("status"),
+        "alert_id": aid,
+        "first_seen": first,
+        "confirmed": confirmed,
+        "cause": alert.get("cause"),
+        "confidence": alert.get("confidence"),
+        "area_ha": alert.get("area_ha"),
+        "status": alert.get("status"),
         "point_wgs84": {"lat": round(c.y, 6), "lon": round(c.x, 6)},
         "point_utm19s": {"epsg": 32719, "easting": round(cu.x, 1), "northing": round(cu.y, 1)},
-        "dates_used": chosen, "zones": zones_text, "legal": legal,
-        "source": ds.attrs.get("source"), "scenes": [i for i in items if any(d.replace("-", "") in i for d in chosen.values())],
-        "software": {"name": "centinela", "version": __version__}, "parameters": dataclasses.asdict(params),
+        "dates_used": chosen,
+        "zones": zones_text,
+        "legal": legal,
+        "source": ds.attrs.get("source"),
+        "scenes": [i for i in items if any(d.replace("-", "") in i for d in chosen.values())],
+        "software": {"name": "centinela", "version": __version__},
+        "parameters": dataclasses.asdict(params),
     }
     fj = folder / "facts.json"
     fj.write_text(json.dumps(facts, sort_keys=True, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -160,7 +204,9 @@ def write_evidence(alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str
     files += [fj, readme]
 
     manifest = folder / "MANIFEST.sha256"
-    manifest.write_text("".join(f"{_sha(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)), encoding="utf-8")
+    manifest.write_text(
+        "".join(f"{_sha(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)), encoding="utf-8"
+    )
     files.append(manifest)
     zpath = Path(out) / f"{aid}.zip"
     with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
@@ -185,9 +231,13 @@ def _kml(aid: str, geom: shapely.Geometry) -> str:
     polys = []
     for p in shapely.get_parts(geom):
         ring = " ".join(f"{x:.7f},{y:.7f},0" for x, y in p.exterior.coords)
-        polys.append(f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<Placemark><name>{aid}</name><MultiGeometry>{''.join(polys)}</MultiGeometry></Placemark></Document></kml>\n")
+        polys.append(
+            f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<Placemark><name>{aid}</name><MultiGeometry>{''.join(polys)}</MultiGeometry></Placemark></Document></kml>\n"
+    )
 
 
 def _readme(f: dict) -> str:
@@ -197,11 +247,13 @@ def _readme(f: dict) -> str:
         f"Primera detección / first seen: {f['first_seen']}   Confirmada / confirmed: {f['confirmed'] or '—'}\n"
         f"Causa / cause: {f['cause']}   Confianza / confidence: {f['confidence']}   Área / area: {f['area_ha']} ha\n"
         f"Punto / point (WGS84): {p['lat']}, {p['lon']}   UTM 19S: E {u['easting']} N {u['northing']}\n"
-        f"Imágenes usadas / images used: antes/before {f['dates_used']['before']}, después/after {f['dates_used']['after']}\n"
+        f"Imágenes usadas / images used: antes/before {f['dates_used']['before']}, "
+        f"después/after {f['dates_used']['after']}\n"
         f"Escenas / scenes: {', '.join(f['scenes'])}\n"
         f"Zonas / zones: {f['zones'] or '—'}\nEstado legal / legal status: {f['legal'] or '—'}\n"
         f"Software: centinela {f['software']['version']} (parámetros en facts.json / parameters in facts.json)\n\n"
         "Integridad / integrity: MANIFEST.sha256 lista el SHA-256 de cada archivo (sha256sum -c MANIFEST.sha256).\n"
-        "Verifique en campo o con imágenes de muy alta resolución antes de una denuncia. / Verify in the field or with\n"
+        "Verifique en campo o con imágenes de muy alta resolución antes de una denuncia. "
+        "/ Verify in the field or with\n"
         "very-high-resolution imagery before filing a complaint.\n"
     )

@@ -47,17 +47,32 @@ def matching(alerts: gpd.GeoDataFrame, sub: dict, zones=None) -> gpd.GeoDataFram
 def digest(area: str, alerts: gpd.GeoDataFrame) -> dict:
     rows = []
     for r in alerts.to_crs(4326).itertuples():
-        rows.append({"alert_id": r.alert_id, "first_seen": str(r.first_seen), "cause": r.cause, "confidence": r.confidence,
-                     "area_ha": float(r.area_ha), "lat": float(r.lat), "lon": float(r.lon)})
+        rows.append(
+            {
+                "alert_id": r.alert_id,
+                "first_seen": str(r.first_seen),
+                "cause": r.cause,
+                "confidence": r.confidence,
+                "area_ha": float(r.area_ha),
+                "lat": float(r.lat),
+                "lon": float(r.lon),
+            }
+        )
     return {"area": area, "count": len(rows), "alerts": rows}
 
 
 def _email_text(d: dict) -> tuple[str, str]:
     subject = f"Centinela: {d['count']} nuevas alertas en {d['area']} / {d['count']} new alerts in {d['area']}"
-    lines = [f"{a['alert_id']}  {a['first_seen']}  {a['cause']}  {a['confidence']}  {a['area_ha']:.2f} ha  {a['lat']:.5f}, {a['lon']:.5f}"
-             for a in d["alerts"]]
-    body = ("Nuevas alertas de pérdida de bosque / New forest-loss alerts\n\n" + "\n".join(lines)
-            + "\n\nVerifique en campo antes de actuar. / Verify in the field before acting.\n")
+    lines = [
+        f"{a['alert_id']}  {a['first_seen']}  {a['cause']}  {a['confidence']}  {a['area_ha']:.2f} ha  "
+        f"{a['lat']:.5f}, {a['lon']:.5f}"
+        for a in d["alerts"]
+    ]
+    body = (
+        "Nuevas alertas de pérdida de bosque / New forest-loss alerts\n\n"
+        + "\n".join(lines)
+        + "\n\nVerifique en campo antes de actuar. / Verify in the field before acting.\n"
+    )
     return subject, body
 
 
@@ -99,7 +114,7 @@ def deliver_pending(store, retries: int = RETRIES, backoff_s: float = 0.5) -> tu
                 break
             except (OSError, smtplib.SMTPException, urllib.error.URLError) as exc:  # network faults are expected
                 error = f"{type(exc).__name__}: {exc}"
-                time.sleep(backoff_s * (2 ** attempt))
+                time.sleep(backoff_s * (2**attempt))
         store.mark_delivery(item["id"], error)
         if error:
             failed += 1
@@ -109,7 +124,9 @@ def deliver_pending(store, retries: int = RETRIES, backoff_s: float = 0.5) -> tu
     return delivered, failed
 
 
-def notify(store, area: str, new_alerts: gpd.GeoDataFrame, zones=None, retries: int = RETRIES, backoff_s: float = 0.5) -> DeliveryReport:
+def notify(
+    store, area: str, new_alerts: gpd.GeoDataFrame, zones=None, retries: int = RETRIES, backoff_s: float = 0.5
+) -> DeliveryReport:
     """Queue one digest per matching subscriber, then deliver everything pending (this run's and older)."""
     queued = 0
     for sub in store.subscriptions(area):

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,33 +22,44 @@ def register(app: typer.Typer, lang: str) -> None:
     @alerts_app.command("ingest", help=t("cmd.alerts_ingest", lang))
     def alerts_ingest(
         file: Annotated[Path, typer.Argument(help=t("opt.alerts_in", lang))],
-        store: Annotated[Optional[str], store_opt] = None,
-        actor: Annotated[Optional[str], actor_opt] = None,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
         from ..store import open_store
         from ..zones.io import read_polygons
 
         res = open_store(store).ingest(read_polygons(file, "alerts"), actor)
-        typer.echo(t("alerts.ingested", lang, created=res.created, updated=res.updated, unchanged=res.unchanged, merged=res.merged))
+        typer.echo(
+            t(
+                "alerts.ingested",
+                lang,
+                created=res.created,
+                updated=res.updated,
+                unchanged=res.unchanged,
+                merged=res.merged,
+            )
+        )
 
     @alerts_app.command("list", help=t("cmd.alerts_list", lang))
     def alerts_list(
-        status: Annotated[Optional[str], typer.Option(help=t("opt.f_status", lang))] = None,
-        cause: Annotated[Optional[str], typer.Option(help=t("opt.f_cause", lang))] = None,
-        confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
-        since: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
-        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
-        min_area: Annotated[Optional[float], typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
-        zone: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
+        status: Annotated[str | None, typer.Option(help=t("opt.f_status", lang))] = None,
+        cause: Annotated[str | None, typer.Option(help=t("opt.f_cause", lang))] = None,
+        confidence: Annotated[str | None, typer.Option(help=t("opt.f_confidence", lang))] = None,
+        since: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
+        until: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
+        min_area: Annotated[float | None, typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        zone: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
         fmt: Annotated[str, typer.Option("--format", help=t("opt.format", lang))] = "table",
-        store: Annotated[Optional[str], store_opt] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         a = _select(store, status, cause, confidence, since, until, min_area, zone)
         if fmt == "geojson":
             typer.echo(a.to_json(drop_id=True))
         elif fmt == "csv":
             p = a.geometry.representative_point()
-            typer.echo(a.drop(columns="geometry").assign(lat=p.y.round(6), lon=p.x.round(6)).to_csv(index=False), nl=False)
+            typer.echo(
+                a.drop(columns="geometry").assign(lat=p.y.round(6), lon=p.x.round(6)).to_csv(index=False), nl=False
+            )
         elif fmt == "table":
             cols = ["alert_id", "first_seen", "cause", "confidence", "area_ha", "status", "assignee"]
             typer.echo(a[cols].fillna("—").to_string(index=False) if len(a) else t("alerts.none", lang))
@@ -56,11 +67,23 @@ def register(app: typer.Typer, lang: str) -> None:
             raise typer.BadParameter(f"--format must be table, csv or geojson; got {fmt!r}")
 
     @alerts_app.command("show", help=t("cmd.alerts_show", lang))
-    def alerts_show(alert_id: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+    def alerts_show(alert_id: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
 
         a = open_store(store).alert(alert_id)
-        for k in ("alert_id", "status", "assignee", "first_seen", "confirmed", "cause", "confidence", "area_ha", "lat", "lon", "reasons"):
+        for k in (
+            "alert_id",
+            "status",
+            "assignee",
+            "first_seen",
+            "confirmed",
+            "cause",
+            "confidence",
+            "area_ha",
+            "lat",
+            "lon",
+            "reasons",
+        ):
             typer.echo(f"{k:12s} {a[k]}")
         typer.echo(t("alerts.history", lang))
         for h in a["history"]:
@@ -69,24 +92,37 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(f"  ✎ {n['at']} {n['actor']}: {n['text']}")
 
     @alerts_app.command("set-status", help=t("cmd.alerts_status", lang))
-    def alerts_set_status(alert_id: str, status: str, note: Annotated[Optional[str], typer.Option(help=t("opt.note", lang))] = None,
-                          store: Annotated[Optional[str], store_opt] = None, actor: Annotated[Optional[str], actor_opt] = None) -> None:
+    def alerts_set_status(
+        alert_id: str,
+        status: str,
+        note: Annotated[str | None, typer.Option(help=t("opt.note", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
+    ) -> None:
         from ..store import open_store
 
         open_store(store).set_status(alert_id, status, actor, note)
         typer.echo(t("alerts.changed", lang, alert_id=alert_id))
 
     @alerts_app.command("assign", help=t("cmd.alerts_assign", lang))
-    def alerts_assign(alert_id: str, assignee: str, store: Annotated[Optional[str], store_opt] = None,
-                      actor: Annotated[Optional[str], actor_opt] = None) -> None:
+    def alerts_assign(
+        alert_id: str,
+        assignee: str,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
+    ) -> None:
         from ..store import open_store
 
         open_store(store).assign(alert_id, assignee, actor)
         typer.echo(t("alerts.changed", lang, alert_id=alert_id))
 
     @alerts_app.command("note", help=t("cmd.alerts_note", lang))
-    def alerts_note(alert_id: str, text: str, store: Annotated[Optional[str], store_opt] = None,
-                    actor: Annotated[Optional[str], actor_opt] = None) -> None:
+    def alerts_note(
+        alert_id: str,
+        text: str,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
+    ) -> None:
         from ..store import open_store
 
         open_store(store).add_note(alert_id, text, actor)
@@ -95,15 +131,15 @@ def register(app: typer.Typer, lang: str) -> None:
     @alerts_app.command("export", help=t("cmd.alerts_export", lang))
     def alerts_export(
         out: Annotated[Path, typer.Option(help=t("opt.export_out", lang))],
-        fmt: Annotated[Optional[str], typer.Option("--format", help=t("opt.export_format", lang))] = None,
-        status: Annotated[Optional[str], typer.Option(help=t("opt.f_status", lang))] = None,
-        cause: Annotated[Optional[str], typer.Option(help=t("opt.f_cause", lang))] = None,
-        confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
-        since: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
-        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
-        min_area: Annotated[Optional[float], typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
-        zone: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
+        fmt: Annotated[str | None, typer.Option("--format", help=t("opt.export_format", lang))] = None,
+        status: Annotated[str | None, typer.Option(help=t("opt.f_status", lang))] = None,
+        cause: Annotated[str | None, typer.Option(help=t("opt.f_cause", lang))] = None,
+        confidence: Annotated[str | None, typer.Option(help=t("opt.f_confidence", lang))] = None,
+        since: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
+        until: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
+        min_area: Annotated[float | None, typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        zone: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import export
 
@@ -118,10 +154,12 @@ def register(app: typer.Typer, lang: str) -> None:
     def areas_add(
         name: str,
         aoi_file: Annotated[Path, typer.Argument(help=t("opt.aoi", lang))],
-        catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))] = "https://earth-search.aws.element84.com/v1",
-        since: Annotated[Optional[str], typer.Option(help=t("opt.since", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
-        actor: Annotated[Optional[str], actor_opt] = None,
+        catalog: Annotated[
+            str, typer.Option(help=t("opt.catalog", lang))
+        ] = "https://earth-search.aws.element84.com/v1",
+        since: Annotated[str | None, typer.Option(help=t("opt.since", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
         from ..imagery import read_aoi
         from ..store import open_store
@@ -131,7 +169,7 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("areas.added", lang, name=name, since=start))
 
     @areas_app.command("list", help=t("cmd.areas_list", lang))
-    def areas_list(store: Annotated[Optional[str], store_opt] = None) -> None:
+    def areas_list(store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
 
         for a in open_store(store).areas():
@@ -140,64 +178,95 @@ def register(app: typer.Typer, lang: str) -> None:
     @app.command(help=t("cmd.monitor", lang))
     def monitor(
         area: Annotated[str, typer.Option(help=t("opt.area_name", lang))],
-        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog", lang))] = None,
-        until: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        catalog: Annotated[str | None, typer.Option(help=t("opt.catalog", lang))] = None,
+        until: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
         block: Annotated[int, typer.Option(min=64, max=4096, hidden=True)] = 512,
-        dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
-        threads: Annotated[Optional[int], typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
-        actor: Annotated[Optional[str], actor_opt] = None,
+        dask_scheduler: Annotated[str | None, typer.Option(help=t("opt.dask_scheduler", lang))] = None,
+        threads: Annotated[int | None, typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
         from ..store import open_store
         from ..store.monitor import monitor as run_monitor
 
         with progress_bar(t("det.progress", lang)) as (set_total, advance):
-            r = run_monitor(open_store(store), area, catalog, _as_date(until, "--until"), history_days, actor, advance, set_total, block,
-                            scheduler=dask_scheduler, threads=threads)
-        typer.echo(t("monitor.done", lang, area=area, dates=r.dates_processed, alerts=r.alerts, created=r.ingest.created,
-                     updated=r.ingest.updated))
+            r = run_monitor(
+                open_store(store),
+                area,
+                catalog,
+                _as_date(until, "--until"),
+                history_days,
+                actor,
+                advance,
+                set_total,
+                block,
+                scheduler=dask_scheduler,
+                threads=threads,
+            )
+        typer.echo(
+            t(
+                "monitor.done",
+                lang,
+                area=area,
+                dates=r.dates_processed,
+                alerts=r.alerts,
+                created=r.ingest.created,
+                updated=r.ingest.updated,
+            )
+        )
         if r.delivery and (r.delivery.queued or r.delivery.failed):
-            typer.echo(t("monitor.notified", lang, queued=r.delivery.queued, delivered=r.delivery.delivered, failed=r.delivery.failed))
+            typer.echo(
+                t(
+                    "monitor.notified",
+                    lang,
+                    queued=r.delivery.queued,
+                    delivered=r.delivery.delivered,
+                    failed=r.delivery.failed,
+                )
+            )
 
     @app.command(help=t("cmd.subscribe", lang))
     def subscribe(
         area: str,
-        email: Annotated[Optional[str], typer.Option(help=t("opt.email", lang))] = None,
-        webhook: Annotated[Optional[str], typer.Option(help=t("opt.webhook", lang))] = None,
-        min_confidence: Annotated[Optional[str], typer.Option(help=t("opt.f_confidence", lang))] = None,
-        zones: Annotated[Optional[str], typer.Option(help=t("opt.sub_zones", lang))] = None,
-        secret: Annotated[Optional[str], typer.Option(help=t("opt.secret", lang), envvar="CENTINELA_WEBHOOK_SECRET")] = None,
-        store: Annotated[Optional[str], store_opt] = None,
-        actor: Annotated[Optional[str], actor_opt] = None,
+        email: Annotated[str | None, typer.Option(help=t("opt.email", lang))] = None,
+        webhook: Annotated[str | None, typer.Option(help=t("opt.webhook", lang))] = None,
+        min_confidence: Annotated[str | None, typer.Option(help=t("opt.f_confidence", lang))] = None,
+        zones: Annotated[str | None, typer.Option(help=t("opt.sub_zones", lang))] = None,
+        secret: Annotated[
+            str | None, typer.Option(help=t("opt.secret", lang), envvar="CENTINELA_WEBHOOK_SECRET")
+        ] = None,
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
         from ..store import open_store
 
         if (email is None) == (webhook is None):
             raise typer.BadParameter("give exactly one of --email or --webhook")
         kinds = [k.strip() for k in zones.split(",")] if zones else None
-        sid = open_store(store).subscribe(area, "email" if email else "webhook", email or webhook, min_confidence, kinds, secret, actor)
+        sid = open_store(store).subscribe(
+            area, "email" if email else "webhook", email or webhook, min_confidence, kinds, secret, actor
+        )
         typer.echo(t("subscribed", lang, id=sid, area=area))
 
     @app.command(help=t("cmd.evidence", lang))
     def evidence(
         alert_id: str,
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
-        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
+        catalog: Annotated[str | None, typer.Option(help=t("opt.catalog", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         folder, zpath = _evidence(alert_id, out, catalog, store, lang)
         typer.echo(t("evidence.done", lang, folder=folder, zip=zpath))
 
     @audit_app.command("verify", help=t("cmd.audit_verify", lang))
-    def audit_verify(store: Annotated[Optional[str], store_opt] = None) -> None:
+    def audit_verify(store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
 
         v = open_store(store).verify()
         typer.echo(("OK: " if v.ok else "ALTERADO / TAMPERED: ") + v.message)
         if not v.ok:
             raise typer.Exit(3)
-
 
 
 def _evidence(alert_id, out, catalog, store, lang):
@@ -215,14 +284,12 @@ def _evidence(alert_id, out, catalog, store, lang):
             raise
 
 
-
-
 def _select(store, status, cause, confidence, since, until, min_area, zone):
     from ..store import open_store
     from ..zones import load_zones
 
     st = open_store(store)
     within = load_zones(st.path).find(zone).union_all() if zone else None
-    return st.alerts(status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within)
-
-
+    return st.alerts(
+        status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within
+    )

@@ -22,8 +22,13 @@ DEMO_HISTORY, DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2024, 1, 1), d
 def progress_bar(label: str):
     """A progress bar on stderr; yields (set_total, advance)."""
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), console=err, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
     ) as prog:
         task = prog.add_task(label, total=None)
         yield (lambda n: prog.update(task, total=n)), (lambda k=1: prog.advance(task, k))
@@ -50,13 +55,10 @@ def _center(value: str) -> tuple[float, float]:
     return lat, lon
 
 
-
 def _store(value: str | None) -> Path:
     from ..store import store_path
 
     return store_path(value)
-
-
 
 
 def store_option(lang: str):

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import t
-from .common import actor_option, progress_bar, store_option
-from .common import DEMO_CENTER, DEMO_END, DEMO_HISTORY, DEMO_START
+from .common import DEMO_CENTER, DEMO_END, DEMO_HISTORY, DEMO_START, actor_option, progress_bar, store_option
 from .detection import _alert_map, _detect, _detect_summary
 from .imagery import _quicklook
 from .zones import _report
@@ -31,12 +30,31 @@ def register(app: typer.Typer, lang: str) -> None:
 
         with progress_bar(t("sim.progress", lang)) as (set_total, advance):
             res = run_simulation(
-                out / "scene", seed=7, size=size, center=DEMO_CENTER, start=DEMO_HISTORY, end=DEMO_END,
-                events_from=data.path(data.AMW_MINING), workers=workers, overwrite=True, progress=advance, on_total=set_total,
+                out / "scene",
+                seed=7,
+                size=size,
+                center=DEMO_CENTER,
+                start=DEMO_HISTORY,
+                end=DEMO_END,
+                events_from=data.path(data.AMW_MINING),
+                workers=workers,
+                overwrite=True,
+                progress=advance,
+                on_total=set_total,
             )
         files = _quicklook(str(res.catalog), out / "quicklook", res.aoi, DEMO_START, DEMO_END, None, lang)
-        found = _detect(str(res.catalog), res.aoi, out / "alerts.gpkg", DEMO_START, DEMO_END, 0.3, None,
-                        (DEMO_START - DEMO_HISTORY).days, lang, fresh=True)
+        found = _detect(
+            str(res.catalog),
+            res.aoi,
+            out / "alerts.gpkg",
+            DEMO_START,
+            DEMO_END,
+            0.3,
+            None,
+            (DEMO_START - DEMO_HISTORY).days,
+            lang,
+            fresh=True,
+        )
         alert_map = _alert_map(str(res.catalog), res.aoi, found.alerts, out / "alerts_map.png", DEMO_START, DEMO_END)
         typer.echo(_detect_summary(found, lang))
         hg = _demo_mercury(out, res.truth, found, lang)
@@ -53,11 +71,20 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(line)
         typer.echo(t("demo.done", lang))
         for label, p in (
-            ("STAC", res.catalog), ("truth / verdad", res.truth), ("quick-look", files.panel),
-            ("cloud cover / nubosidad", files.cloud_plot), ("alerts / alertas", found.out), ("alerts map / mapa", alert_map),
-            ("zone stats / por zona", stats_csv), ("bulletin / boletín (HTML)", bulletin.html), ("bulletin / boletín (PDF)", bulletin.pdf),
-            ("mercury lab file / laboratorio", hg["lab"]), ("mercury map / mapa Hg", hg["map"]), ("fish guide / guía", hg["guide"]),
-            *rs["files"].items(), *dict(dd.files).items(),
+            ("STAC", res.catalog),
+            ("truth / verdad", res.truth),
+            ("quick-look", files.panel),
+            ("cloud cover / nubosidad", files.cloud_plot),
+            ("alerts / alertas", found.out),
+            ("alerts map / mapa", alert_map),
+            ("zone stats / por zona", stats_csv),
+            ("bulletin / boletín (HTML)", bulletin.html),
+            ("bulletin / boletín (PDF)", bulletin.pdf),
+            ("mercury lab file / laboratorio", hg["lab"]),
+            ("mercury map / mapa Hg", hg["map"]),
+            ("fish guide / guía", hg["guide"]),
+            *rs["files"].items(),
+            *dict(dd.files).items(),
         ):
             typer.echo(f"  {label:26s} {Path(p).absolute()}")
         url = f"http://127.0.0.1:{port}/"
@@ -70,8 +97,6 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(t("demo.serve_hint", lang, out=out, catalog=res.catalog, port=port))
 
     return app
-
-
 
 
 def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
@@ -148,5 +173,3 @@ def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
     csv, _ = write_stats(pieces, zone_table(pieces), out / "zones")
     bulletin = _report(found.out, DEMO_START, DEMO_END, out / "report", lang, str(store), None, catalog)
     return csv, bulletin
-
-

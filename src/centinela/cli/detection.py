@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,20 +18,33 @@ def register(app: typer.Typer, lang: str) -> None:
         catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
         aoi: Annotated[Path, typer.Option(help=t("opt.aoi", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.alerts_out", lang))],
-        start: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
-        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
+        start: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
+        end: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
         mmu_ha: Annotated[float, typer.Option("--mmu-ha", min=0.01, max=1000.0, help=t("opt.mmu", lang))] = 0.3,
-        state: Annotated[Optional[Path], typer.Option(help=t("opt.state", lang))] = None,
+        state: Annotated[Path | None, typer.Option(help=t("opt.state", lang))] = None,
         history_days: Annotated[int, typer.Option(min=0, max=3650, help=t("opt.history", lang))] = 365,
-        dask_scheduler: Annotated[Optional[str], typer.Option(help=t("opt.dask_scheduler", lang))] = None,
-        threads: Annotated[Optional[int], typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
+        dask_scheduler: Annotated[str | None, typer.Option(help=t("opt.dask_scheduler", lang))] = None,
+        threads: Annotated[int | None, typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
     ) -> None:
-        res = _detect(catalog, aoi, out, _date(start, "--start") if start else None, _date(end, "--end") if end else None,
-                      mmu_ha, state, history_days, lang, scheduler=dask_scheduler, threads=threads)
+        res = _detect(
+            catalog,
+            aoi,
+            out,
+            _date(start, "--start") if start else None,
+            _date(end, "--end") if end else None,
+            mmu_ha,
+            state,
+            history_days,
+            lang,
+            scheduler=dask_scheduler,
+            threads=threads,
+        )
         typer.echo(_detect_summary(res, lang))
 
 
-def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None, threads=None):
+def _detect(
+    catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None, threads=None
+):
     import shutil
 
     from ..detect import detect as run_detect
@@ -42,15 +55,34 @@ def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fr
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
     with progress_bar(t("det.progress", lang)) as (set_total, advance):
-        return run_detect(catalog, geom, out, start, end, mmu_ha=mmu_ha, history_days=history_days, state_dir=state_dir,
-                          progress=advance, on_total=set_total, scheduler=scheduler, threads=threads)
+        return run_detect(
+            catalog,
+            geom,
+            out,
+            start,
+            end,
+            mmu_ha=mmu_ha,
+            history_days=history_days,
+            state_dir=state_dir,
+            progress=advance,
+            on_total=set_total,
+            scheduler=scheduler,
+            threads=threads,
+        )
 
 
 def _detect_summary(res, lang) -> str:
     a = res.alerts
     mining = a[a.cause == "mining"]
-    return t("det.done", lang, n=len(a), n_mining=len(mining), ha_mining=float(mining.area_ha.sum()),
-             n_high=int((a.confidence == "high").sum()), out=res.out)
+    return t(
+        "det.done",
+        lang,
+        n=len(a),
+        n_mining=len(mining),
+        ha_mining=float(mining.area_ha.sum()),
+        n_high=int((a.confidence == "high").sum()),
+        out=res.out,
+    )
 
 
 def _alert_map(catalog, aoi, alerts, path, start, end):
@@ -59,5 +91,3 @@ def _alert_map(catalog, aoi, alerts, path, start, end):
 
     ds = load_cube(catalog, read_aoi(aoi), start, end)
     return write_alert_map(ds, alerts, path, simulated="SIM" in " ".join(ds.attrs.get("items", [])[:1]))
-
-

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,8 +31,10 @@ def _embedded(store):
     from .common import _store
 
     if is_server(store):
-        raise InputError("drone flights are kept in the embedded GeoPackage store for now; pass --store PATH.gpkg "
-                         "(the orthomosaics are files beside it)")
+        raise InputError(
+            "drone flights are kept in the embedded GeoPackage store for now; pass --store PATH.gpkg "
+            "(the orthomosaics are files beside it)"
+        )
     return _store(store)
 
 
@@ -43,13 +45,13 @@ def register(app: typer.Typer, lang: str) -> None:
     @dr.command("ingest", help=t("cmd.drone_ingest", lang))
     def ingest(
         ortho: Path,
-        sites: Annotated[Optional[str], typer.Option(help=t("opt.drone_sites", lang))] = None,
+        sites: Annotated[str | None, typer.Option(help=t("opt.drone_sites", lang))] = None,
         out: Annotated[Path, typer.Option(help=t("opt.drone_out", lang))] = Path("outputs/drone"),
-        store: Annotated[Optional[str], store_option(lang)] = None,
-        date: Annotated[Optional[str], typer.Option(help=t("opt.drone_date", lang))] = None,
-        bands: Annotated[Optional[str], typer.Option(help=t("opt.drone_bands", lang))] = None,
+        store: Annotated[str | None, store_option(lang)] = None,
+        date: Annotated[str | None, typer.Option(help=t("opt.drone_date", lang))] = None,
+        bands: Annotated[str | None, typer.Option(help=t("opt.drone_bands", lang))] = None,
         reproject: Annotated[bool, typer.Option(help=t("opt.drone_reproject", lang))] = False,
-        thresholds: Annotated[Optional[Path], typer.Option(help=t("opt.drone_thresholds", lang))] = None,
+        thresholds: Annotated[Path | None, typer.Option(help=t("opt.drone_thresholds", lang))] = None,
     ) -> None:
         from ..drone.flights import ingest as run_ingest
         from ..drone.text import cover_lines
@@ -57,14 +59,34 @@ def register(app: typer.Typer, lang: str) -> None:
 
         path = _embedded(store)
         with progress_bar(t("drone.progress_cover", lang)) as (set_total, advance):
-            res = run_ingest(ortho, path, out=out, sites=sites, date=_as_date(date, "--date"), bands=bands,
-                             reproject=reproject, thresholds=thresholds, progress=_progress(set_total, advance), lang=lang)
+            res = run_ingest(
+                ortho,
+                path,
+                out=out,
+                sites=sites,
+                date=_as_date(date, "--date"),
+                bands=bands,
+                reproject=reproject,
+                thresholds=thresholds,
+                progress=_progress(set_total, advance),
+                lang=lang,
+            )
         rec = res.record
         if res.already:
             typer.echo(t("drone.already", lang, file=ortho, id=res.flight_id))
         else:
-            typer.echo(t("drone.ingested", lang, id=res.flight_id, file=ortho, res=float(rec["res_m"]), bands=rec["bands"],
-                         date=rec["flight_date"] or t("drone.no_date", lang), cog=res.cog))
+            typer.echo(
+                t(
+                    "drone.ingested",
+                    lang,
+                    id=res.flight_id,
+                    file=ortho,
+                    res=float(rec["res_m"]),
+                    bands=rec["bands"],
+                    date=rec["flight_date"] or t("drone.no_date", lang),
+                    cog=res.cog,
+                )
+            )
         for line in cover_lines(res.cover.table, lang):
             typer.echo(f"  {line}")
         if res.cover.not_covered:
@@ -73,7 +95,7 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(f"  {label:8s} {Path(p).absolute()}")
 
     @dr.command("list", help=t("cmd.drone_list", lang))
-    def list_(store: Annotated[Optional[str], store_option(lang)] = None) -> None:
+    def list_(store: Annotated[str | None, store_option(lang)] = None) -> None:
         from ..drone.flights import list_flights
 
         path = _embedded(store)
@@ -83,18 +105,20 @@ def register(app: typer.Typer, lang: str) -> None:
             return
         for r in g.itertuples():
             sim = " [SIM]" if r.simulated else ""
-            typer.echo(f"{r.flight_id:20s} {r.flight_date or '—':10s} {float(r.res_m):5.2f} m  {r.bands:22s} "
-                       f"{float(r.valid_ha):7.2f} ha  veg {float(r.vegetation_frac):5.1%}  bare {float(r.bare_frac):5.1%}  "
-                       f"water {float(r.water_frac):5.1%}  {r.file_name}{sim}")
+            typer.echo(
+                f"{r.flight_id:20s} {r.flight_date or '—':10s} {float(r.res_m):5.2f} m  {r.bands:22s} "
+                f"{float(r.valid_ha):7.2f} ha  veg {float(r.vegetation_frac):5.1%}  bare {float(r.bare_frac):5.1%}  "
+                f"water {float(r.water_frac):5.1%}  {r.file_name}{sim}"
+            )
 
     @dr.command("compare", help=t("cmd.drone_compare", lang))
     def compare(
         a: str,
         b: str,
         out: Annotated[Path, typer.Option(help=t("opt.drone_compare_out", lang))],
-        store: Annotated[Optional[str], store_option(lang)] = None,
+        store: Annotated[str | None, store_option(lang)] = None,
         align: Annotated[bool, typer.Option(help=t("opt.drone_align", lang))] = False,
-        thresholds: Annotated[Optional[Path], typer.Option(help=t("opt.drone_thresholds", lang))] = None,
+        thresholds: Annotated[Path | None, typer.Option(help=t("opt.drone_thresholds", lang))] = None,
     ) -> None:
         from ..drone.compare import compare_flights as run_compare
         from ..drone.cover import load_thresholds
@@ -105,8 +129,9 @@ def register(app: typer.Typer, lang: str) -> None:
         path = None if is_server(store) else _embedded(store)
         ia, ib = open_flight(a, path), open_flight(b, path)
         with progress_bar(t("drone.progress_compare", lang)) as (set_total, advance):
-            res = run_compare(ia, ib, out, load_thresholds(thresholds), align=align, progress=_progress(set_total, advance),
-                              lang=lang)
+            res = run_compare(
+                ia, ib, out, load_thresholds(thresholds), align=align, progress=_progress(set_total, advance), lang=lang
+            )
         for line in change_lines(res, lang):
             typer.echo(line)
         for label, p in res.files.items():
@@ -116,7 +141,7 @@ def register(app: typer.Typer, lang: str) -> None:
     def simulate(
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
         seed: Annotated[int, typer.Option(help=t("opt.seed", lang))] = 1,
-        date: Annotated[Optional[list[str]], typer.Option(help=t("opt.drone_dates", lang))] = None,
+        date: Annotated[list[str] | None, typer.Option(help=t("opt.drone_dates", lang))] = None,
         res: Annotated[float, typer.Option(help=t("opt.drone_res", lang))] = 0.1,
         size_m: Annotated[float, typer.Option(help=t("opt.drone_size_m", lang))] = 200.0,
         multispectral: Annotated[bool, typer.Option(help=t("opt.drone_multispectral", lang))] = False,

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,7 @@ def register(app: typer.Typer, lang: str) -> None:
         start: Annotated[str, typer.Option(help=t("opt.start", lang))] = "2024-01-01",
         end: Annotated[str, typer.Option(help=t("opt.end", lang))] = "2024-12-31",
         center: Annotated[str, typer.Option(help=t("opt.center", lang))] = "-12.95,-70.0",
-        events_from: Annotated[Optional[Path], typer.Option(help=t("opt.events_from", lang))] = None,
+        events_from: Annotated[Path | None, typer.Option(help=t("opt.events_from", lang))] = None,
         revisit: Annotated[int, typer.Option(min=1, max=60, help=t("opt.revisit", lang))] = 5,
         workers: Annotated[int, typer.Option(min=1, max=64, help=t("opt.workers", lang))] = 1,
         overwrite: Annotated[bool, typer.Option(help=t("opt.overwrite", lang))] = False,
@@ -31,8 +31,19 @@ def register(app: typer.Typer, lang: str) -> None:
 
         with progress_bar(t("sim.progress", lang)) as (set_total, advance):
             res = run_simulation(
-                out, seed=seed, size=size, start=_date(start, "--start"), end=_date(end, "--end"), center=_center(center), revisit=revisit,
-                events_from=events_from, workers=workers, overwrite=overwrite, changes=changes, progress=advance, on_total=set_total,
+                out,
+                seed=seed,
+                size=size,
+                start=_date(start, "--start"),
+                end=_date(end, "--end"),
+                center=_center(center),
+                revisit=revisit,
+                events_from=events_from,
+                workers=workers,
+                overwrite=overwrite,
+                changes=changes,
+                progress=advance,
+                on_total=set_total,
             )
         typer.echo(t("sim.done", lang, n=res.n_dates, size=size, catalog=res.catalog, truth=res.truth))
 
@@ -40,14 +51,13 @@ def register(app: typer.Typer, lang: str) -> None:
     def quicklook(
         catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
-        aoi: Annotated[Optional[Path], typer.Option(help=t("opt.aoi", lang))] = None,
-        start: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
-        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
-        date: Annotated[Optional[list[str]], typer.Option(help=t("opt.dates", lang))] = None,
+        aoi: Annotated[Path | None, typer.Option(help=t("opt.aoi", lang))] = None,
+        start: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
+        end: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
+        date: Annotated[list[str] | None, typer.Option(help=t("opt.dates", lang))] = None,
     ) -> None:
         files = _quicklook(catalog, out, aoi, start, end, date, lang)
         typer.echo(t("ql.done", lang, files=", ".join(str(p) for p in (files.panel, files.cloud_plot))))
-
 
 
 def _quicklook(catalog, out, aoi, start, end, dates, lang):
@@ -68,5 +78,3 @@ def _quicklook(catalog, out, aoi, start, end, dates, lang):
         files = write_quicklook(ds, out, picked, simulated=simulated)
         advance()
     return files
-
-

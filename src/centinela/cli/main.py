@@ -20,7 +20,9 @@ from .common import err
 
 def build_app(lang: str) -> typer.Typer:
     """The Typer application with every help text in ``lang``."""
-    app = typer.Typer(help=t("app.help", lang), add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+    app = typer.Typer(
+        help=t("app.help", lang), add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False
+    )
 
     @app.callback()
     def root(
@@ -29,12 +31,13 @@ def build_app(lang: str) -> typer.Typer:
     ) -> None:
         if lang_ not in LANGS:
             raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}; got {lang_!r}")
-        logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+        )
 
     @app.command(help=t("cmd.version", lang))
     def version() -> None:
         typer.echo(f"centinela {__version__}")
-
 
     for module in (imagery, detection, zones, alerts, mercury, restore, drone, web, demo):
         module.register(app, lang)
@@ -59,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         exc.show() if hasattr(exc, "show") else err.print(str(exc))
         raise SystemExit(getattr(exc, "exit_code", 2)) from None
     raise SystemExit(rc if isinstance(rc, int) else 0)
+
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,11 +23,13 @@ def register(app: typer.Typer, lang: str) -> None:
     @hg.command("ingest", help=t("cmd.hg_ingest", lang))
     def ingest(
         file: Path,
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")] = None,
-        instrument: Annotated[Optional[str], typer.Option(help=t("opt.hg_instrument", lang))] = None,
-        register: Annotated[Optional[Path], typer.Option(help=t("opt.hg_register", lang))] = None,
-        batch: Annotated[Optional[str], typer.Option(help=t("opt.hg_batch", lang))] = None,
-        formats: Annotated[Optional[Path], typer.Option(help=t("opt.hg_formats", lang))] = None,
+        store: Annotated[
+            str | None, typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+        ] = None,
+        instrument: Annotated[str | None, typer.Option(help=t("opt.hg_instrument", lang))] = None,
+        register: Annotated[Path | None, typer.Option(help=t("opt.hg_register", lang))] = None,
+        batch: Annotated[str | None, typer.Option(help=t("opt.hg_batch", lang))] = None,
+        formats: Annotated[Path | None, typer.Option(help=t("opt.hg_formats", lang))] = None,
     ) -> None:
         from ..errors import InputError
         from ..mercury.ingest import read_results
@@ -47,8 +49,10 @@ def register(app: typer.Typer, lang: str) -> None:
 
     @hg.command("qc", help=t("cmd.hg_qc", lang))
     def qc(
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")] = None,
-        limits: Annotated[Optional[Path], typer.Option(help=t("opt.hg_limits", lang))] = None,
+        store: Annotated[
+            str | None, typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+        ] = None,
+        limits: Annotated[Path | None, typer.Option(help=t("opt.hg_limits", lang))] = None,
     ) -> None:
         from ..mercury.qc import check_batches, load_limits
         from ..mercury.results import load_results, save_flags
@@ -72,8 +76,17 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..mercury.exposure import safe_meals_per_week
 
         n = safe_meals_per_week(concentration, body_weight, meal_g, basis)
-        typer.echo(t("hg.meals", lang, n=n, conc=concentration, bw=body_weight, meal=meal_g,
-                     basis=t("hg.basis_epa" if basis == "epa" else "hg.basis_jecfa", lang)))
+        typer.echo(
+            t(
+                "hg.meals",
+                lang,
+                n=n,
+                conc=concentration,
+                bw=body_weight,
+                meal=meal_g,
+                basis=t("hg.basis_epa" if basis == "epa" else "hg.basis_jecfa", lang),
+            )
+        )
         if n < 1:
             typer.echo(t("hg.less_than_one", lang, weeks=1 / n))
 
@@ -83,8 +96,8 @@ def register(app: typer.Typer, lang: str) -> None:
         unit: Annotated[str, typer.Option(help=t("opt.hg_unit", lang))],
         matrix: Annotated[str, typer.Option(help=t("opt.hg_matrix", lang))],
         basis: Annotated[str, typer.Option(help=t("opt.hg_wetdry", lang))] = "none",
-        moisture: Annotated[Optional[float], typer.Option(help=t("opt.hg_moisture", lang))] = None,
-        group: Annotated[Optional[str], typer.Option(help=t("opt.hg_group", lang))] = None,
+        moisture: Annotated[float | None, typer.Option(help=t("opt.hg_moisture", lang))] = None,
+        group: Annotated[str | None, typer.Option(help=t("opt.hg_group", lang))] = None,
     ) -> None:
         from ..mercury.standards import evaluate
 
@@ -95,11 +108,13 @@ def register(app: typer.Typer, lang: str) -> None:
 
     @hg.command("risk", help=t("cmd.hg_risk", lang))
     def risk(
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")] = None,
+        store: Annotated[
+            str | None, typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+        ] = None,
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/mercury"),
-        community: Annotated[Optional[list[str]], typer.Option(help=t("opt.hg_community", lang))] = None,
+        community: Annotated[list[str] | None, typer.Option(help=t("opt.hg_community", lang))] = None,
         statistic: Annotated[str, typer.Option(help=t("opt.hg_statistic", lang))] = "mean",
-        populations: Annotated[Optional[Path], typer.Option(help=t("opt.hg_populations", lang))] = None,
+        populations: Annotated[Path | None, typer.Option(help=t("opt.hg_populations", lang))] = None,
         simulated: Annotated[bool, typer.Option(help=t("opt.simulated", lang))] = False,
     ) -> None:
         from .common import _store
@@ -108,11 +123,13 @@ def register(app: typer.Typer, lang: str) -> None:
 
     @hg.command("map", help=t("cmd.hg_map", lang))
     def map_(
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")] = None,
+        store: Annotated[
+            str | None, typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
+        ] = None,
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/mercury/map"),
         matrix: Annotated[str, typer.Option(help=t("opt.hg_map_matrix", lang))] = "sediment",
-        rivers: Annotated[Optional[Path], typer.Option(help=t("opt.hg_rivers", lang))] = None,
-        mining: Annotated[Optional[Path], typer.Option(help=t("opt.hg_mining", lang))] = None,
+        rivers: Annotated[Path | None, typer.Option(help=t("opt.hg_rivers", lang))] = None,
+        mining: Annotated[Path | None, typer.Option(help=t("opt.hg_mining", lang))] = None,
         max_km: Annotated[float, typer.Option(help=t("opt.hg_max_km", lang))] = 50.0,
         lateral_m: Annotated[float, typer.Option(help=t("opt.hg_lateral", lang))] = 3000.0,
         seed: Annotated[int, typer.Option(help=t("opt.seed", lang))] = 0,
@@ -149,7 +166,9 @@ def _risk(store: Path, out: Path, communities, statistic: str, populations, simu
         local_advice = fish_advice(results, pops, community=name, statistic=statistic) if local else advice
         for lg in ("es", "en"):
             guides.append(write_guide(name, local_advice, hair, pops, out / "guides", lg, bool(local), simulated))
-    typer.echo(t("hg.risk_done", lang, species=len(advice), communities=0 if hair is None else hair.community.nunique()))
+    typer.echo(
+        t("hg.risk_done", lang, species=len(advice), communities=0 if hair is None else hair.community.nunique())
+    )
     for g in guides:
         typer.echo(f"  {g.pdf}")
     return guides
@@ -183,8 +202,11 @@ def _map(store: Path, out: Path, matrix: str, rivers, mining, max_km: float, lat
     if len(res.scores):
         typer.echo(t("hg.cv", lang))
         for s in res.scores.itertuples():
-            typer.echo(f"  {s.method:22s} RMSE {s.rmse_log10:.3f}  MAE {s.mae_log10:.3f}  bias {s.bias_log10:+.3f}"
-                       + (f"  RMSSE {s.rmsse:.2f}" if s.rmsse == s.rmsse and s.rmsse is not None else "") + ("  ←" if s.chosen else ""))
+            typer.echo(
+                f"  {s.method:22s} RMSE {s.rmse_log10:.3f}  MAE {s.mae_log10:.3f}  bias {s.bias_log10:+.3f}"
+                + (f"  RMSSE {s.rmsse:.2f}" if s.rmsse == s.rmsse and s.rmsse is not None else "")
+                + ("  ←" if s.chosen else "")
+            )
     if res.spearman:
         typer.echo(t("hg.spearman", lang, rho=res.spearman[0], p=res.spearman[1], n=res.spearman[2]))
     for n in res.notes:

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,42 +20,67 @@ def register(app: typer.Typer, lang: str) -> None:
         sites: Annotated[Path, typer.Option(help=t("opt.rs_sites", lang))],
         catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/restore"),
-        start: Annotated[Optional[str], typer.Option(help=t("opt.rs_start", lang))] = None,
-        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.rs_store_alerts", lang))] = None,
-        id_field: Annotated[Optional[str], typer.Option(help=t("opt.rs_id_field", lang))] = None,
-        planting_field: Annotated[Optional[str], typer.Option(help=t("opt.rs_planting_field", lang))] = None,
-        actor: Annotated[Optional[str], actor_opt] = None,
+        start: Annotated[str | None, typer.Option(help=t("opt.rs_start", lang))] = None,
+        end: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
+        store: Annotated[str | None, typer.Option("--store", help=t("opt.rs_store_alerts", lang))] = None,
+        id_field: Annotated[str | None, typer.Option(help=t("opt.rs_id_field", lang))] = None,
+        planting_field: Annotated[str | None, typer.Option(help=t("opt.rs_planting_field", lang))] = None,
+        actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
-        _track(sites, catalog, out, _as_date(start, "--start"), _as_date(end, "--end"), store, id_field, planting_field, actor, lang)
+        _track(
+            sites,
+            catalog,
+            out,
+            _as_date(start, "--start"),
+            _as_date(end, "--end"),
+            store,
+            id_field,
+            planting_field,
+            actor,
+            lang,
+        )
 
     @rs.command("inventory", help=t("cmd.rs_inventory", lang))
     def inventory(
         catalog: Annotated[str, typer.Option(help=t("opt.catalog", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/restore"),
-        alerts: Annotated[Optional[Path], typer.Option(help=t("opt.rs_alerts", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
-        footprints: Annotated[Optional[str], typer.Option(help=t("opt.rs_footprints", lang))] = None,
-        start: Annotated[Optional[str], typer.Option(help=t("opt.start", lang))] = None,
-        end: Annotated[Optional[str], typer.Option(help=t("opt.end", lang))] = None,
-        as_of: Annotated[Optional[str], typer.Option(help=t("opt.rs_as_of", lang))] = None,
+        alerts: Annotated[Path | None, typer.Option(help=t("opt.rs_alerts", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+        footprints: Annotated[str | None, typer.Option(help=t("opt.rs_footprints", lang))] = None,
+        start: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
+        end: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
+        as_of: Annotated[str | None, typer.Option(help=t("opt.rs_as_of", lang))] = None,
         months: Annotated[int, typer.Option(min=1, max=600, help=t("opt.rs_months", lang))] = 12,
-        roads: Annotated[Optional[str], typer.Option(help=t("opt.rs_roads", lang))] = None,
-        rivers: Annotated[Optional[str], typer.Option(help=t("opt.rs_rivers", lang))] = None,
-        communities: Annotated[Optional[str], typer.Option(help=t("opt.rs_communities", lang))] = None,
+        roads: Annotated[str | None, typer.Option(help=t("opt.rs_roads", lang))] = None,
+        rivers: Annotated[str | None, typer.Option(help=t("opt.rs_rivers", lang))] = None,
+        communities: Annotated[str | None, typer.Option(help=t("opt.rs_communities", lang))] = None,
         refine: Annotated[bool, typer.Option(help=t("opt.rs_refine", lang))] = True,
     ) -> None:
-        _inventory(catalog, out, alerts, store, footprints, _as_date(start, "--start"), _as_date(end, "--end"),
-                   _as_date(as_of, "--as-of"), months, {"roads": roads, "rivers": rivers, "communities": communities}, refine, lang)
+        _inventory(
+            catalog,
+            out,
+            alerts,
+            store,
+            footprints,
+            _as_date(start, "--start"),
+            _as_date(end, "--end"),
+            _as_date(as_of, "--as-of"),
+            months,
+            {"roads": roads, "rivers": rivers, "communities": communities},
+            refine,
+            lang,
+        )
 
     @rs.command("suitability", help=t("cmd.rs_suitability", lang))
     def suitability(
         inventory: Annotated[Path, typer.Option(help=t("opt.rs_inventory", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))] = Path("outputs/restore"),
-        rules: Annotated[Optional[Path], typer.Option(help=t("opt.rs_rules", lang))] = None,
-        store: Annotated[Optional[str], typer.Option("--store", help=t("opt.rs_store_hg", lang), envvar="CENTINELA_STORE")] = None,
-        rivers: Annotated[Optional[str], typer.Option(help=t("opt.rs_rivers", lang))] = None,
-        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog_bg", lang))] = None,
+        rules: Annotated[Path | None, typer.Option(help=t("opt.rs_rules", lang))] = None,
+        store: Annotated[
+            str | None, typer.Option("--store", help=t("opt.rs_store_hg", lang), envvar="CENTINELA_STORE")
+        ] = None,
+        rivers: Annotated[str | None, typer.Option(help=t("opt.rs_rivers", lang))] = None,
+        catalog: Annotated[str | None, typer.Option(help=t("opt.catalog_bg", lang))] = None,
     ) -> None:
         _suitability(inventory, out, rules, store, rivers, catalog, lang)
 
@@ -79,18 +104,47 @@ def _track(sites_path, catalog, out, start, end, store, id_field, planting_field
 
     sites = read_sites(sites_path, id_field, planting_field)
     with progress_bar(t("rs.progress", lang)) as (set_total, advance):
-        res = track_sites(sites, catalog, out, start, end, store, actor, what=str(sites_path), progress=advance, on_total=set_total)
-    c = _counts(res.result.sites.status, ("recovering", "recovered", "stalled", "re-disturbed", "insufficient_data", "outside_imagery"))
-    typer.echo(t("rs.track_done", lang, n=len(res.result.sites), recovering=c["recovering"], recovered=c["recovered"],
-                 stalled=c["stalled"], redisturbed=c["re-disturbed"], other=c["insufficient_data"] + c["outside_imagery"]))
+        res = track_sites(
+            sites, catalog, out, start, end, store, actor, what=str(sites_path), progress=advance, on_total=set_total
+        )
+    c = _counts(
+        res.result.sites.status,
+        ("recovering", "recovered", "stalled", "re-disturbed", "insufficient_data", "outside_imagery"),
+    )
+    typer.echo(
+        t(
+            "rs.track_done",
+            lang,
+            n=len(res.result.sites),
+            recovering=c["recovering"],
+            recovered=c["recovered"],
+            stalled=c["stalled"],
+            redisturbed=c["re-disturbed"],
+            other=c["insufficient_data"] + c["outside_imagery"],
+        )
+    )
     for _, s in res.result.sites.iterrows():
-        typer.echo(f"  {s.site_id:24s} {t('rs.status.' + s.status, lang):24s} "
-                   + (f"NDVI {s.ndvi_recent:.2f}  {s.ndvi_slope_per_yr:+.3f}/yr" if s.get("ndvi_recent") == s.get("ndvi_recent")
-                      and s.get("ndvi_recent") is not None else ""))
+        typer.echo(
+            f"  {s.site_id:24s} {t('rs.status.' + s.status, lang):24s} "
+            + (
+                f"NDVI {s.ndvi_recent:.2f}  {s.ndvi_slope_per_yr:+.3f}/yr"
+                if s.get("ndvi_recent") == s.get("ndvi_recent") and s.get("ndvi_recent") is not None
+                else ""
+            )
+        )
     if res.recorded is not None:
         r = res.recorded
-        typer.echo(t("rs.alerts", lang, created=len(r.created), updated=len(r.updated), unchanged=len(r.unchanged),
-                     noted=len(r.noted), store=store))
+        typer.echo(
+            t(
+                "rs.alerts",
+                lang,
+                created=len(r.created),
+                updated=len(r.updated),
+                unchanged=len(r.unchanged),
+                noted=len(r.noted),
+                store=store,
+            )
+        )
     elif len(res.alerts):
         typer.echo(t("rs.alerts_no_store", lang, n=len(res.alerts)))
     for n in res.result.notes:
@@ -115,12 +169,33 @@ def _inventory(catalog, out, alerts, store, footprints, start, end, as_of, month
     polys = mining_polygons(alert_gdf, read_layer(footprints, "footprints"))
     layers = {k: read_layer(v, k) for k, v in layer_specs.items()}
     with progress_bar(t("rs.progress", lang)) as (set_total, advance):
-        res = inventory_sites(polys, catalog, out, start, end, as_of, layers, InventoryParams(months=months, refine=refine),
-                              progress=advance, on_total=set_total)
+        res = inventory_sites(
+            polys,
+            catalog,
+            out,
+            start,
+            end,
+            as_of,
+            layers,
+            InventoryParams(months=months, refine=refine),
+            progress=advance,
+            on_total=set_total,
+        )
     s = res.result.sites
     c = _counts(s.status, ("abandoned", "active", "undetermined"))
-    typer.echo(t("rs.inv_done", lang, n=len(s), abandoned=c["abandoned"], active=c["active"], undetermined=c["undetermined"],
-                 ha=float(s.area_ha.sum()), ponds=int(s.pond_count.sum()), as_of=res.result.as_of))
+    typer.echo(
+        t(
+            "rs.inv_done",
+            lang,
+            n=len(s),
+            abandoned=c["abandoned"],
+            active=c["active"],
+            undetermined=c["undetermined"],
+            ha=float(s.area_ha.sum()),
+            ponds=int(s.pond_count.sum()),
+            as_of=res.result.as_of,
+        )
+    )
     for n in res.result.notes:
         typer.echo(t("rs.note", lang, text=n))
     for p in res.files.values():
@@ -140,9 +215,15 @@ def _suitability(inventory_path, out, rules, store, rivers, catalog, lang):
         raise InputError(f"{path}: inventory not found (make it with `centinela restore inventory`)")
     layers = {n for n, _ in pyogrio.list_layers(path)}
     if "sites" not in layers:
-        raise InputError(f"{path}: no 'sites' layer; expected the inventory.gpkg written by `centinela restore inventory`")
+        raise InputError(
+            f"{path}: no 'sites' layer; expected the inventory.gpkg written by `centinela restore inventory`"
+        )
     sites = read_layer(f"{path}#sites", "inventory sites")
-    ponds = read_layer(f"{path}#ponds", "ponds") if "ponds" in layers and pyogrio.read_info(path, layer="ponds")["features"] else None
+    ponds = (
+        read_layer(f"{path}#ponds", "ponds")
+        if "ponds" in layers and pyogrio.read_info(path, layer="ponds")["features"]
+        else None
+    )
     notes: list[str] = []
     hg = load_mercury(store, notes)
     stack = None
@@ -153,16 +234,21 @@ def _suitability(inventory_path, out, rules, store, rivers, catalog, lang):
 
         from ..restore.pixels import load_stack
 
-        # The background shows the half year before the inventory's date (recovered from its last_active + months since).
+        # The background shows the half year before the inventory's date (recovered from its last_active +
+        # months since).
         as_of = (pd.to_datetime(sites.last_active) + pd.to_timedelta(sites.months_since_active * 30.44, unit="D")).max()
         end = as_of.date() if pd.notna(as_of) else None
         start = end - dt.timedelta(days=183) if end else None
         with progress_bar(t("rs.progress", lang)) as (set_total, advance):
-            stack = load_stack(catalog, sites.geometry, start, end, what=str(path), progress=advance, on_total=set_total)
+            stack = load_stack(
+                catalog, sites.geometry, start, end, what=str(path), progress=advance, on_total=set_total
+            )
     res = suitability_sites(sites, out, rules, hg, ponds, read_layer(rivers, "rivers"), stack)
     best = res.sites.best_option.replace("", "-").value_counts()
     labels = {k: o.label.get(lang, k) for k, o in res.rules.options.items()}
-    summary = ", ".join(f"{labels.get(k, t('rs.none', lang)) if k != '-' else t('rs.none', lang)}: {v}" for k, v in best.items())
+    summary = ", ".join(
+        f"{labels.get(k, t('rs.none', lang)) if k != '-' else t('rs.none', lang)}: {v}" for k, v in best.items()
+    )
     typer.echo(t("rs.suit_done", lang, n=len(res.sites), summary=summary or "-"))
     flagged = [c for c in res.sites.columns if c.startswith("hg_flag_")]
     if flagged:

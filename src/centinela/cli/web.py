@@ -4,7 +4,7 @@
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,11 +16,11 @@ def register(app: typer.Typer, lang: str) -> None:
 
     @app.command("serve", help=t("cmd.serve", lang))
     def serve(
-        store: Annotated[Optional[str], store_opt] = None,
+        store: Annotated[str | None, store_opt] = None,
         host: Annotated[str, typer.Option(help=t("opt.host", lang))] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535, help=t("opt.port", lang))] = 8000,
-        catalog: Annotated[Optional[str], typer.Option(help=t("opt.web_catalog", lang))] = None,
-        zones: Annotated[Optional[Path], typer.Option(help=t("opt.web_zones", lang))] = None,
+        catalog: Annotated[str | None, typer.Option(help=t("opt.web_catalog", lang))] = None,
+        zones: Annotated[Path | None, typer.Option(help=t("opt.web_zones", lang))] = None,
         secure_cookies: Annotated[bool, typer.Option(help=t("opt.secure_cookies", lang))] = False,
     ) -> None:
         _serve(store, host, port, catalog, zones, secure_cookies, lang)
@@ -33,7 +33,7 @@ def register(app: typer.Typer, lang: str) -> None:
         username: str,
         role: Annotated[str, typer.Option(help=t("opt.role", lang))] = "viewer",
         see_sensitive: Annotated[bool, typer.Option(help=t("opt.see_sensitive", lang))] = False,
-        store: Annotated[Optional[str], store_opt] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import open_store
         from ..store.users import add_user
@@ -43,7 +43,7 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("users.added", lang, user=username, role=role))
 
     @users.command("list", help=t("cmd.users_list", lang))
-    def list_(store: Annotated[Optional[str], store_opt] = None) -> None:
+    def list_(store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
         from ..store.users import list_users
 
@@ -52,8 +52,12 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(f"{u['username']:24s} {u['role']:8s}{flags}  {u['created_at'][:10]}")
 
     @users.command("role", help=t("cmd.users_role", lang))
-    def role(username: str, role: str, see_sensitive: Annotated[Optional[bool], typer.Option(help=t("opt.see_sensitive", lang))] = None,
-             store: Annotated[Optional[str], store_opt] = None) -> None:
+    def role(
+        username: str,
+        role: str,
+        see_sensitive: Annotated[bool | None, typer.Option(help=t("opt.see_sensitive", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+    ) -> None:
         from ..store import open_store
         from ..store.users import set_role
 
@@ -61,7 +65,7 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("password", help=t("cmd.users_password", lang))
-    def password(username: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+    def password(username: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
         from ..store.users import set_password
 
@@ -69,7 +73,7 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("disable", help=t("cmd.users_disable", lang))
-    def disable(username: str, store: Annotated[Optional[str], store_opt] = None) -> None:
+    def disable(username: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
         from ..store.users import disable_user
 
@@ -77,8 +81,11 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("token", help=t("cmd.users_token", lang))
-    def token(username: str, label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
-              store: Annotated[Optional[str], store_opt] = None) -> None:
+    def token(
+        username: str,
+        label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
+        store: Annotated[str | None, store_opt] = None,
+    ) -> None:
         from ..store import open_store
         from ..store.users import create_token
 
@@ -89,8 +96,8 @@ def register(app: typer.Typer, lang: str) -> None:
     def sensitive(
         zone: Annotated[str, typer.Argument(help=t("opt.sensitive_zone", lang))],
         reason: Annotated[str, typer.Option(help=t("opt.sensitive_reason", lang))] = "",
-        store: Annotated[Optional[str], store_opt] = None,
-        zones_file: Annotated[Optional[Path], typer.Option("--zones", help=t("opt.web_zones", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
+        zones_file: Annotated[Path | None, typer.Option("--zones", help=t("opt.web_zones", lang))] = None,
     ) -> None:
         import shapely
 
@@ -120,12 +127,16 @@ def _password(lang: str) -> str:
 def _serve(store, host, port, catalog, zones, secure_cookies, lang) -> None:
     import uvicorn
 
+    from ..store.url import DEFAULT_STORE
     from ..web import Settings, create_app
 
-    from ..store.url import DEFAULT_STORE
-
-    settings = Settings(store=store or os.environ.get("CENTINELA_STORE") or DEFAULT_STORE, catalog=catalog, zones=zones,
-                        default_lang=lang, secure_cookies=secure_cookies)
+    settings = Settings(
+        store=store or os.environ.get("CENTINELA_STORE") or DEFAULT_STORE,
+        catalog=catalog,
+        zones=zones,
+        default_lang=lang,
+        secure_cookies=secure_cookies,
+    )
     app = create_app(settings)
     typer.echo(t("serve.url", lang, url=f"http://{host}:{port}/"))
     uvicorn.run(app, host=host, port=port, log_level="warning")

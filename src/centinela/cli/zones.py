@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Typer evaluates the Annotated help texts built in register().
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,21 +21,23 @@ def register(app: typer.Typer, lang: str) -> None:
     def zones_import(
         file: Annotated[Path, typer.Argument(help=t("opt.zone_file", lang))],
         kind: Annotated[str, typer.Option(help=t("opt.kind", lang))],
-        name_field: Annotated[Optional[str], typer.Option(help=t("opt.name_field", lang))] = None,
-        source: Annotated[Optional[str], typer.Option(help=t("opt.source", lang))] = None,
-        licence: Annotated[Optional[str], typer.Option(help=t("opt.licence", lang))] = None,
-        layer: Annotated[Optional[str], typer.Option(help=t("opt.layer", lang))] = None,
+        name_field: Annotated[str | None, typer.Option(help=t("opt.name_field", lang))] = None,
+        source: Annotated[str | None, typer.Option(help=t("opt.source", lang))] = None,
+        licence: Annotated[str | None, typer.Option(help=t("opt.licence", lang))] = None,
+        layer: Annotated[str | None, typer.Option(help=t("opt.layer", lang))] = None,
         illustrative: Annotated[bool, typer.Option(help=t("opt.illustrative", lang))] = False,
-        store: Annotated[Optional[str], store_opt] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..zones import read_zone_file, save_layer
 
         lyr = read_zone_file(file, kind, name_field, source, licence, layer, illustrative)
         n = save_layer(_store(store), lyr)
-        typer.echo(t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=_store(store)))
+        typer.echo(
+            t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=_store(store))
+        )
 
     @zones_app.command("list", help=t("cmd.zones_list", lang))
-    def zones_list(store: Annotated[Optional[str], store_opt] = None) -> None:
+    def zones_list(store: Annotated[str | None, store_opt] = None) -> None:
         from ..zones import load_zones
 
         layers = load_zones(_store(store)).layers()
@@ -46,9 +48,9 @@ def register(app: typer.Typer, lang: str) -> None:
     @zones_app.command("stats", help=t("cmd.zones_stats", lang))
     def zones_stats(
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
-        alerts: Annotated[Optional[Path], typer.Option(help=t("opt.alerts_in", lang))] = None,
-        footprint: Annotated[Optional[Path], typer.Option(help=t("opt.footprint", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
+        alerts: Annotated[Path | None, typer.Option(help=t("opt.alerts_in", lang))] = None,
+        footprint: Annotated[Path | None, typer.Option(help=t("opt.footprint", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..zones import load_zones, normalise_events, split_by_zones, zone_table
         from ..zones.io import read_polygons, write_stats
@@ -71,15 +73,14 @@ def register(app: typer.Typer, lang: str) -> None:
         from_: Annotated[str, typer.Option("--from", help=t("opt.from", lang))],
         to: Annotated[str, typer.Option("--to", help=t("opt.to", lang))],
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
-        alerts: Annotated[Optional[Path], typer.Option(help=t("opt.alerts_in_or_store", lang))] = None,
-        area: Annotated[Optional[str], typer.Option(help=t("opt.area", lang))] = None,
+        alerts: Annotated[Path | None, typer.Option(help=t("opt.alerts_in_or_store", lang))] = None,
+        area: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
         report_lang: Annotated[str, typer.Option("--lang", help=t("opt.report_lang", lang))] = lang,
-        catalog: Annotated[Optional[str], typer.Option(help=t("opt.catalog_bg", lang))] = None,
-        store: Annotated[Optional[str], store_opt] = None,
+        catalog: Annotated[str | None, typer.Option(help=t("opt.catalog_bg", lang))] = None,
+        store: Annotated[str | None, store_opt] = None,
     ) -> None:
         files = _report(alerts, _date(from_, "--from"), _date(to, "--to"), out, report_lang, store, area, catalog)
         typer.echo(t("report.done", lang, html=files.html, pdf=files.pdf))
-
 
 
 def _zone_file(store):
@@ -101,5 +102,3 @@ def _report(alerts, start, end, out, lang, store, area, catalog):
         files, _ = make_bulletin(alerts, start, end, out, lang, _zone_file(store), area, catalog)
         advance()
     return files
-
-

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
+from ..extras import optional
 from .state import Block
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def parse_local(address: str) -> int | None:
         return None
     n = address.removeprefix("local:")
     if not n.isdigit() or not 1 <= int(n) <= 512:
-        raise InputError(f"--dask-scheduler {address}: expected local:N with N worker processes (1 to 512), e.g. local:4")
+        raise InputError(
+            f"--dask-scheduler {address}: expected local:N with N worker processes (1 to 512), e.g. local:4"
+        )
     return int(n)
 
 
@@ -50,7 +53,8 @@ def cluster_client(address: str | None, timeout_s: float | None = None):
     if not address:
         yield None
         return
-    from distributed import Client, LocalCluster
+    dist = optional("distributed", "distributed", "Detection on a Dask cluster")
+    Client, LocalCluster = dist.Client, dist.LocalCluster
 
     timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
     n_local = parse_local(address)
@@ -77,15 +81,16 @@ def cluster_client(address: str | None, timeout_s: float | None = None):
             cluster.close()
 
 
-def run_rows(client, job, rows: Sequence[Sequence[Block]], steps: Sequence[int],
-             progress: Callable[[int], None] | None = None) -> Iterator[tuple[Block, dict, int, int]]:
+def run_rows(
+    client, job, rows: Sequence[Sequence[Block]], steps: Sequence[int], progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[Block, dict, int, int]]:
     """Fold every row of blocks on the cluster; yields what ``fold_row`` returns for each block, as rows finish.
 
     ``job`` (:class:`centinela.detect.run.FoldJob`) holds the pixels (a :class:`~centinela.imagery.dn.DnCube`),
     dates, state folder and method; ``steps`` is how far each row advances ``progress`` (its blocks'
     date groups plus one per block, as the single-process run counts).
     """
-    from distributed import as_completed
+    as_completed = optional("distributed", "distributed", "Detection on a Dask cluster").as_completed
 
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)

@@ -51,8 +51,13 @@ def _area(geom) -> float:
     return 0.0 if geom is None or geom.is_empty else geom.area / 1e4
 
 
-def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform, unit_ids: list[str],
-                  window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> dict[str, float]:
+def pixel_latency(
+    truth: gpd.GeoDataFrame,
+    first_seen_day: np.ndarray,
+    transform,
+    unit_ids: list[str],
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> dict[str, float]:
     """Median days between each event's date and the first clear observation flagging its pixels.
 
     ``first_seen_day`` is band 1 of the detection's dates raster (days since 1970; 0 = not detected).
@@ -69,8 +74,13 @@ def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform
         t = t[(when >= window[0]) & (when <= window[1])].reset_index(drop=True)
     if t.empty:
         return {}
-    ids = features.rasterize(((g, i + 1) for i, g in enumerate(t.geometry)), out_shape=first_seen_day.shape,
-                             transform=transform, fill=0, dtype="int32")
+    ids = features.rasterize(
+        ((g, i + 1) for i, g in enumerate(t.geometry)),
+        out_shape=first_seen_day.shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
     days = (pd.to_datetime(t.event_date).values.astype("datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(int)
     sel = (ids > 0) & (first_seen_day > 0)
     lat = first_seen_day[sel] - days[ids[sel] - 1]
@@ -78,8 +88,15 @@ def pixel_latency(truth: gpd.GeoDataFrame, first_seen_day: np.ndarray, transform
     return frame.groupby("unit").lat.median().to_dict()
 
 
-def score(alerts: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, start: dt.date, end: dt.date, mmu_ha: float = 0.3,
-          settle_days: int = 15, dates: tuple[np.ndarray, object] | None = None) -> tuple[Scores, gpd.GeoDataFrame]:
+def score(
+    alerts: gpd.GeoDataFrame,
+    truth: gpd.GeoDataFrame,
+    start: dt.date,
+    end: dt.date,
+    mmu_ha: float = 0.3,
+    settle_days: int = 15,
+    dates: tuple[np.ndarray, object] | None = None,
+) -> tuple[Scores, gpd.GeoDataFrame]:
     """Scores of ``alerts`` against truth ``events`` whose date lies in [start, end − settle_days].
 
     Events that are smaller than the MMU, dated outside the window, or still too fresh at the end are
@@ -112,24 +129,30 @@ def score(alerts: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, start: dt.date, end
         overlap = hit.intersection(r.geometry).area / 1e4 if len(hit) else pd.Series(dtype=float)
         found = overlap.sum() >= 0.5 * r.area_ha
         main = hit.loc[overlap.idxmax()] if len(hit) else None
-        rows.append({
-            "unit": r.unit, "cause": r.cause, "event_date": r.event_date.date(), "area_ha": r.area_ha, "found": bool(found),
-            "detected_ha": float(overlap.sum()),
-            "alert_cause": main.cause if main is not None else None,
-            "first_seen": main.first_seen if main is not None else None,
-            "latency_days": (pd.Timestamp(main.first_seen) - r.event_date).days if main is not None else np.nan,
-        })
+        rows.append(
+            {
+                "unit": r.unit,
+                "cause": r.cause,
+                "event_date": r.event_date.date(),
+                "area_ha": r.area_ha,
+                "found": bool(found),
+                "detected_ha": float(overlap.sum()),
+                "alert_cause": main.cause if main is not None else None,
+                "first_seen": main.first_seen if main is not None else None,
+                "latency_days": (pd.Timestamp(main.first_seen) - r.event_date).days if main is not None else np.nan,
+            }
+        )
     per_event = pd.DataFrame(rows)
     if dates is not None and len(per_event):
         by_pixel = pixel_latency(truth, dates[0], dates[1], list(per_event.unit), (lo, hi))
-        per_event["latency_days"] = [by_pixel.get(u, np.nan) if f else np.nan for u, f in zip(per_event.unit, per_event.found)]
+        per_event["latency_days"] = [
+            by_pixel.get(u, np.nan) if f else np.nan for u, f in zip(per_event.unit, per_event.found, strict=True)
+        ]
     found = per_event[per_event.found] if len(per_event) else per_event
     correct = ((found.cause == "mining") == (found.alert_cause == "mining")) if len(found) else pd.Series(dtype=bool)
     lat = found.latency_days.dropna().clip(lower=0) if len(found) else pd.Series(dtype=float)
 
-    true_mining_alerts = sum(
-        _area(g.intersection(every_mining)) >= 0.5 * _area(g) for g in mining_alerts.geometry
-    )
+    true_mining_alerts = sum(_area(g.intersection(every_mining)) >= 0.5 * _area(g) for g in mining_alerts.geometry)
     s = Scores(
         mining_area_recall=ratio(_area(pred_mining.intersection(truth_mining)), _area(truth_mining)),
         mining_area_precision=ratio(_area(pred_mining.intersection(every_mining)), _area(pred_mining)),
@@ -137,8 +160,11 @@ def score(alerts: gpd.GeoDataFrame, truth: gpd.GeoDataFrame, start: dt.date, end
         loss_area_precision=ratio(_area(all_alerts.intersection(every_loss)), _area(all_alerts)),
         mining_events=int((per_event.cause == "mining").sum()) if len(per_event) else 0,
         mining_events_found=int(((per_event.cause == "mining") & per_event.found).sum()) if len(per_event) else 0,
-        mining_event_recall=ratio(((per_event.cause == "mining") & per_event.found).sum(), (per_event.cause == "mining").sum())
-        if len(per_event) else float("nan"),
+        mining_event_recall=ratio(
+            ((per_event.cause == "mining") & per_event.found).sum(), (per_event.cause == "mining").sum()
+        )
+        if len(per_event)
+        else float("nan"),
         mining_alerts=len(mining_alerts),
         mining_alert_precision=ratio(true_mining_alerts, len(mining_alerts)),
         events_found=len(found),

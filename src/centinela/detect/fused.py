@@ -19,15 +19,31 @@ from .kernel import Params, State
 F32 = np.float32
 
 # Order of the thresholds in the float32 parameter vector handed to the compiled kernel.
-_FLOATS = ("forest_ndvi", "loss_ndvi_drop", "loss_nbr_drop", "loss_ndvi_drop_with_nbr", "sigma_k", "sigma_floor",
-           "haze_blue_rise", "haze_blue_vs_swir", "haze_swir16_floor", "shadow_nir_ratio", "shadow_ndvi_tol",
-           "dark_swir16_ratio", "dark_mndwi", "water_mndwi", "water_ndvi", "bare_ndvi", "bare_bsi", "bare_visible")
+_FLOATS = (
+    "forest_ndvi",
+    "loss_ndvi_drop",
+    "loss_nbr_drop",
+    "loss_ndvi_drop_with_nbr",
+    "sigma_k",
+    "sigma_floor",
+    "haze_blue_rise",
+    "haze_blue_vs_swir",
+    "haze_swir16_floor",
+    "shadow_nir_ratio",
+    "shadow_ndvi_tol",
+    "dark_swir16_ratio",
+    "dark_mndwi",
+    "water_mndwi",
+    "water_ndvi",
+    "bare_ndvi",
+    "bare_bsi",
+    "bare_visible",
+)
 
 
 def param_vectors(p: Params) -> tuple[np.ndarray, np.ndarray]:
     """The thresholds as float32 (what NumPy compares float32 arrays with) and the integer ones."""
-    return (np.array([getattr(p, k) for k in _FLOATS], np.float32),
-            np.array([p.min_history, p.confirm_obs], np.int64))
+    return (np.array([getattr(p, k) for k in _FLOATS], np.float32), np.array([p.min_history, p.confirm_obs], np.int64))
 
 
 def clear_lut(classes) -> np.ndarray:
@@ -36,8 +52,18 @@ def clear_lut(classes) -> np.ndarray:
     return lut
 
 
-def fold_dn(state: State, day: int, dn: np.ndarray, scl: np.ndarray, scale: np.ndarray, offset: np.ndarray,
-            wide: np.ndarray, lut: np.ndarray, pf: np.ndarray, pi: np.ndarray) -> tuple[int, int]:
+def fold_dn(
+    state: State,
+    day: int,
+    dn: np.ndarray,
+    scl: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
+    wide: np.ndarray,
+    lut: np.ndarray,
+    pf: np.ndarray,
+    pi: np.ndarray,
+) -> tuple[int, int]:
     """Fold one date into ``state`` in place from raw digital numbers.
 
     ``dn`` is (6, h, w) uint16 in :data:`~centinela.detect.kernel.BANDS` order (0 = no data), ``scl``
@@ -47,13 +73,37 @@ def fold_dn(state: State, day: int, dn: np.ndarray, scl: np.ndarray, scale: np.n
     """
     s = state
     return _fold(
-        int(day), dn.reshape(6, -1), scl.reshape(-1), np.asarray(scale, np.float64), np.asarray(offset, np.float64),
-        np.asarray(wide, np.bool_), lut, pf, pi,
-        s.n.reshape(-1), s.n_clear.reshape(-1), s.mu_ndvi.reshape(-1), s.m2_ndvi.reshape(-1), s.mu_nbr.reshape(-1),
-        s.m2_nbr.reshape(-1), s.mu_mndwi.reshape(-1), s.mu_bsi.reshape(-1), s.mu_blue.reshape(-1), s.mu_nir.reshape(-1),
-        s.mu_swir16.reshape(-1), s.mu_swir22.reshape(-1), s.mu_vis.reshape(-1), s.cand_day.reshape(-1),
-        s.cand_n.reshape(-1), s.conf_day.reshape(-1), s.base_n_at_break.reshape(-1), s.n_post.reshape(-1),
-        s.n_water.reshape(-1), s.n_bare.reshape(-1), s.n_char.reshape(-1), s.ndvi_recent.reshape(-1),
+        int(day),
+        dn.reshape(6, -1),
+        scl.reshape(-1),
+        np.asarray(scale, np.float64),
+        np.asarray(offset, np.float64),
+        np.asarray(wide, np.bool_),
+        lut,
+        pf,
+        pi,
+        s.n.reshape(-1),
+        s.n_clear.reshape(-1),
+        s.mu_ndvi.reshape(-1),
+        s.m2_ndvi.reshape(-1),
+        s.mu_nbr.reshape(-1),
+        s.m2_nbr.reshape(-1),
+        s.mu_mndwi.reshape(-1),
+        s.mu_bsi.reshape(-1),
+        s.mu_blue.reshape(-1),
+        s.mu_nir.reshape(-1),
+        s.mu_swir16.reshape(-1),
+        s.mu_swir22.reshape(-1),
+        s.mu_vis.reshape(-1),
+        s.cand_day.reshape(-1),
+        s.cand_n.reshape(-1),
+        s.conf_day.reshape(-1),
+        s.base_n_at_break.reshape(-1),
+        s.n_post.reshape(-1),
+        s.n_water.reshape(-1),
+        s.n_bare.reshape(-1),
+        s.n_char.reshape(-1),
+        s.ndvi_recent.reshape(-1),
     )
 
 
@@ -85,14 +135,78 @@ def _welford(mu, m2, i, x, n_div, with_var):
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
-def _fold(day, dn, scl, scale, offset, wide, lut, pf, pi,
-          n, n_clear, mu_ndvi, m2_ndvi, mu_nbr, m2_nbr, mu_mndwi, mu_bsi, mu_blue, mu_nir, mu_swir16, mu_swir22, mu_vis,
-          cand_day, cand_n, conf_day, base_n_at_break, n_post, n_water, n_bare, n_char, ndvi_recent):
-    (forest_ndvi, loss_ndvi_drop, loss_nbr_drop, loss_ndvi_drop_with_nbr, sigma_k, sigma_floor, haze_blue_rise,
-     haze_blue_vs_swir, haze_swir16_floor, shadow_nir_ratio, shadow_ndvi_tol, dark_swir16_ratio, dark_mndwi,
-     water_mndwi, water_ndvi, bare_ndvi, bare_bsi, bare_visible) = (
-        pf[0], pf[1], pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9], pf[10], pf[11], pf[12], pf[13], pf[14],
-        pf[15], pf[16], pf[17])
+def _fold(
+    day,
+    dn,
+    scl,
+    scale,
+    offset,
+    wide,
+    lut,
+    pf,
+    pi,
+    n,
+    n_clear,
+    mu_ndvi,
+    m2_ndvi,
+    mu_nbr,
+    m2_nbr,
+    mu_mndwi,
+    mu_bsi,
+    mu_blue,
+    mu_nir,
+    mu_swir16,
+    mu_swir22,
+    mu_vis,
+    cand_day,
+    cand_n,
+    conf_day,
+    base_n_at_break,
+    n_post,
+    n_water,
+    n_bare,
+    n_char,
+    ndvi_recent,
+):
+    (
+        forest_ndvi,
+        loss_ndvi_drop,
+        loss_nbr_drop,
+        loss_ndvi_drop_with_nbr,
+        sigma_k,
+        sigma_floor,
+        haze_blue_rise,
+        haze_blue_vs_swir,
+        haze_swir16_floor,
+        shadow_nir_ratio,
+        shadow_ndvi_tol,
+        dark_swir16_ratio,
+        dark_mndwi,
+        water_mndwi,
+        water_ndvi,
+        bare_ndvi,
+        bare_bsi,
+        bare_visible,
+    ) = (
+        pf[0],
+        pf[1],
+        pf[2],
+        pf[3],
+        pf[4],
+        pf[5],
+        pf[6],
+        pf[7],
+        pf[8],
+        pf[9],
+        pf[10],
+        pf[11],
+        pf[12],
+        pf[13],
+        pf[14],
+        pf[15],
+        pf[16],
+        pf[17],
+    )
     min_history, confirm_obs = pi[0], pi[1]
     one, half, three = F32(1.0), F32(0.5), F32(3.0)
     n_scl_clear = 0
@@ -123,11 +237,17 @@ def _fold(day, dn, scl, scale, offset, wide, lut, pf, pi,
         if ok:
             hist = n[i] >= min_history
             d_blue = blue - mu_blue[i]
-            haze = hist and d_blue >= haze_blue_rise and d_blue >= haze_blue_vs_swir * (sw2 - mu_swir22[i]) and (
-                sw1 - mu_swir16[i] >= haze_swir16_floor)
+            haze = (
+                hist
+                and d_blue >= haze_blue_rise
+                and d_blue >= haze_blue_vs_swir * (sw2 - mu_swir22[i])
+                and (sw1 - mu_swir16[i] >= haze_swir16_floor)
+            )
             darker = hist and nir < shadow_nir_ratio * mu_nir[i]
-            shadow = darker and (abs(v_ndvi - mu_ndvi[i]) < shadow_ndvi_tol or (
-                sw1 < dark_swir16_ratio * mu_swir16[i] and v_mndwi < dark_mndwi))
+            shadow = darker and (
+                abs(v_ndvi - mu_ndvi[i]) < shadow_ndvi_tol
+                or (sw1 < dark_swir16_ratio * mu_swir16[i] and v_mndwi < dark_mndwi)
+            )
             ok = not haze and not shadow
         if not ok:
             # Nothing of an unseen pixel changes; the confirmation test below reads only the state.
@@ -196,24 +316,71 @@ def summarize(s: dict, p: Params, green_ndvi: float, since_day: int) -> dict:
     """:func:`centinela.detect.objects.summarize` in one compiled pass over the block's state (same result)."""
     from . import objects as O
 
-    bits = (O.WATER_BASE, O.MINERAL_BASE, O.LOW_NDVI_BASE, O.NEW_BREAK, O.CONFIRMED, O.WATER_AFTER, O.BARE_AFTER,
-            O.CHAR_AFTER, O.GREEN_AFTER)
+    bits = (
+        O.WATER_BASE,
+        O.MINERAL_BASE,
+        O.LOW_NDVI_BASE,
+        O.NEW_BREAK,
+        O.CONFIRMED,
+        O.WATER_AFTER,
+        O.BARE_AFTER,
+        O.CHAR_AFTER,
+        O.GREEN_AFTER,
+    )
     pf = np.array([p.water_mndwi, p.water_ndvi, p.bare_ndvi, p.bare_bsi, p.bare_visible, green_ndvi], np.float32)
     f = {k: v.reshape(-1) for k, v in s.items()}
     flags, brk, seen = _summary(
-        f["n"], f["mu_mndwi"], f["mu_ndvi"], f["mu_bsi"], f["mu_vis"], f["cand_n"], f["conf_day"], f["cand_day"],
-        f["n_post"], f["n_water"], f["n_bare"], f["n_char"], f["ndvi_recent"], f["base_n_at_break"], pf,
-        int(p.min_history), int(max(since_day, 1)), np.array(bits, np.uint16))
+        f["n"],
+        f["mu_mndwi"],
+        f["mu_ndvi"],
+        f["mu_bsi"],
+        f["mu_vis"],
+        f["cand_n"],
+        f["conf_day"],
+        f["cand_day"],
+        f["n_post"],
+        f["n_water"],
+        f["n_bare"],
+        f["n_char"],
+        f["ndvi_recent"],
+        f["base_n_at_break"],
+        pf,
+        int(p.min_history),
+        int(max(since_day, 1)),
+        np.array(bits, np.uint16),
+    )
     return {
         "flags": flags.reshape(s["n"].shape),
-        "break_pos": brk, "break_first": f["cand_day"][brk].astype(np.int32), "break_confirmed": f["conf_day"][brk].astype(np.int32),
-        "seen_pos": seen, "base_n_at_break": f["base_n_at_break"][seen].astype(np.uint16), "n_post": f["n_post"][seen].astype(np.uint16),
+        "break_pos": brk,
+        "break_first": f["cand_day"][brk].astype(np.int32),
+        "break_confirmed": f["conf_day"][brk].astype(np.int32),
+        "seen_pos": seen,
+        "base_n_at_break": f["base_n_at_break"][seen].astype(np.uint16),
+        "n_post": f["n_post"][seen].astype(np.uint16),
     }
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
-def _summary(n, mu_mndwi, mu_ndvi, mu_bsi, mu_vis, cand_n, conf_day, cand_day, n_post, n_water, n_bare, n_char, ndvi_recent,
-             base_n_at_break, pf, min_history, since, bits):
+def _summary(
+    n,
+    mu_mndwi,
+    mu_ndvi,
+    mu_bsi,
+    mu_vis,
+    cand_n,
+    conf_day,
+    cand_day,
+    n_post,
+    n_water,
+    n_bare,
+    n_char,
+    ndvi_recent,
+    base_n_at_break,
+    pf,
+    min_history,
+    since,
+    bits,
+):
     water_mndwi, water_ndvi, bare_ndvi, bare_bsi, bare_visible, green_ndvi = pf[0], pf[1], pf[2], pf[3], pf[4], pf[5]
     half, one = F32(0.5), F32(1.0)
     size = n.shape[0]

@@ -75,13 +75,22 @@ class State:
     ndvi_recent: np.ndarray  # exponentially weighted NDVI since the break (NaN before)
 
     @classmethod
-    def empty(cls, shape: tuple[int, int]) -> "State":
+    def empty(cls, shape: tuple[int, int]) -> State:
         def f(dtype, fill=0):
             return np.full(shape, fill, dtype=dtype)
 
-        kinds = {"n": np.uint16, "n_clear": np.uint16, "cand_day": np.int32, "cand_n": np.uint8, "conf_day": np.int32,
-                 "base_n_at_break": np.uint16, "n_post": np.uint16, "n_water": np.uint16, "n_bare": np.uint16,
-                 "n_char": np.uint16}
+        kinds = {
+            "n": np.uint16,
+            "n_clear": np.uint16,
+            "cand_day": np.int32,
+            "cand_n": np.uint8,
+            "conf_day": np.int32,
+            "base_n_at_break": np.uint16,
+            "n_post": np.uint16,
+            "n_water": np.uint16,
+            "n_bare": np.uint16,
+            "n_char": np.uint16,
+        }
         values = {}
         for fld in fields(cls):
             if fld.name in kinds:
@@ -94,7 +103,7 @@ class State:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, d) -> "State":
+    def from_dict(cls, d) -> State:
         return cls(**{f.name: np.asarray(d[f.name]) for f in fields(cls)})
 
 
@@ -131,7 +140,9 @@ def update(state: State, day: int, obs: dict[str, np.ndarray], clear: np.ndarray
     rows = max(1, STRIP_PX // max(clear.shape[-1], 1)) if clear.ndim == 2 else clear.shape[0]
     for r in range(0, clear.shape[0], rows):
         sl = slice(r, r + rows)
-        _update_in_place(State(**{k: v[sl] for k, v in fields.items()}), day, {b: obs[b][sl] for b in BANDS}, clear[sl], p)
+        _update_in_place(
+            State(**{k: v[sl] for k, v in fields.items()}), day, {b: obs[b][sl] for b in BANDS}, clear[sl], p
+        )
     return state
 
 
@@ -146,8 +157,11 @@ def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.n
     # Beyond the SCL: thin cloud/haze brightens blue more than SWIR without darkening SWIR 1.6;
     # missed shadow darkens NIR while keeping the NDVI. Judged against the pixel's own history.
     d_blue = blue - s.mu_blue
-    haze = hist & (d_blue >= p.haze_blue_rise) & (d_blue >= p.haze_blue_vs_swir * (sw2 - s.mu_swir22)) & (
-        sw1 - s.mu_swir16 >= p.haze_swir16_floor
+    haze = (
+        hist
+        & (d_blue >= p.haze_blue_rise)
+        & (d_blue >= p.haze_blue_vs_swir * (sw2 - s.mu_swir22))
+        & (sw1 - s.mu_swir16 >= p.haze_swir16_floor)
     )
     darker = hist & (nir < p.shadow_nir_ratio * s.mu_nir)
     shadow = darker & (
@@ -175,7 +189,9 @@ def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.n
     dismiss = ok & ~anom & pending
     s.cand_day[...] = np.where(start, day, np.where(dismiss, 0, s.cand_day)).astype(np.int32)
     s.base_n_at_break[...] = np.where(start, s.n, s.base_n_at_break).astype(np.uint16)
-    s.cand_n[...] = np.where(start, 1, np.where(grow, np.minimum(s.cand_n.astype(np.int16) + 1, 255), np.where(dismiss, 0, s.cand_n))).astype(np.uint8)
+    s.cand_n[...] = np.where(
+        start, 1, np.where(grow, np.minimum(s.cand_n.astype(np.int16) + 1, 255), np.where(dismiss, 0, s.cand_n))
+    ).astype(np.uint8)
     newly = (s.cand_n >= p.confirm_obs) & ~confirmed
     s.conf_day[...] = np.where(newly, day, s.conf_day).astype(np.int32)
     for name in ("n_post", "n_water", "n_bare", "n_char"):
@@ -192,14 +208,24 @@ def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.n
     s.n_water += post & water
     s.n_bare += post & bare
     s.n_char += post & char
-    s.ndvi_recent[...] = np.where(post, np.where(np.isnan(s.ndvi_recent), v_ndvi, 0.5 * s.ndvi_recent + 0.5 * v_ndvi), s.ndvi_recent).astype(np.float32)
+    s.ndvi_recent[...] = np.where(
+        post, np.where(np.isnan(s.ndvi_recent), v_ndvi, 0.5 * s.ndvi_recent + 0.5 * v_ndvi), s.ndvi_recent
+    ).astype(np.float32)
 
     # Baseline: clear observations that are not part of a break (dismissed ones included: they were noise).
     learn = ok & ~broken & ~anom
     n_new = s.n.astype(np.float32) + learn
     n_div = np.maximum(n_new, 1)
-    for name, x, with_var in (("ndvi", v_ndvi, True), ("nbr", v_nbr, True), ("mndwi", v_mndwi, False), ("bsi", v_bsi, False),
-                              ("blue", blue, False), ("nir", nir, False), ("swir16", sw1, False), ("swir22", sw2, False),
-                              ("vis", v_vis, False)):
+    for name, x, with_var in (
+        ("ndvi", v_ndvi, True),
+        ("nbr", v_nbr, True),
+        ("mndwi", v_mndwi, False),
+        ("bsi", v_bsi, False),
+        ("blue", blue, False),
+        ("nir", nir, False),
+        ("swir16", sw1, False),
+        ("swir22", sw2, False),
+        ("vis", v_vis, False),
+    ):
         _welford(getattr(s, f"mu_{name}"), getattr(s, f"m2_{name}") if with_var else None, x, learn, n_div)
     s.n[...] = np.minimum(n_new, 65535).astype(np.uint16)

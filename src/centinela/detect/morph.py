@@ -25,11 +25,17 @@ def diamond(radius: int) -> tuple[tuple[int, int], ...]:
     ``radius`` iterations of scipy's default (cross) dilation reach exactly these: the steps between a
     pixel and one at Manhattan distance ``radius`` stay in their bounding box, so inside the raster.
     """
-    return tuple((dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-                 if abs(dy) + abs(dx) <= radius)
+    return tuple(
+        (dy, dx)
+        for dy in range(-radius, radius + 1)
+        for dx in range(-radius, radius + 1)
+        if abs(dy) + abs(dx) <= radius
+    )
 
 
-def neighbours(idx: np.ndarray, shape: tuple[int, int], offsets: Sequence[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def neighbours(
+    idx: np.ndarray, shape: tuple[int, int], offsets: Sequence[tuple[int, int]]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """For each offset, the flat indices ``p + (dy, dx)`` of the pixels ``p`` in ``idx``, and the positions
     (into ``idx``) of those beyond the raster's edge, whose index is left at 0 (a valid placeholder)."""
     h, w = shape
@@ -47,7 +53,9 @@ def neighbours(idx: np.ndarray, shape: tuple[int, int], offsets: Sequence[tuple[
         yield q, beyond
 
 
-def at_offsets(raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int, int]], outside) -> Iterator[np.ndarray]:
+def at_offsets(
+    raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int, int]], outside
+) -> Iterator[np.ndarray]:
     """``raster`` at ``p + (dy, dx)`` for the flat indices ``p`` in ``idx``, one array per offset.
 
     Beyond the raster's edge the value is ``outside`` (what ``border_value`` is to scipy's morphology).
@@ -59,7 +67,9 @@ def at_offsets(raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int,
         yield v
 
 
-def any_at(raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int, int]], outside: bool = False) -> np.ndarray:
+def any_at(
+    raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int, int]], outside: bool = False
+) -> np.ndarray:
     """Whether ``raster`` (bool) is set at any of ``offsets`` from each pixel ``idx``."""
     out = np.zeros(idx.shape, bool)
     for v in at_offsets(raster, idx, offsets, outside):
@@ -68,7 +78,9 @@ def any_at(raster: np.ndarray, idx: np.ndarray, offsets: Sequence[tuple[int, int
 
 
 def edge_at(mask: np.ndarray, idx: np.ndarray, outside: bool) -> np.ndarray:
-    """Which pixels ``idx`` of ``mask`` have a 4-neighbour off it: ``mask & ~binary_erosion(mask, border_value=outside)``."""
+    """Which pixels ``idx`` of ``mask`` have a 4-neighbour off it:
+    ``mask & ~binary_erosion(mask, border_value=outside)``.
+    """
     out = np.zeros(idx.shape, bool)
     for v in at_offsets(mask, idx, STEPS4, outside):
         out |= ~v
@@ -145,8 +157,8 @@ def _runs(mask: np.ndarray, max_runs: int, rows: int = 256) -> tuple[np.ndarray,
     step = np.empty((min(rows, h), w + 1), bool)  # where a row switches between set and unset
     found, total = [], 0
     for i in range(0, h, rows):
-        m = mask[i:i + rows]
-        d = step[:len(m)]
+        m = mask[i : i + rows]
+        d = step[: len(m)]
         d[:, 0], d[:, w] = m[:, 0], m[:, w - 1]
         np.not_equal(m[:, 1:], m[:, :-1], out=d[:, 1:w])
         t = np.flatnonzero(d)

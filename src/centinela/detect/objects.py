@@ -81,10 +81,16 @@ def _regularised(idx: np.ndarray, shape: tuple[int, int], rules: Rules) -> np.nd
     if not kept.size or rules.max_hole_px < 1:
         return kept
     reach = int((rules.max_hole_px + 3) // 4)
-    steps = [(s * j, 0) for j in range(1, reach + 1) for s in (-1, 1)] + [(0, s * j) for j in range(1, reach + 1) for s in (-1, 1)]
+    steps = [(s * j, 0) for j in range(1, reach + 1) for s in (-1, 1)] + [
+        (0, s * j) for j in range(1, reach + 1) for s in (-1, 1)
+    ]
     w = shape[1]
     # Beyond the edge reads as kept here: not a candidate (and the raster holds no pixel there).
-    near = np.unique(np.concatenate([kept[v == 0] + (dy * w + dx) for (dy, dx), v in zip(steps, at_offsets(state, kept, steps, 1))]))
+    near = np.unique(
+        np.concatenate(
+            [kept[v == 0] + (dy * w + dx) for (dy, dx), v in zip(steps, at_offsets(state, kept, steps, 1), strict=True)]
+        )
+    )
     state.ravel()[near] = 2
     lab, n = label_pixels(near, shape, eight=False)
     leaks = np.zeros(near.shape, bool)
@@ -117,7 +123,9 @@ def _distance_m(mask: np.ndarray, mask_at: np.ndarray, res: float, at: np.ndarra
     border = mask_at[edge_at(mask, mask_at, True)]
     # Any tree gives the exact nearest distance; this layout answers far queries (most patches lie far
     # from a thin river) several times faster than the default.
-    tree = cKDTree(np.column_stack(np.divmod(border, w)).astype(np.float64), leafsize=64, balanced_tree=False, compact_nodes=False)
+    tree = cKDTree(
+        np.column_stack(np.divmod(border, w)).astype(np.float64), leafsize=64, balanced_tree=False, compact_nodes=False
+    )
     inside = mask.ravel()[at]
     ask = edge & ~inside
     dist, _ = tree.query(np.column_stack(np.divmod(at[ask], w)).astype(np.float64))
@@ -167,7 +175,8 @@ def _near_river(river, at: np.ndarray, edge: np.ndarray, shape: tuple[int, int])
 
 # Bits of the per-pixel summary (see summarize): what the alerts need of a pixel's state.
 WATER_BASE, MINERAL_BASE, LOW_NDVI_BASE, NEW_BREAK, CONFIRMED, WATER_AFTER, BARE_AFTER, CHAR_AFTER, GREEN_AFTER = (
-    1 << i for i in range(9))
+    1 << i for i in range(9)
+)
 MAX_DAY = np.iinfo(np.int32).max
 
 
@@ -192,7 +201,13 @@ def summarize(s: dict[str, np.ndarray], params: Params = Params(), rules: Rules 
     n_post = np.maximum(s["n_post"].astype(np.float32), 1)
     bits = (
         (WATER_BASE, hist & (s["mu_mndwi"] > params.water_mndwi) & (s["mu_ndvi"] < params.water_ndvi)),
-        (MINERAL_BASE, hist & (s["mu_ndvi"] < params.bare_ndvi) & (s["mu_bsi"] > params.bare_bsi) & (s["mu_vis"] >= params.bare_visible)),
+        (
+            MINERAL_BASE,
+            hist
+            & (s["mu_ndvi"] < params.bare_ndvi)
+            & (s["mu_bsi"] > params.bare_bsi)
+            & (s["mu_vis"] >= params.bare_visible),
+        ),
         (LOW_NDVI_BASE, hist & (s["mu_ndvi"] < params.bare_ndvi)),
         (NEW_BREAK, new_break),
         (CONFIRMED, s["conf_day"] > 0),
@@ -208,9 +223,11 @@ def summarize(s: dict[str, np.ndarray], params: Params = Params(), rules: Rules 
     seen = np.flatnonzero((s["base_n_at_break"] != 0) | (s["n_post"] != 0))
     return {
         "flags": flags,
-        "break_pos": brk, "break_first": s["cand_day"].ravel()[brk].astype(np.int32),
+        "break_pos": brk,
+        "break_first": s["cand_day"].ravel()[brk].astype(np.int32),
         "break_confirmed": s["conf_day"].ravel()[brk].astype(np.int32),
-        "seen_pos": seen, "base_n_at_break": s["base_n_at_break"].ravel()[seen].astype(np.uint16),
+        "seen_pos": seen,
+        "base_n_at_break": s["base_n_at_break"].ravel()[seen].astype(np.uint16),
         "n_post": s["n_post"].ravel()[seen].astype(np.uint16),
     }
 
@@ -226,7 +243,12 @@ def _lookup(pos: np.ndarray, values: np.ndarray, at: np.ndarray, missing) -> np.
 
 
 def alerts_from_state(
-    s: dict[str, np.ndarray], transform: Affine, crs: str, mmu_ha: float, params: Params = Params(), rules: Rules = Rules(),
+    s: dict[str, np.ndarray],
+    transform: Affine,
+    crs: str,
+    mmu_ha: float,
+    params: Params = Params(),
+    rules: Rules = Rules(),
     since_day: int = 0,
 ) -> gpd.GeoDataFrame:
     """Alert polygons with dates, cause, confidence and the evidence behind the cause.
@@ -237,8 +259,9 @@ def alerts_from_state(
     return alerts_from_summary(summarize(s, params, rules, since_day), transform, crs, mmu_ha, params, rules)
 
 
-def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, params: Params = Params(),
-                        rules: Rules = Rules()) -> gpd.GeoDataFrame:
+def alerts_from_summary(
+    sm: dict, transform: Affine, crs: str, mmu_ha: float, params: Params = Params(), rules: Rules = Rules()
+) -> gpd.GeoDataFrame:
     """:func:`alerts_from_state` from the whole grid's :func:`summarize` (what ``detect`` assembles block by block)."""
     res = abs(transform.a)
     px_ha = res * res / 1e4
@@ -250,9 +273,9 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
         out = np.empty(shape, bool)
         tmp = np.empty((256, shape[1]), flags.dtype)
         for i in range(0, shape[0], 256):
-            part = flags[i:i + 256]
-            np.bitwise_and(part, b, out=tmp[:len(part)])
-            np.not_equal(tmp[:len(part)], 0, out=out[i:i + 256])
+            part = flags[i : i + 256]
+            np.bitwise_and(part, b, out=tmp[: len(part)])
+            np.not_equal(tmp[: len(part)], 0, out=out[i : i + 256])
         return out
 
     # Patches first, as sorted flat indices: a tile's loss is a small share of its 120 million pixels.
@@ -288,7 +311,10 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
     old_mining = np.zeros(shape, bool)
     old_mining.ravel()[mining_at] = True
 
-    d_river, d_mining = _distance_m(water_base, water_at, res, at, edge), _distance_m(old_mining, mining_at, res, at, edge)
+    d_river, d_mining = (
+        _distance_m(water_base, water_at, res, at, edge),
+        _distance_m(old_mining, mining_at, res, at, edge),
+    )
     del water_base, old_mining
     f = flags.ravel()[at]
     is_new = (f & NEW_BREAK) != 0
@@ -298,23 +324,33 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
     def per(x, fn=ndimage.mean):
         return np.asarray(fn(x, labs, idx))
 
-    stats = pd.DataFrame({
-        "label": idx, "n_pixels": npx.astype(int),
-        "water_frac": per((f & WATER_AFTER) != 0), "bare_frac": per((f & BARE_AFTER) != 0),
-        "char_frac": per((f & CHAR_AFTER) != 0), "green_frac": per((f & GREEN_AFTER) != 0),
-        "frac_confirmed": per((f & CONFIRMED) != 0), "touch_river": per(touches_river, ndimage.maximum) > 0,
-        "edge_px": per(edge, ndimage.sum),
-        "history": per(_lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
-        "obs_after": per(_lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
-        "dist_river_m": per(d_river, ndimage.minimum), "dist_old_mining_m": per(d_mining, ndimage.minimum),
-        "first_day": per(first.astype(np.int64), ndimage.minimum),
-        "confirmed_day": per(np.where(confirmed > 0, confirmed, MAX_DAY).astype(np.int64), ndimage.minimum),
-    }, index=idx - 1)
+    stats = pd.DataFrame(
+        {
+            "label": idx,
+            "n_pixels": npx.astype(int),
+            "water_frac": per((f & WATER_AFTER) != 0),
+            "bare_frac": per((f & BARE_AFTER) != 0),
+            "char_frac": per((f & CHAR_AFTER) != 0),
+            "green_frac": per((f & GREEN_AFTER) != 0),
+            "frac_confirmed": per((f & CONFIRMED) != 0),
+            "touch_river": per(touches_river, ndimage.maximum) > 0,
+            "edge_px": per(edge, ndimage.sum),
+            "history": per(_lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
+            "obs_after": per(_lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
+            "dist_river_m": per(d_river, ndimage.minimum),
+            "dist_old_mining_m": per(d_mining, ndimage.minimum),
+            "first_day": per(first.astype(np.int64), ndimage.minimum),
+            "confirmed_day": per(np.where(confirmed > 0, confirmed, MAX_DAY).astype(np.int64), ndimage.minimum),
+        },
+        index=idx - 1,
+    )
     del edge, touches_river
 
-    causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()))
+    causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()), strict=True)
     stats["cause"], stats["reasons"] = causes, reasons
-    stats["confidence"] = np.where((stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low")
+    stats["confidence"] = np.where(
+        (stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low"
+    )
     stats["first_seen"] = [EPOCH + dt.timedelta(days=int(d)) for d in stats.first_day]
     stats["confirmed"] = [
         EPOCH + dt.timedelta(days=int(d)) if d < np.iinfo(np.int32).max else None for d in stats.confirmed_day
@@ -327,10 +363,12 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
     xs, ys = transform.c + (cols + 0.5) * transform.a, transform.f + (rows + 0.5) * transform.e
 
     geoms = _polygons(at, labs, shape, transform)
-    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[l] for l in stats.label], crs=crs)
+    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[lab] for lab in stats.label], crs=crs)
     seeds = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(4326)
-    gdf["alert_id"] = [f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
-                       for fs, p in zip(gdf.first_seen, seeds)]
+    gdf["alert_id"] = [
+        f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
+        for fs, p in zip(gdf.first_seen, seeds, strict=True)
+    ]
     utm = gdf.estimate_utm_crs()
     gdf["area_ha"] = (gdf.to_crs(utm).area / 1e4).round(4)
     centroids = gdf.geometry.representative_point().to_crs(4326)
@@ -339,9 +377,28 @@ def alerts_from_summary(sm: dict, transform: Affine, crs: str, mmu_ha: float, pa
         gdf[c] = gdf[c].round(3)
     gdf["dist_river_m"] = gdf.dist_river_m.replace(np.inf, np.nan).round(0)
     gdf["dist_old_mining_m"] = gdf.dist_old_mining_m.replace(np.inf, np.nan).round(0)
-    cols = ["alert_id", "first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "n_pixels", "frac_confirmed",
-            "history", "obs_after", "water_frac", "bare_frac", "char_frac", "green_frac", "dist_river_m", "dist_old_mining_m",
-            "lon", "lat", "geometry"]
+    cols = [
+        "alert_id",
+        "first_seen",
+        "confirmed",
+        "cause",
+        "confidence",
+        "area_ha",
+        "reasons",
+        "n_pixels",
+        "frac_confirmed",
+        "history",
+        "obs_after",
+        "water_frac",
+        "bare_frac",
+        "char_frac",
+        "green_frac",
+        "dist_river_m",
+        "dist_old_mining_m",
+        "lon",
+        "lat",
+        "geometry",
+    ]
     return gdf[cols].sort_values(["first_seen", "alert_id"]).reset_index(drop=True)
 
 
@@ -373,7 +430,9 @@ def attribute(r, rules: Rules = Rules()) -> tuple[str, str]:
     return "other", "forest loss, no mining signature"
 
 
-def _polygons(at: np.ndarray, labs: np.ndarray, shape: tuple[int, int], transform: Affine) -> dict[int, shapely.Geometry]:
+def _polygons(
+    at: np.ndarray, labs: np.ndarray, shape: tuple[int, int], transform: Affine
+) -> dict[int, shapely.Geometry]:
     """Outline of each patch (pixels ``at``, flat indices, labelled ``labs``) as ``features.shapes`` over the
     whole raster, masked to these patches, traces it.
 
@@ -403,7 +462,7 @@ def _polygons(at: np.ndarray, labs: np.ndarray, shape: tuple[int, int], transfor
     width = int(max(cw[off].max(), np.sqrt((ch[off] * cw[off]).sum()))) + 1 if off.size else 1
     y = x = shelf = 0
     by_height = off[np.argsort(-ch[off], kind="stable")]
-    for i, hh, ww in zip(by_height.tolist(), ch[by_height].tolist(), cw[by_height].tolist()):
+    for i, hh, ww in zip(by_height.tolist(), ch[by_height].tolist(), cw[by_height].tolist(), strict=True):
         if x + ww > width:
             y, x, shelf = y + shelf, 0, 0
         mosaic_r[i], mosaic_c[i] = y, x
@@ -447,7 +506,7 @@ def _polygons(at: np.ndarray, labs: np.ndarray, shape: tuple[int, int], transfor
     t = transform
     geoms = shapely.set_coordinates(geoms, np.column_stack([t.c + col * t.a + row * t.b, t.f + col * t.d + row * t.e]))
     grouped: dict[int, list] = {}
-    for geom, i in zip(geoms, owner.tolist()):
+    for geom, i in zip(geoms, owner.tolist(), strict=True):
         grouped.setdefault(int(wanted[i]), []).append(geom)
     # 8-connected pixels meeting at a corner make rings that touch themselves; make them valid polygons.
     return {k: _polygonal(shapely.make_valid(shapely.union_all(v))) for k, v in grouped.items()}
@@ -460,10 +519,30 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 def _empty(crs: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {c: pd.Series(dtype=t) for c, t in (
-            ("alert_id", str), ("first_seen", "object"), ("confirmed", "object"), ("cause", str), ("confidence", str),
-            ("area_ha", float), ("reasons", str), ("n_pixels", int), ("frac_confirmed", float), ("history", float),
-            ("obs_after", float), ("water_frac", float), ("bare_frac", float), ("char_frac", float), ("green_frac", float),
-            ("dist_river_m", float), ("dist_old_mining_m", float), ("lon", float), ("lat", float))},
-        geometry=gpd.GeoSeries([], crs=crs), crs=crs,
+        {
+            c: pd.Series(dtype=t)
+            for c, t in (
+                ("alert_id", str),
+                ("first_seen", "object"),
+                ("confirmed", "object"),
+                ("cause", str),
+                ("confidence", str),
+                ("area_ha", float),
+                ("reasons", str),
+                ("n_pixels", int),
+                ("frac_confirmed", float),
+                ("history", float),
+                ("obs_after", float),
+                ("water_frac", float),
+                ("bare_frac", float),
+                ("char_frac", float),
+                ("green_frac", float),
+                ("dist_river_m", float),
+                ("dist_old_mining_m", float),
+                ("lon", float),
+                ("lat", float),
+            )
+        },
+        geometry=gpd.GeoSeries([], crs=crs),
+        crs=crs,
     )

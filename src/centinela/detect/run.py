@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
 import threading
@@ -27,6 +28,7 @@ from .objects import Rules, alerts_from_summary
 from .state import Block, Scratch, load_block, open_store, read_header, save_block, save_header
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class DetectResult:
@@ -108,7 +110,8 @@ def detect(
     if clear_seen == 0:
         t0, t1 = (str(v)[:10] for v in (cube.rc.raw.time.values[0], cube.rc.raw.time.values[-1]))
         raise NoImageryError(
-            f"{source}: no clear observation of the area between {t0} and {t1} ({len(days)} dates, all cloud or no data); "
+            f"{source}: no clear observation of the area between {t0} and {t1} "
+            f"({len(days)} dates, all cloud or no data); "
             "extend the period or add radar"
         )
 
@@ -143,8 +146,9 @@ class FoldJob:
     reduce: Reduction
 
 
-def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | None = None,
-             scratch: Scratch | None = None) -> list[tuple[Block, dict, int, int]]:
+def fold_row(
+    job: FoldJob, row: list[Block], progress: Callable[[int], None] | None = None, scratch: Scratch | None = None
+) -> list[tuple[Block, dict, int, int]]:
     """Fold the dates each block of a row has not seen yet into its saved state, a group of dates at a time.
 
     The state of every block is saved after each group (into its older slot, header last), so a killed run resumes where
@@ -172,7 +176,9 @@ def fold_row(job: FoldJob, row: list[Block], progress: Callable[[int], None] | N
                 seen = changed = 0
                 for t in sel:
                     rd.read(t, b.r, b.c, dn, scl)
-                    c, ch = fold_dn(st, int(days[t]), dn, scl, job.cube.scale[t], job.cube.offset[t], job.cube.wide, lut, pf, pi)
+                    c, ch = fold_dn(
+                        st, int(days[t]), dn, scl, job.cube.scale[t], job.cube.offset[t], job.cube.wide, lut, pf, pi
+                    )
                     seen, changed = seen + c, changed + ch
                 last, total = int(days[sel[-1]]), head.clear_seen + seen
                 if changed or head.generation == 0:
@@ -271,8 +277,21 @@ def write_dates(alerts: gpd.GeoDataFrame, summary: dict, transform: Affine, crs:
     from rasterio.windows import transform as window_transform
 
     H, W = summary["flags"].shape
-    profile = dict(driver="GTiff", width=W, height=H, count=2, dtype="int32", crs=crs, transform=transform, nodata=0,
-                   compress="deflate", tiled=True, blockxsize=DATES_TILE, blockysize=DATES_TILE, sparse_ok=True)
+    profile = dict(
+        driver="GTiff",
+        width=W,
+        height=H,
+        count=2,
+        dtype="int32",
+        crs=crs,
+        transform=transform,
+        nodata=0,
+        compress="deflate",
+        tiled=True,
+        blockxsize=DATES_TILE,
+        blockysize=DATES_TILE,
+        sparse_ok=True,
+    )
     pos = summary["break_pos"]
     rows, cols = np.divmod(pos, W)
     tiles = (rows // DATES_TILE) * -(-W // DATES_TILE) + cols // DATES_TILE
@@ -283,7 +302,7 @@ def write_dates(alerts: gpd.GeoDataFrame, summary: dict, transform: Affine, crs:
     with rasterio.open(path, "w", **profile) as dst:
         dst.set_band_description(1, "first_seen (days since 1970-01-01)")
         dst.set_band_description(2, "confirmed (days since 1970-01-01)")
-        for i0, i1 in zip(bounds[:-1], bounds[1:]):
+        for i0, i1 in itertools.pairwise(bounds):
             if tree is None:
                 break
             at = order[i0:i1]

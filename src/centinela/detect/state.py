@@ -31,10 +31,25 @@ from .kernel import State
 
 FORMAT = 2
 MAGIC = b"CENSTAT2"
-HEADER = struct.Struct("<8sIIqqqq16x")  # magic, height, width, generation, last day, clear pixel-dates seen, pixels with a break
+HEADER = struct.Struct(
+    "<8sIIqqqq16x"
+)  # magic, height, width, generation, last day, clear pixel-dates seen, pixels with a break
 SLOTS = ("a", "b")
-DENSE = ("n", "n_clear", "mu_ndvi", "m2_ndvi", "mu_nbr", "m2_nbr", "mu_mndwi", "mu_bsi", "mu_blue", "mu_nir", "mu_swir16",
-         "mu_swir22", "mu_vis")
+DENSE = (
+    "n",
+    "n_clear",
+    "mu_ndvi",
+    "m2_ndvi",
+    "mu_nbr",
+    "m2_nbr",
+    "mu_mndwi",
+    "mu_bsi",
+    "mu_blue",
+    "mu_nir",
+    "mu_swir16",
+    "mu_swir22",
+    "mu_vis",
+)
 SPARSE = ("cand_day", "cand_n", "conf_day", "base_n_at_break", "n_post", "n_water", "n_bare", "n_char", "ndvi_recent")
 _EMPTY = State.empty((1, 1)).to_dict()
 DTYPES = {k: v.dtype for k, v in _EMPTY.items()}
@@ -71,8 +86,8 @@ def open_store(folder: Path, grid: dict) -> Path:
         if old.get("grid") != grid or old.get("format") != FORMAT:
             raise InputError(
                 f"{folder}: this detection state was made for another area, grid or version "
-                f"({old.get('grid')}, format {old.get('format')}; expected format {FORMAT}); use another --state folder "
-                "or delete this one to start over"
+                f"({old.get('grid')}, format {old.get('format')}; expected format {FORMAT}); "
+                "use another --state folder or delete this one to start over"
             )
     else:
         _atomic_write_text(manifest, json.dumps({"format": FORMAT, "grid": grid}, indent=2))
@@ -103,7 +118,9 @@ def _check(path: Path, raw: bytes, b: Block, slot: int) -> Header | None:
     if raw == bytes(HEADER.size):
         return None  # a save killed half-way: the other slot is current
     if len(raw) < HEADER.size or raw[:8] != MAGIC:
-        raise InputError(f"{path}: not a Centinela detection state block (format {FORMAT}); delete the state folder to start over")
+        raise InputError(
+            f"{path}: not a Centinela detection state block (format {FORMAT}); delete the state folder to start over"
+        )
     _, h, w, gen, last, seen, n_sparse = HEADER.unpack(raw)
     if (h, w) != (b.h, b.w):
         raise InputError(f"{path}: block of {h}×{w} pixels, expected {b.h}×{b.w}; the state belongs to another grid")
@@ -132,7 +149,9 @@ class Scratch:
         return self._by_shape[(h, w)]
 
 
-def load_block(folder: Path, b: Block, scratch: Scratch | None = None, head: Header | None = None) -> tuple[State, Header]:
+def load_block(
+    folder: Path, b: Block, scratch: Scratch | None = None, head: Header | None = None
+) -> tuple[State, Header]:
     """The block's state (in ``scratch``'s arrays when given) and current header; an empty state for a new block.
 
     ``head``: the current header when the caller already read it (:func:`read_header`), to spare reading it again."""
@@ -193,8 +212,17 @@ def _touched(cand_day, cand_n, conf_day, base_n, n_post, n_water, n_bare, n_char
     out = np.empty(cand_day.shape[0], np.uint32)
     k = 0
     for i in range(cand_day.shape[0]):
-        if (cand_day[i] != 0 or cand_n[i] != 0 or conf_day[i] != 0 or base_n[i] != 0 or n_post[i] != 0 or n_water[i] != 0
-                or n_bare[i] != 0 or n_char[i] != 0 or not np.isnan(ndvi_recent[i])):
+        if (
+            cand_day[i] != 0
+            or cand_n[i] != 0
+            or conf_day[i] != 0
+            or base_n[i] != 0
+            or n_post[i] != 0
+            or n_water[i] != 0
+            or n_bare[i] != 0
+            or n_char[i] != 0
+            or not np.isnan(ndvi_recent[i])
+        ):
             out[k] = i
             k += 1
     return out[:k]

@@ -30,7 +30,23 @@ from .flights import IngestResult, flight_record, ingest, list_flights, open_fli
 from .ortho import OrthoInfo, open_ortho
 
 __all__ = [
-    "BARE", "CLASS_NAMES", "NODATA", "SHADOW", "VEGETATION", "WATER", "ChangeResult", "CoverResult", "IngestResult",
-    "OrthoInfo", "Thresholds", "compare_flights", "compute_cover", "flight_record", "ingest", "list_flights", "load_thresholds",
-    "open_flight", "open_ortho",
+    "BARE",
+    "CLASS_NAMES",
+    "NODATA",
+    "SHADOW",
+    "VEGETATION",
+    "WATER",
+    "ChangeResult",
+    "CoverResult",
+    "IngestResult",
+    "OrthoInfo",
+    "Thresholds",
+    "compare_flights",
+    "compute_cover",
+    "flight_record",
+    "ingest",
+    "list_flights",
+    "load_thresholds",
+    "open_flight",
+    "open_ortho",
 ]

@@ -73,7 +73,10 @@ SHIFT_WARN_M = 0.5
 _GREY = (150, 150, 150, 255)
 CHANGE_COLOURS: dict[int, tuple[int, int, int, int]] = {
     NODATA: (0, 0, 0, 0),
-    11: (196, 214, 196, 255), 22: (228, 222, 208, 255), 33: (196, 208, 228, 255), 44: _GREY,
+    11: (196, 214, 196, 255),
+    22: (228, 222, 208, 255),
+    33: (196, 208, 228, 255),
+    44: _GREY,
     21: (0, 170, 0, 255),  # bare → vegetation: recovery, planting
     31: (0, 160, 140, 255),  # water → vegetation
     12: (220, 30, 30, 255),  # vegetation → bare: clearing
@@ -83,8 +86,16 @@ CHANGE_COLOURS: dict[int, tuple[int, int, int, int]] = {
     **{c: _GREY for c in (14, 24, 34, 41, 42, 43)},  # shadow in one flight: cannot tell
 }
 """Change code → colour, written into change.tif's colour table and used in change.png."""
-CHANGE_KEYS = {21: "drone.ch_21", 31: "drone.ch_31", 12: "drone.ch_12", 13: "drone.ch_13", 23: "drone.ch_23",
-               32: "drone.ch_32", 11: "drone.ch_same", 44: "drone.ch_uncertain"}
+CHANGE_KEYS = {
+    21: "drone.ch_21",
+    31: "drone.ch_31",
+    12: "drone.ch_12",
+    13: "drone.ch_13",
+    23: "drone.ch_23",
+    32: "drone.ch_32",
+    11: "drone.ch_same",
+    44: "drone.ch_uncertain",
+}
 """Legend entries (i18n keys) of the change picture."""
 
 
@@ -133,13 +144,19 @@ def check_pair(a: OrthoInfo, b: OrthoInfo) -> shapely.Geometry:
     """Raise :class:`InputError` unless A and B can be compared; return their common flown area in A's CRS."""
     for o in (a, b):
         if o.geographic:
-            raise InputError(f"{o.path}: CRS {o.crs} is geographic or Mercator (areas not true); ingest it with --reproject and compare the "
-                             "stored copy, or reproject it to UTM first")
+            raise InputError(
+                f"{o.path}: CRS {o.crs} is geographic or Mercator (areas not true); ingest it with --reproject and "
+                "compare the stored copy, or reproject it to UTM first"
+            )
     if a.band_set != b.band_set:
-        raise InputError(f"{a.path} has bands {','.join(a.band_set)} but {b.path} has {','.join(b.band_set)}; "
-                         "compare flights with the same bands (RGB with RGB, the same multispectral camera together)")
+        raise InputError(
+            f"{a.path} has bands {','.join(a.band_set)} but {b.path} has {','.join(b.band_set)}; "
+            "compare flights with the same bands (RGB with RGB, the same multispectral camera together)"
+        )
     if a.flight_date and b.flight_date and b.flight_date < a.flight_date:
-        raise InputError(f"{a.path} ({a.flight_date}) is later than {b.path} ({b.flight_date}); give the earlier flight first")
+        raise InputError(
+            f"{a.path} ({a.flight_date}) is later than {b.path} ({b.flight_date}); give the earlier flight first"
+        )
     fa = valid_footprint(a)
     fb = valid_footprint(b)
     if b.crs != a.crs:
@@ -148,9 +165,11 @@ def check_pair(a: OrthoInfo, b: OrthoInfo) -> shapely.Geometry:
     common = shapely.make_valid(fa.intersection(fb))
     if common.is_empty or common.area <= 0:
         bx = transform_bounds(b.crs, a.crs, *b.bounds)
-        raise InputError(f"{a.path} and {b.path} do not overlap: A covers x {a.bounds[0]:.1f}–{a.bounds[2]:.1f}, "
-                         f"y {a.bounds[1]:.1f}–{a.bounds[3]:.1f}; B covers x {bx[0]:.1f}–{bx[2]:.1f}, y {bx[1]:.1f}–{bx[3]:.1f} "
-                         f"({a.crs}); expected two flights of the same site")
+        raise InputError(
+            f"{a.path} and {b.path} do not overlap: A covers x {a.bounds[0]:.1f}–{a.bounds[2]:.1f}, "
+            f"y {a.bounds[1]:.1f}–{a.bounds[3]:.1f}; B covers x {bx[0]:.1f}–{bx[2]:.1f}, y {bx[1]:.1f}–{bx[3]:.1f} "
+            f"({a.crs}); expected two flights of the same site"
+        )
     return common
 
 
@@ -227,12 +246,24 @@ def estimate_shift(a: OrthoInfo, b: OrthoInfo, common: shapely.Geometry) -> Shif
         dst = np.full((3, ny, nx), np.nan, np.float32)
         with rasterio.open(o.path) as src:
             for k, name in enumerate(("red", "green", "blue")):
-                reproject(rasterio.band(src, o.bands[name]), dst[k], dst_transform=t, dst_crs=a.crs,
-                          resampling=Resampling.average, dst_nodata=np.nan)
+                reproject(
+                    rasterio.band(src, o.bands[name]),
+                    dst[k],
+                    dst_transform=t,
+                    dst_crs=a.crs,
+                    resampling=Resampling.average,
+                    dst_nodata=np.nan,
+                )
             if o.alpha is not None:
                 alpha = np.zeros((ny, nx), np.uint8)
-                reproject(rasterio.band(src, o.alpha), alpha, dst_transform=t, dst_crs=a.crs, resampling=Resampling.min,
-                          dst_nodata=0)
+                reproject(
+                    rasterio.band(src, o.alpha),
+                    alpha,
+                    dst_transform=t,
+                    dst_crs=a.crs,
+                    resampling=Resampling.min,
+                    dst_nodata=0,
+                )
                 dst[:, alpha == 0] = np.nan
         layers.append(edge_strength(dst, srgb=o.dtype == "uint8"))
     both = np.isfinite(layers[0]) & np.isfinite(layers[1])
@@ -328,8 +359,15 @@ def robust_shift(a: np.ndarray, b: np.ndarray, max_levels: int = 6) -> tuple[flo
     return float(s[0]), float(s[1]), kept
 
 
-def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresholds: Thresholds | None = None,
-                    align: bool = False, progress: Callable[[int, int], None] | None = None, lang: str = "es") -> ChangeResult:
+def compare_flights(
+    a: OrthoInfo,
+    b: OrthoInfo,
+    out: Path | None = None,
+    thresholds: Thresholds | None = None,
+    align: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    lang: str = "es",
+) -> ChangeResult:
     """Change from flight ``a`` (earlier) to flight ``b`` on A's grid; with ``out``, writes ``change.tif``,
     ``change.png``, ``change_areas.csv`` and ``change.json``."""
     th = thresholds or load_thresholds()
@@ -340,8 +378,11 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
     if align and shift.agreement > 0:
         shift = Shift(shift.east_m, shift.north_m, shift.agreement, True)
     elif shift.metres > SHIFT_WARN_M:
-        notes.append(f"the flights look offset by {shift.metres:.2f} m (B {shift.east_m:+.2f} m east, {shift.north_m:+.2f} m north "
-                     "of A); edges will show as change: re-run with --align or georeference both with the same ground control")
+        notes.append(
+            f"the flights look offset by {shift.metres:.2f} m (B {shift.east_m:+.2f} m east, "
+            f"{shift.north_m:+.2f} m north of A); edges will show as change: re-run with --align or georeference both "
+            "with the same ground control"
+        )
     # B's transform as corrected: content displaced by +shift is moved back by −shift.
     b_transform = Affine.translation(-shift.east_m, -shift.north_m) @ b.transform if shift.applied else b.transform
     if b.crs != a.crs and shift.applied:  # the offset is in A's CRS metres; near enough the same in B's for UTM/UTM
@@ -354,11 +395,24 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
     counts = np.zeros((5, 5), np.int64)
     halo_a, halo_b = th.halo_px(a.res_m), th.halo_px(b.res_m)
     wins = block_windows(a.height, a.width, BLOCK, within=over)
-    writer = raster_out(out / "change.tif", a.crs, out_t, int(over.width), int(over.height), 1, "uint8", nodata=0,
-                        descriptions=["change code: 10 × class in A + class in B (1 vegetation, 2 bare, 3 water, 4 shadow)"],
-                        colormap=CHANGE_COLOURS, overview_resampling="MODE",
-                        tags={"CENTINELA_SIMULATED": "true"} if (a.simulated or b.simulated) else {},
-                        ) if out is not None else nullcontext(None)
+    writer = (
+        raster_out(
+            out / "change.tif",
+            a.crs,
+            out_t,
+            int(over.width),
+            int(over.height),
+            1,
+            "uint8",
+            nodata=0,
+            descriptions=["change code: 10 × class in A + class in B (1 vegetation, 2 bare, 3 water, 4 shadow)"],
+            colormap=CHANGE_COLOURS,
+            overview_resampling="MODE",
+            tags={"CENTINELA_SIMULATED": "true"} if (a.simulated or b.simulated) else {},
+        )
+        if out is not None
+        else nullcontext(None)
+    )
     mh = th.change_halo_px(a.res_m)
     min_px = th.min_change_px(a.res_m)
     raw = np.zeros((5, 5), np.int64)  # before the minimum patch: for each flight's cover
@@ -369,8 +423,10 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
             blk = ra.read(ext, halo_a)
             ca = classify(blk.data, blk.valid, a.res_m, th, linear=a.linear, full_scale=a.full_scale)[blk.inner]
             cb = _b_on_a(rb, b, b_transform, a, ext, th, halo_b)
-            inner = (slice(int(win.row_off - ext.row_off), int(win.row_off - ext.row_off + win.height)),
-                     slice(int(win.col_off - ext.col_off), int(win.col_off - ext.col_off + win.width)))
+            inner = (
+                slice(int(win.row_off - ext.row_off), int(win.row_off - ext.row_off + win.height)),
+                slice(int(win.col_off - ext.col_off), int(win.col_off - ext.col_off + win.width)),
+            )
             both = (ca > 0) & (cb > 0)
             bi, ai, bbi = both[inner], ca[inner], cb[inner]
             raw += np.bincount((ai[bi] * 5 + bbi[bi]).astype(np.int64), minlength=25).reshape(5, 5)
@@ -379,15 +435,26 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
             code = np.where(bi, ai * 10 + bbi, 0).astype(np.uint8)
             counts += np.bincount((ai[bi] * 5 + bbi[bi]).astype(np.int64), minlength=25).reshape(5, 5)
             if dst is not None:
-                dst.write(code, 1, window=Window(win.col_off - over.col_off, win.row_off - over.row_off, win.width, win.height))
+                dst.write(
+                    code,
+                    1,
+                    window=Window(win.col_off - over.col_off, win.row_off - over.row_off, win.width, win.height),
+                )
             progress(k + 1, len(wins))
 
     rows = []
     for i in range(1, 5):
         for j in range(1, 5):
             if counts[i, j]:
-                rows.append({"from": CLASS_NAMES[i], "to": CLASS_NAMES[j], "code": i * 10 + j, "pixels": int(counts[i, j]),
-                             "ha": counts[i, j] * ha_px})
+                rows.append(
+                    {
+                        "from": CLASS_NAMES[i],
+                        "to": CLASS_NAMES[j],
+                        "code": i * 10 + j,
+                        "pixels": int(counts[i, j]),
+                        "ha": counts[i, j] * ha_px,
+                    }
+                )
     transitions = pd.DataFrame(rows, columns=["from", "to", "code", "pixels", "ha"])
     total = counts[1:, 1:].sum()
     overlap_ha = float(total * ha_px)
@@ -402,8 +469,10 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
         return float(sum(counts[i, j] for i in mask_from for j in mask_to) * ha_px)
 
     summary = {
-        "a": str(a.path), "b": str(b.path),
-        "a_date": str(a.flight_date) if a.flight_date else None, "b_date": str(b.flight_date) if b.flight_date else None,
+        "a": str(a.path),
+        "b": str(b.path),
+        "a_date": str(a.flight_date) if a.flight_date else None,
+        "b_date": str(b.flight_date) if b.flight_date else None,
         "days_between": (b.flight_date - a.flight_date).days if a.flight_date and b.flight_date else None,
         "overlap_ha": overlap_ha,
         "vegetation_gain_ha": ha([B_, W], [V]),
@@ -414,12 +483,16 @@ def compare_flights(a: OrthoInfo, b: OrthoInfo, out: Path | None = None, thresho
         "water_loss_ha": ha([W], [V, B_]),
         "unchanged_ha": float(sum(counts[i, i] for i in (V, B_, W)) * ha_px),
         "uncertain_ha": ha([S], [V, B_, W, S]) + ha([V, B_, W], [S]),
-        "ha_by_code": {str(i * 10 + j): float(counts[i, j] * ha_px) for i in range(1, 5) for j in range(1, 5) if counts[i, j]},
+        "ha_by_code": {
+            str(i * 10 + j): float(counts[i, j] * ha_px) for i in range(1, 5) for j in range(1, 5) if counts[i, j]
+        },
         "a_cover": {CLASS_NAMES[i]: float(raw[i, 1:].sum() / total) for i in range(1, 5)},
         "b_cover": {CLASS_NAMES[j]: float(raw[1:, j].sum() / total) for j in range(1, 5)},
         "min_change_m2": th.min_change_m2,
-        "shift_east_m": round(shift.east_m, 3), "shift_north_m": round(shift.north_m, 3),
-        "shift_agreement": round(shift.agreement, 4), "shift_applied": shift.applied,
+        "shift_east_m": round(shift.east_m, 3),
+        "shift_north_m": round(shift.north_m, 3),
+        "shift_agreement": round(shift.agreement, 4),
+        "shift_applied": shift.applied,
         "simulated": bool(a.simulated or b.simulated),
         "thresholds": th.as_dict(),
     }
@@ -467,8 +540,9 @@ def drop_small_changes(ca: np.ndarray, cb: np.ndarray, both: np.ndarray, min_px:
     return out
 
 
-def _b_on_a(rb: OrthoReader, b: OrthoInfo, b_transform: Affine, a: OrthoInfo, win: Window, th: Thresholds,
-            halo_b: int) -> np.ndarray:
+def _b_on_a(
+    rb: OrthoReader, b: OrthoInfo, b_transform: Affine, a: OrthoInfo, win: Window, th: Thresholds, halo_b: int
+) -> np.ndarray:
     """B's classes on the pixels of A's window ``win``: classified on B's own grid, then reprojected (nearest)."""
     h, w = int(win.height), int(win.width)
     a_t = a.transform @ Affine.translation(win.col_off, win.row_off)
@@ -484,9 +558,26 @@ def _b_on_a(rb: OrthoReader, b: OrthoInfo, b_transform: Affine, a: OrthoInfo, wi
         return out
     cb = classify(blk.data, blk.valid, b.res_m, th, linear=b.linear, full_scale=b.full_scale)[blk.inner]
     src_t = b_transform @ Affine.translation(bw.col_off, bw.row_off)
-    reproject(cb, out, src_transform=src_t, src_crs=b.crs, dst_transform=a_t, dst_crs=a.crs,
-              resampling=Resampling.nearest, src_nodata=0, dst_nodata=0)
+    reproject(
+        cb,
+        out,
+        src_transform=src_t,
+        src_crs=b.crs,
+        dst_transform=a_t,
+        dst_crs=a.crs,
+        resampling=Resampling.nearest,
+        src_nodata=0,
+        dst_nodata=0,
+    )
     return out
 
 
-__all__ = ["CHANGE_COLOURS", "ChangeResult", "Shift", "check_pair", "compare_flights", "estimate_shift", "phase_correlation"]
+__all__ = [
+    "CHANGE_COLOURS",
+    "ChangeResult",
+    "Shift",
+    "check_pair",
+    "compare_flights",
+    "estimate_shift",
+    "phase_correlation",
+]

@@ -49,8 +49,13 @@ log = logging.getLogger(__name__)
 
 NODATA, VEGETATION, BARE, WATER, SHADOW = 0, 1, 2, 3, 4
 CLASS_NAMES = {VEGETATION: "vegetation", BARE: "bare", WATER: "water", SHADOW: "shadow"}
-CLASS_COLOURS = {NODATA: (0, 0, 0, 0), VEGETATION: (34, 139, 34, 255), BARE: (222, 184, 135, 255),
-                 WATER: (30, 110, 200, 255), SHADOW: (90, 90, 90, 255)}
+CLASS_COLOURS = {
+    NODATA: (0, 0, 0, 0),
+    VEGETATION: (34, 139, 34, 255),
+    BARE: (222, 184, 135, 255),
+    WATER: (30, 110, 200, 255),
+    SHADOW: (90, 90, 90, 255),
+}
 """Colour table written into the class GeoTIFF (QGIS shows it as is) and used in the pictures."""
 WHOLE = "(whole orthomosaic)"
 """Site name of the row that covers every valid pixel of the flight."""
@@ -158,8 +163,16 @@ def compute_indices(data: dict[str, np.ndarray], valid: np.ndarray) -> Indices:
     return out
 
 
-def classify(data: dict[str, np.ndarray], valid: np.ndarray, res_m: float, th: Thresholds, *,
-             linear: bool, full_scale: float, idx: Indices | None = None) -> np.ndarray:
+def classify(
+    data: dict[str, np.ndarray],
+    valid: np.ndarray,
+    res_m: float,
+    th: Thresholds,
+    *,
+    linear: bool,
+    full_scale: float,
+    idx: Indices | None = None,
+) -> np.ndarray:
     """Classes (uint8) of every pixel of a block. ``data`` holds red, green, blue (and nir) in the file's
     units; the texture of the block's edge pixels is only right if the block carries a halo of
     :meth:`Thresholds.halo_px` pixels (trim it afterwards)."""
@@ -189,8 +202,12 @@ def majority(cls: np.ndarray, valid: np.ndarray, size: int) -> np.ndarray:
     tie): single-pixel speckle from sensor noise and compression goes, edges stay where they are."""
     if size <= 1:
         return cls
-    votes = np.stack([ndimage.uniform_filter((cls == c).astype(np.float32), size, mode="nearest")
-                      for c in (VEGETATION, BARE, WATER, SHADOW)])
+    votes = np.stack(
+        [
+            ndimage.uniform_filter((cls == c).astype(np.float32), size, mode="nearest")
+            for c in (VEGETATION, BARE, WATER, SHADOW)
+        ]
+    )
     top = votes.max(axis=0)
     own = np.take_along_axis(votes, (np.clip(cls, 1, 4) - 1)[None].astype(np.intp), 0)[0]
     out = np.where(own >= top - 1e-6, cls, (votes.argmax(axis=0) + 1).astype(np.uint8))
@@ -266,8 +283,14 @@ def _site_masks(sites, block_transform, shape) -> list[np.ndarray | None]:
     return out
 
 
-def compute_cover(info: OrthoInfo, sites=None, thresholds: Thresholds | None = None, out: Path | None = None,
-                  progress: Callable[[int, int], None] | None = None, prefix: str = "") -> CoverResult:
+def compute_cover(
+    info: OrthoInfo,
+    sites=None,
+    thresholds: Thresholds | None = None,
+    out: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    prefix: str = "",
+) -> CoverResult:
     """Classify ``info`` window by window and sum areas for the whole orthomosaic and each site.
 
     ``sites``: a GeoDataFrame with a ``site`` column, in any CRS (reprojected to the orthomosaic's); sites
@@ -277,7 +300,9 @@ def compute_cover(info: OrthoInfo, sites=None, thresholds: Thresholds | None = N
     th = thresholds or load_thresholds()
     progress = progress_adapter(progress)
     if info.geographic:
-        raise InputError(f"{info.path}: CRS {info.crs} does not give true areas (degrees or Mercator); reproject it to UTM first")
+        raise InputError(
+            f"{info.path}: CRS {info.crs} does not give true areas (degrees or Mercator); reproject it to UTM first"
+        )
     if sites is not None and len(sites):
         sites = sites.to_crs(info.crs).reset_index(drop=True)
     accs = {WHOLE: _Acc()}
@@ -295,12 +320,13 @@ def compute_cover(info: OrthoInfo, sites=None, thresholds: Thresholds | None = N
             cls = classify(blk.data, blk.valid, info.res_m, th, linear=info.linear, full_scale=info.full_scale, idx=idx)
             rs, cs = blk.inner
             cls = cls[rs, cs]
-            inner = Indices(idx.exg[rs, cs], idx.exgr[rs, cs], idx.vari[rs, cs],
-                            None if idx.ndvi is None else idx.ndvi[rs, cs])
+            inner = Indices(
+                idx.exg[rs, cs], idx.exgr[rs, cs], idx.vari[rs, cs], None if idx.ndvi is None else idx.ndvi[rs, cs]
+            )
             valid = blk.valid[rs, cs]
             accs[WHOLE].add(cls, inner, valid)
             wt = reader.src.window_transform(win)
-            for name, m in zip(names, _site_masks(sites, wt, cls.shape)):
+            for name, m in zip(names, _site_masks(sites, wt, cls.shape), strict=True):
                 if m is not None:
                     accs[name].add(cls, inner, m & valid)
             if outs:
@@ -310,7 +336,9 @@ def compute_cover(info: OrthoInfo, sites=None, thresholds: Thresholds | None = N
             progress(k + 1, len(wins))
     px_ha = info.pixel_area_m2 / 1e4
     rows = []
-    site_area = {WHOLE: None} | ({} if sites is None else {n: g.area / 1e4 for n, g in zip(names, sites.geometry)})
+    site_area = {WHOLE: None} | (
+        {} if sites is None else {n: g.area / 1e4 for n, g in zip(names, sites.geometry, strict=True)}
+    )
     not_covered = []
     for name, acc in accs.items():
         valid_px = int(acc.counts[1:].sum())
@@ -348,11 +376,33 @@ class _maybe_outputs:
             return None
         i = self.info
         tags = {"CENTINELA_SIMULATED": "true"} if i.simulated else {}
-        cm1 = raster_out(self.out / f"{self.prefix}classes.tif", i.crs, i.transform, i.width, i.height, 1, "uint8", nodata=0,
-                         descriptions=["cover class: 1 vegetation, 2 bare, 3 water, 4 shadow"], colormap=CLASS_COLOURS,
-                         overview_resampling="MODE", tags=tags)
-        cm2 = raster_out(self.out / f"{self.prefix}indices.tif", i.crs, i.transform, i.width, i.height, len(self.index_names),
-                         "float32", nodata=float("nan"), descriptions=self.index_names, overview_resampling="AVERAGE", tags=tags)
+        cm1 = raster_out(
+            self.out / f"{self.prefix}classes.tif",
+            i.crs,
+            i.transform,
+            i.width,
+            i.height,
+            1,
+            "uint8",
+            nodata=0,
+            descriptions=["cover class: 1 vegetation, 2 bare, 3 water, 4 shadow"],
+            colormap=CLASS_COLOURS,
+            overview_resampling="MODE",
+            tags=tags,
+        )
+        cm2 = raster_out(
+            self.out / f"{self.prefix}indices.tif",
+            i.crs,
+            i.transform,
+            i.width,
+            i.height,
+            len(self.index_names),
+            "float32",
+            nodata=float("nan"),
+            descriptions=self.index_names,
+            overview_resampling="AVERAGE",
+            tags=tags,
+        )
         self.cms = [cm1, cm2]
         return {"classes": cm1.__enter__(), "indices": cm2.__enter__()}
 

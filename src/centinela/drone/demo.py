@@ -29,7 +29,9 @@ class DroneDemo:
     flight_ids: tuple[str, ...] = ()
 
 
-def demo_drone(out: Path, lang: str = "es", store: Path | None = None, seed: int = 3, size_m: float = 200.0) -> DroneDemo:
+def demo_drone(
+    out: Path, lang: str = "es", store: Path | None = None, seed: int = 3, size_m: float = 200.0
+) -> DroneDemo:
     """Simulate two flights (0.1 m and 0.12 m, ~200 × 200 m), ingest both into ``store`` (default
     ``out/centinela.gpkg``) with the site polygons, and compare them with alignment."""
     from ..sim.drone import simulate_drone
@@ -39,19 +41,31 @@ def demo_drone(out: Path, lang: str = "es", store: Path | None = None, seed: int
 
     root = Path(out) / "drone"
     store = Path(store) if store is not None else Path(out) / "centinela.gpkg"
-    sim = simulate_drone(root / "sim", seed=seed, dates=(FIRST, SECOND), res=(0.1, 0.12), size_m=size_m,
-                         geo_error_m=GPS_ERROR_M)
+    sim = simulate_drone(
+        root / "sim", seed=seed, dates=(FIRST, SECOND), res=(0.1, 0.12), size_m=size_m, geo_error_m=GPS_ERROR_M
+    )
     lines, files, ids = [], {}, []
-    for label, ortho in zip(("A", "B"), sim.orthos):
+    for label, ortho in zip(("A", "B"), sim.orthos, strict=True):
         res = ingest(ortho, store, out=root, sites=sim.sites, lang=lang)
         ids.append(res.flight_id)
-        lines.append(t("drone.already" if res.already else "drone.ingested", lang, id=res.flight_id, file=ortho.name,
-                       res=float(res.record["res_m"]), bands=res.record["bands"], date=res.record["flight_date"],
-                       cog=res.cog))
+        lines.append(
+            t(
+                "drone.already" if res.already else "drone.ingested",
+                lang,
+                id=res.flight_id,
+                file=ortho.name,
+                res=float(res.record["res_m"]),
+                bands=res.record["bands"],
+                date=res.record["flight_date"],
+                cog=res.cog,
+            )
+        )
         lines.extend(f"  {x}" for x in cover_lines(res.cover.table, lang))
         files[f"drone flight {label} / vuelo {label}"] = ortho
         files[f"drone cover {label} / cobertura {label}"] = res.files["png"]
-    change = compare_flights(open_flight(ids[0], store), open_flight(ids[1], store), root / "change", align=True, lang=lang)
+    change = compare_flights(
+        open_flight(ids[0], store), open_flight(ids[1], store), root / "change", align=True, lang=lang
+    )
     lines.extend(change_lines(change, lang))
     files["drone change / cambio (PNG)"] = change.files["png"]
     files["drone change / cambio (GeoTIFF)"] = change.files["tif"]

@@ -85,7 +85,9 @@ def read_sites(spec: str | Path) -> gpd.GeoDataFrame:
     path, _, layer = text.partition("#")
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: sites file not found (expected polygons: GeoPackage, GeoJSON, Shapefile…; FILE#layer for a layer)")
+        raise InputError(
+            f"{p}: sites file not found (expected polygons: GeoPackage, GeoJSON, Shapefile…; FILE#layer for a layer)"
+        )
     try:
         g = gpd.read_file(p, layer=layer or None)
     except Exception as exc:  # pyogrio raises several types for unreadable files
@@ -201,8 +203,10 @@ def ingest(
         flight_id = record["flight_id"]
         cog = stored_path(store, record)
         if not cog.exists():
-            raise InputError(f"{info.path} was ingested as {flight_id} but its copy {cog} is missing; "
-                             f"remove the row from layer {LAYER} of {store} and ingest again")
+            raise InputError(
+                f"{info.path} was ingested as {flight_id} but its copy {cog} is missing; "
+                f"remove the row from layer {LAYER} of {store} and ingest again"
+            )
         stored = open_ortho(cog, bands=_record_bands(record), date=info.flight_date)
     else:
         flight_id = f"{info.flight_date:%Y%m%d}-{digest[:8]}" if info.flight_date else f"nodate-{digest[:8]}"
@@ -223,13 +227,30 @@ def ingest(
 
         files["png"] = cover_picture(stored, files["classes"], out_dir / "cover.png", result.whole(), lang)
     if not already:
-        record = _record(flight_id, info, stored, digest, cog, store, result, reprojected_from=info.crs if stored.crs != info.crs else "")
+        record = _record(
+            flight_id,
+            info,
+            stored,
+            digest,
+            cog,
+            store,
+            result,
+            reprojected_from=info.crs if stored.crs != info.crs else "",
+        )
         _append(store, record)
     return IngestResult(flight_id, record, cog, result, already, files)
 
 
-def _record(flight_id: str, src: OrthoInfo, info: OrthoInfo, digest: str, cog: Path, store: Path, res: CoverResult,
-            reprojected_from: str) -> dict:
+def _record(
+    flight_id: str,
+    src: OrthoInfo,
+    info: OrthoInfo,
+    digest: str,
+    cog: Path,
+    store: Path,
+    res: CoverResult,
+    reprojected_from: str,
+) -> dict:
     whole = res.whole()
     foot = valid_footprint(info)
     tr = Transformer.from_crs(info.crs, SRS, always_xy=True)
@@ -267,7 +288,10 @@ def _record(flight_id: str, src: OrthoInfo, info: OrthoInfo, digest: str, cog: P
         "thresholds_json": json.dumps(res.thresholds.as_dict()),
         "display_min": ",".join(f"{v:.6g}" for v in lo),
         "display_max": ",".join(f"{v:.6g}" for v in hi),
-        "minx": info.bounds[0], "miny": info.bounds[1], "maxx": info.bounds[2], "maxy": info.bounds[3],
+        "minx": info.bounds[0],
+        "miny": info.bounds[1],
+        "maxx": info.bounds[2],
+        "maxy": info.bounds[3],
         "geometry": foot_ll if not foot_ll.is_empty else shapely.box(*tr.transform_bounds(*info.bounds)),
     }
     return rec
@@ -275,14 +299,19 @@ def _record(flight_id: str, src: OrthoInfo, info: OrthoInfo, digest: str, cog: P
 
 def _multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
     parts = shapely.get_parts(shapely.make_valid(geom))
-    polys = [q for p in parts for q in (shapely.get_parts(p) if p.geom_type == "MultiPolygon" else [p]) if q.geom_type == "Polygon"]
+    polys = [
+        q
+        for p in parts
+        for q in (shapely.get_parts(p) if p.geom_type == "MultiPolygon" else [p])
+        if q.geom_type == "Polygon"
+    ]
     return shapely.MultiPolygon(polys)
 
 
 def _append(store: Path, record: dict) -> None:
-    frame = gpd.GeoDataFrame([{k: v for k, v in record.items() if k != "geometry"}],
-                             geometry=[_multipolygon(record["geometry"])], crs=SRS)
+    frame = gpd.GeoDataFrame(
+        [{k: v for k, v in record.items() if k != "geometry"}], geometry=[_multipolygon(record["geometry"])], crs=SRS
+    )
     store.parent.mkdir(parents=True, exist_ok=True)
     # Append when the layer exists: other rows are not rewritten, and other writers' layers are untouched.
-    pyogrio.write_dataframe(frame, store, layer=LAYER, driver="GPKG", append=_has_layer(store),
-                            promote_to_multi=True)
+    pyogrio.write_dataframe(frame, store, layer=LAYER, driver="GPKG", append=_has_layer(store), promote_to_multi=True)

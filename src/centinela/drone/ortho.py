@@ -61,11 +61,28 @@ DTYPES = ("uint8", "uint16", "int16", "float32", "float64")
 COG_OPTIONS = MappingProxyType({"compress": "DEFLATE", "predictor": "YES", "blocksize": "512", "BIGTIFF": "IF_SAFER"})
 
 _ALIASES = {
-    "r": "red", "red": "red", "g": "green", "green": "green", "b": "blue", "blue": "blue",
-    "nir": "nir", "nearir": "nir", "nearinfrared": "nir", "infrared": "nir", "n": "nir",
-    "re": "rededge", "rededge": "rededge", "alpha": "alpha", "mask": "alpha",
+    "r": "red",
+    "red": "red",
+    "g": "green",
+    "green": "green",
+    "b": "blue",
+    "blue": "blue",
+    "nir": "nir",
+    "nearir": "nir",
+    "nearinfrared": "nir",
+    "infrared": "nir",
+    "n": "nir",
+    "re": "rededge",
+    "rededge": "rededge",
+    "alpha": "alpha",
+    "mask": "alpha",
 }
-_COLORINTERP = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue", ColorInterp.alpha: "alpha"}
+_COLORINTERP = {
+    ColorInterp.red: "red",
+    ColorInterp.green: "green",
+    ColorInterp.blue: "blue",
+    ColorInterp.alpha: "alpha",
+}
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
@@ -238,16 +255,25 @@ def _flight_date(src, path: Path, date: dt.date | str | None) -> tuple[dt.date |
     return None, None
 
 
-def open_ortho(path: str | Path, bands: str | Sequence[str] | None = None, date: dt.date | str | None = None,
-               allow_geographic: bool = False) -> OrthoInfo:
+def open_ortho(
+    path: str | Path,
+    bands: str | Sequence[str] | None = None,
+    date: dt.date | str | None = None,
+    allow_geographic: bool = False,
+) -> OrthoInfo:
     """Validate an orthomosaic and describe it; raise :class:`InputError` (bad content) or
     :class:`RasterReadError` (unreadable file) naming the file and what was expected."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found (expected a georeferenced orthomosaic GeoTIFF such as "
-                         "OpenDroneMap's odm_orthophoto.tif)")
+        raise InputError(
+            f"{path}: file not found (expected a georeferenced orthomosaic GeoTIFF such as "
+            "OpenDroneMap's odm_orthophoto.tif)"
+        )
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected an orthomosaic GeoTIFF (in an ODM project: odm_orthophoto/odm_orthophoto.tif)")
+        raise InputError(
+            f"{path}: is a folder; expected an orthomosaic GeoTIFF "
+            "(in an ODM project: odm_orthophoto/odm_orthophoto.tif)"
+        )
     try:
         with warnings.catch_warnings():
             # An ungeoreferenced file is refused below with a clearer message than rasterio's warning.
@@ -258,16 +284,28 @@ def open_ortho(path: str | Path, bands: str | Sequence[str] | None = None, date:
     with src:
         if src.crs is None:
             gcps, _ = src.gcps
-            hint = (f" It has {len(gcps)} ground control points but no geotransform: warp it first "
-                    "(gdalwarp -t_srs EPSG:32719 in.tif out.tif).") if gcps else ""
-            raise InputError(f"{path}: not georeferenced (no coordinate reference system); expected a GeoTIFF with a "
-                             f"projected CRS such as UTM 19S (EPSG:32719), as OpenDroneMap writes.{hint}")
+            hint = (
+                (
+                    f" It has {len(gcps)} ground control points but no geotransform: warp it first "
+                    "(gdalwarp -t_srs EPSG:32719 in.tif out.tif)."
+                )
+                if gcps
+                else ""
+            )
+            raise InputError(
+                f"{path}: not georeferenced (no coordinate reference system); expected a GeoTIFF with a "
+                f"projected CRS such as UTM 19S (EPSG:32719), as OpenDroneMap writes.{hint}"
+            )
         t = src.transform
         if t.is_identity or (t.a == 1 and t.e == 1 and t.c == 0 and t.f == 0):
-            raise InputError(f"{path}: not georeferenced (CRS {_crs_text(src.crs)} but no geotransform); "
-                             "expected pixel size and origin in the file")
+            raise InputError(
+                f"{path}: not georeferenced (CRS {_crs_text(src.crs)} but no geotransform); "
+                "expected pixel size and origin in the file"
+            )
         if abs(t.b) > 1e-12 or abs(t.d) > 1e-12:
-            raise InputError(f"{path}: the grid is rotated; expected a north-up orthomosaic (warp it with gdalwarp first)")
+            raise InputError(
+                f"{path}: the grid is rotated; expected a north-up orthomosaic (warp it with gdalwarp first)"
+            )
         crs = _crs_text(src.crs)
         geographic = bool(src.crs.is_geographic)
         mercator = _is_mercator(crs)
@@ -278,20 +316,29 @@ def open_ortho(path: str | Path, bands: str | Sequence[str] | None = None, date:
             res_m = float(np.mean([abs(t.a), abs(t.e)])) * _unit_factor(crs)
         if mercator:  # Mercator metres are stretched by 1/cos(latitude): the pixel on the ground is smaller
             lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
-                (src.bounds.left + src.bounds.right) / 2, (src.bounds.top + src.bounds.bottom) / 2)[1]
+                (src.bounds.left + src.bounds.right) / 2, (src.bounds.top + src.bounds.bottom) / 2
+            )[1]
             res_m *= float(np.cos(np.radians(lat)))
         if res_m > MAX_RES_M:
-            raise InputError(f"{path}: pixels are {res_m:.2f} m; a drone orthomosaic has pixels of {MAX_RES_M} m or finer "
-                             "(satellite imagery goes through `centinela detect`)")
+            raise InputError(
+                f"{path}: pixels are {res_m:.2f} m; a drone orthomosaic has pixels of {MAX_RES_M} m or finer "
+                "(satellite imagery goes through `centinela detect`)"
+            )
         if res_m < MIN_RES_M:
-            raise InputError(f"{path}: pixels of {res_m:.2g} m are implausibly small for a drone orthomosaic; "
-                             f"is the CRS ({crs}) right (coordinates in degrees labelled as metres?)")
+            raise InputError(
+                f"{path}: pixels of {res_m:.2g} m are implausibly small for a drone orthomosaic; "
+                f"is the CRS ({crs}) right (coordinates in degrees labelled as metres?)"
+            )
         if geographic and not allow_geographic:
-            raise InputError(f"{path}: CRS {crs} is geographic (degrees); areas need metres. Ingest it with --reproject "
-                             "(warped to its UTM zone), or reproject it first (gdalwarp -t_srs EPSG:32719 …)")
+            raise InputError(
+                f"{path}: CRS {crs} is geographic (degrees); areas need metres. Ingest it with --reproject "
+                "(warped to its UTM zone), or reproject it first (gdalwarp -t_srs EPSG:32719 …)"
+            )
         if mercator and not allow_geographic:
-            raise InputError(f"{path}: CRS {crs} is a Mercator projection, whose areas are {1 / np.cos(np.radians(lat)) ** 2:.3f}× "
-                             "too large here; ingest it with --reproject (warped to its UTM zone) or reproject it first")
+            raise InputError(
+                f"{path}: CRS {crs} is a Mercator projection, whose areas are {1 / np.cos(np.radians(lat)) ** 2:.3f}× "
+                "too large here; ingest it with --reproject (warped to its UTM zone) or reproject it first"
+            )
         if src.dtypes[0] not in DTYPES:
             raise InputError(f"{path}: data type {src.dtypes[0]}; expected one of {', '.join(DTYPES)}")
         if bands is not None:
@@ -300,14 +347,28 @@ def open_ortho(path: str | Path, bands: str | Sequence[str] | None = None, date:
             names, alpha = _identify_bands(src, path)
         missing = [b for b in COLOUR_BANDS if b not in names]
         if missing:
-            raise InputError(f"{path}: {src.count} band(s) ({_describe(src)}); expected at least red, green and blue "
-                             f"(missing {', '.join(missing)}). Name them with --bands, e.g. --bands red,green,blue,nir,alpha")
+            raise InputError(
+                f"{path}: {src.count} band(s) ({_describe(src)}); expected at least red, green and blue "
+                f"(missing {', '.join(missing)}). Name them with --bands, e.g. --bands red,green,blue,nir,alpha"
+            )
         flight_date, source = _flight_date(src, path, date)
         info = OrthoInfo(
-            path=path, crs=crs, transform=t, width=src.width, height=src.height, bounds=tuple(src.bounds), res_m=res_m,
-            dtype=src.dtypes[0], count=src.count, bands=MappingProxyType(dict(names)), alpha=alpha,
-            nodata=src.nodata, flight_date=flight_date, date_source=source,
-            simulated=src.tags().get("CENTINELA_SIMULATED", "").lower() == "true", geographic=geographic or mercator,
+            path=path,
+            crs=crs,
+            transform=t,
+            width=src.width,
+            height=src.height,
+            bounds=tuple(src.bounds),
+            res_m=res_m,
+            dtype=src.dtypes[0],
+            count=src.count,
+            bands=MappingProxyType(dict(names)),
+            alpha=alpha,
+            nodata=src.nodata,
+            flight_date=flight_date,
+            date_source=source,
+            simulated=src.tags().get("CENTINELA_SIMULATED", "").lower() == "true",
+            geographic=geographic or mercator,
         )
         _probe(src, info)
     return info
@@ -318,7 +379,9 @@ def _probe(src, info: OrthoInfo) -> None:
     try:
         src.read(info.bands["red"], out_shape=(min(64, src.height), min(64, src.width)), resampling=Resampling.nearest)
     except RasterioError as exc:
-        raise RasterReadError(f"{info.path}: pixels cannot be decoded ({exc}); the file is corrupt or truncated") from exc
+        raise RasterReadError(
+            f"{info.path}: pixels cannot be decoded ({exc}); the file is corrupt or truncated"
+        ) from exc
 
 
 # --- reading window by window ---------------------------------------------------------------------
@@ -328,8 +391,11 @@ def block_windows(height: int, width: int, block: int = BLOCK, within: Window | 
     """Windows tiling ``within`` (default: the whole grid) in ``block`` steps."""
     r0, c0 = (int(within.row_off), int(within.col_off)) if within is not None else (0, 0)
     h, w = (int(within.height), int(within.width)) if within is not None else (height, width)
-    return [Window(c, r, min(block, c0 + w - c), min(block, r0 + h - r))
-            for r in range(r0, r0 + h, block) for c in range(c0, c0 + w, block)]
+    return [
+        Window(c, r, min(block, c0 + w - c), min(block, r0 + h - r))
+        for r in range(r0, r0 + h, block)
+        for c in range(c0, c0 + w, block)
+    ]
 
 
 @dataclass
@@ -390,8 +456,10 @@ class OrthoReader:
                 # No alpha and no no-data value: black (0, 0, 0) is the fill of the mosaic's edges.
                 valid &= arr[: len(COLOUR_BANDS)].sum(axis=0) > 0
         except RasterioError as exc:
-            raise RasterReadError(f"{info.path}: cannot read pixels at rows {rr0}–{rr1}, columns {cc0}–{cc1} ({exc}); "
-                                  "the file is corrupt or truncated") from exc
+            raise RasterReadError(
+                f"{info.path}: cannot read pixels at rows {rr0}–{rr1}, columns {cc0}–{cc1} ({exc}); "
+                "the file is corrupt or truncated"
+            ) from exc
         valid &= np.all(np.isfinite(arr), axis=0)
         pad = ((rr0 - r0, r0 + h - rr1), (cc0 - c0, c0 + w - cc1))
         if any(p for pair in pad for p in pair):
@@ -399,8 +467,9 @@ class OrthoReader:
             valid = np.pad(valid, pad, mode="constant", constant_values=False)
         return Block(window, halo, {n: arr[i] for i, n in enumerate(names)}, valid)
 
-    def overview(self, max_px: int, names: Sequence[str] | None = None,
-                 window: Window | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, Affine]:
+    def overview(
+        self, max_px: int, names: Sequence[str] | None = None, window: Window | None = None
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, Affine]:
         """Bands and validity decimated so the longer side is at most ``max_px`` (read from the COG's
         overviews where there are some), with the transform of that coarse grid."""
         info = self.info
@@ -409,14 +478,20 @@ class OrthoReader:
         shape = (max(1, int(round(win.height / k))), max(1, int(round(win.width / k))))
         names = list(names or info.band_set)
         try:
-            arr = self.src.read([info.bands[n] for n in names], window=win, out_shape=(len(names), *shape),
-                                resampling=Resampling.average).astype(np.float32)
+            arr = self.src.read(
+                [info.bands[n] for n in names],
+                window=win,
+                out_shape=(len(names), *shape),
+                resampling=Resampling.average,
+            ).astype(np.float32)
             if info.alpha is not None:
                 valid = self.src.read(info.alpha, window=win, out_shape=shape, resampling=Resampling.nearest) > 0
             else:
                 valid = self.src.read_masks(info.bands[names[0]], window=win, out_shape=shape) > 0
         except RasterioError as exc:
-            raise RasterReadError(f"{info.path}: cannot read an overview ({exc}); the file is corrupt or truncated") from exc
+            raise RasterReadError(
+                f"{info.path}: cannot read an overview ({exc}); the file is corrupt or truncated"
+            ) from exc
         base = self.src.window_transform(win)
         t = base @ Affine.scale(win.width / shape[1], win.height / shape[0])
         return {n: arr[i] for i, n in enumerate(names)}, valid, t
@@ -428,7 +503,9 @@ def valid_footprint(info: OrthoInfo, max_px: int = 512) -> shapely.Geometry:
         _, valid, t = r.overview(max_px, names=["red"])
     if not valid.any():
         return shapely.Polygon()
-    shapes = [shapely.geometry.shape(g) for g, v in features.shapes(valid.astype(np.uint8), mask=valid, transform=t) if v]
+    shapes = [
+        shapely.geometry.shape(g) for g, v in features.shapes(valid.astype(np.uint8), mask=valid, transform=t) if v
+    ]
     return shapely.make_valid(shapely.union_all(shapes).simplify(abs(t.a)))
 
 
@@ -473,14 +550,38 @@ def to_cog(info: OrthoInfo, dst: Path, target_crs: str | None = None, res_m: flo
 
 
 @contextmanager
-def raster_out(path: Path, crs: str, transform: Affine, width: int, height: int, count: int, dtype: str,
-               nodata: float | None = None, descriptions: Sequence[str] = (), colormap: Mapping[int, tuple] | None = None,
-               overview_resampling: str = "NEAREST", tags: Mapping[str, str] | None = None) -> Iterator:
+def raster_out(
+    path: Path,
+    crs: str,
+    transform: Affine,
+    width: int,
+    height: int,
+    count: int,
+    dtype: str,
+    nodata: float | None = None,
+    descriptions: Sequence[str] = (),
+    colormap: Mapping[int, tuple] | None = None,
+    overview_resampling: str = "NEAREST",
+    tags: Mapping[str, str] | None = None,
+) -> Iterator:
     """A tiled GeoTIFF written window by window, turned into a COG when the block exits."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.tif")
-    prof = dict(driver="GTiff", crs=crs, transform=transform, width=width, height=height, count=count, dtype=dtype,
-                nodata=nodata, tiled=True, blockxsize=512, blockysize=512, compress="deflate", BIGTIFF="IF_SAFER")
+    prof = dict(
+        driver="GTiff",
+        crs=crs,
+        transform=transform,
+        width=width,
+        height=height,
+        count=count,
+        dtype=dtype,
+        nodata=nodata,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="deflate",
+        BIGTIFF="IF_SAFER",
+    )
     try:
         with rasterio.open(tmp, "w", **prof) as dst:
             for i, d in enumerate(descriptions, start=1):
@@ -490,13 +591,23 @@ def raster_out(path: Path, crs: str, transform: Affine, width: int, height: int,
             if tags:
                 dst.update_tags(**tags)
             yield dst
-        rasterio.shutil.copy(tmp, path, driver="COG", compress="DEFLATE", blocksize="512", BIGTIFF="IF_SAFER",
-                             overview_resampling=overview_resampling, predictor="YES" if dtype.startswith("float") else "NO")
+        rasterio.shutil.copy(
+            tmp,
+            path,
+            driver="COG",
+            compress="DEFLATE",
+            blocksize="512",
+            BIGTIFF="IF_SAFER",
+            overview_resampling=overview_resampling,
+            predictor="YES" if dtype.startswith("float") else "NO",
+        )
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def read_decimated(path: Path, max_px: int = 2000, resampling: Resampling = Resampling.nearest) -> tuple[np.ndarray, Affine]:
+def read_decimated(
+    path: Path, max_px: int = 2000, resampling: Resampling = Resampling.nearest
+) -> tuple[np.ndarray, Affine]:
     """First band of a raster this package wrote, decimated so its longer side is ≤ ``max_px`` (for pictures)."""
     with rasterio.open(path) as src:
         k = max(1, int(np.ceil(max(src.width, src.height) / max_px)))

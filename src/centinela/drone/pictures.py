@@ -60,9 +60,13 @@ def cover_picture(info: OrthoInfo, classes_tif: Path, png: Path, whole: dict, la
     axes[0].set_title(both("drone.true_colour"), fontsize=10)
     axes[1].imshow(_rgba(cls, CLASS_COLOURS), extent=_extent(tc, cls.shape), interpolation="nearest")
     axes[1].set_title(both("drone.cover_classes"), fontsize=10)
-    handles = [Patch(color=np.asarray(CLASS_COLOURS[c][:3]) / 255,
-                     label=f"{both('drone.cls_' + name)}: {whole.get(name + '_frac', float('nan')):.1%}")
-               for c, name in CLASS_NAMES.items()]
+    handles = [
+        Patch(
+            color=np.asarray(CLASS_COLOURS[c][:3]) / 255,
+            label=f"{both('drone.cls_' + name)}: {whole.get(name + '_frac', float('nan')):.1%}",
+        )
+        for c, name in CLASS_NAMES.items()
+    ]
     axes[1].legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
     for ax in axes:
         ax.set_xlabel(f"{info.crs} x (m)", fontsize=8)
@@ -93,10 +97,13 @@ def change_picture(change_tif: Path, png: Path, summary: dict, lang: str = "es")
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.tick_params(labelsize=7)
     dates = f"{summary.get('a_date') or 'A'} → {summary.get('b_date') or 'B'}"
-    fig.suptitle(f"{both('drone.change_title')}: {dates}\n"
-                 f"{both('drone.ch_gain')} {summary['vegetation_gain_ha']:.3f} ha · "
-                 f"{both('drone.ch_loss')} {summary['vegetation_loss_ha']:.3f} ha · "
-                 f"{both('drone.ch_overlap')} {summary['overlap_ha']:.2f} ha", fontsize=10)
+    fig.suptitle(
+        f"{both('drone.change_title')}: {dates}\n"
+        f"{both('drone.ch_gain')} {summary['vegetation_gain_ha']:.3f} ha · "
+        f"{both('drone.ch_loss')} {summary['vegetation_loss_ha']:.3f} ha · "
+        f"{both('drone.ch_overlap')} {summary['overlap_ha']:.2f} ha",
+        fontsize=10,
+    )
     _stamp(fig, bool(summary.get("simulated")))
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=110)

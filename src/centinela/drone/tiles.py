@@ -45,9 +45,16 @@ def check_tile(z: int, x: int, y: int, tilesize: int = 256) -> None:
         raise InputError(f"tilesize={tilesize!r}; expected one of {list(TILESIZES)}")
 
 
-def render_ortho_tile(path: str | Path, z: int, x: int, y: int, rgb: Sequence[int] = (1, 2, 3),
-                      display_min: Sequence[float] | None = None, display_max: Sequence[float] | None = None,
-                      tilesize: int = 256) -> bytes:
+def render_ortho_tile(
+    path: str | Path,
+    z: int,
+    x: int,
+    y: int,
+    rgb: Sequence[int] = (1, 2, 3),
+    display_min: Sequence[float] | None = None,
+    display_max: Sequence[float] | None = None,
+    tilesize: int = 256,
+) -> bytes:
     """PNG (RGBA) of tile z/x/y of the orthomosaic at ``path``; ``rgb`` are the 1-based band indexes of
     red, green and blue; ``display_min``/``display_max`` the stretch for non-8-bit data."""
     check_tile(z, x, y, tilesize)
@@ -56,8 +63,9 @@ def render_ortho_tile(path: str | Path, z: int, x: int, y: int, rgb: Sequence[in
             if not src.tile_exists(x, y, z):
                 return transparent_png(tilesize)
             # Bilinear for the photo (smooth when zoomed past its pixels); the mask follows the alpha band.
-            img = src.tile(x, y, z, tilesize=tilesize, indexes=list(rgb), resampling_method="bilinear",
-                           reproject_method="bilinear")
+            img = src.tile(
+                x, y, z, tilesize=tilesize, indexes=list(rgb), resampling_method="bilinear", reproject_method="bilinear"
+            )
     except TileOutsideBounds:
         return transparent_png(tilesize)
     except RasterioError as exc:
@@ -65,6 +73,6 @@ def render_ortho_tile(path: str | Path, z: int, x: int, y: int, rgb: Sequence[in
     if img.array.dtype != np.uint8:
         lo = display_min or [float(np.nanmin(img.array))] * 3
         hi = display_max or [float(np.nanmax(img.array))] * 3
-        img.rescale(in_range=[(float(a), float(b)) for a, b in zip(lo, hi)])
+        img.rescale(in_range=[(float(a), float(b)) for a, b in zip(lo, hi, strict=True)])
         img.apply_color_formula("gamma rgb 2.2")
     return img.render(img_format="PNG")

@@ -8,6 +8,14 @@ from .scaling import scale_offset
 from .stac import search_items
 
 __all__ = [
-    "CLEAR_SCL", "REFLECTANCE_BANDS", "canonical", "check_aoi", "clear_from_scl", "load_cube",
-    "read_aoi", "resolve_assets", "scale_offset", "search_items",
+    "CLEAR_SCL",
+    "REFLECTANCE_BANDS",
+    "canonical",
+    "check_aoi",
+    "clear_from_scl",
+    "load_cube",
+    "read_aoi",
+    "resolve_assets",
+    "scale_offset",
+    "search_items",
 ]

@@ -40,9 +40,15 @@ def check_aoi(geom: shapely.Geometry, name: str = "AOI", max_km2: float = MAX_AO
     x0, y0, x1, y1 = geom.bounds
     if not (-180 <= x0 <= 180 and -90 <= y0 <= 90 and -180 <= x1 <= 180 and -90 <= y1 <= 90):
         raise InputError(f"{name}: coordinates {geom.bounds} are not longitude/latitude degrees")
-    area_km2 = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(gpd.GeoSeries([geom], crs="EPSG:4326").estimate_utm_crs()).area.iloc[0] / 1e6
+    area_km2 = (
+        gpd.GeoSeries([geom], crs="EPSG:4326")
+        .to_crs(gpd.GeoSeries([geom], crs="EPSG:4326").estimate_utm_crs())
+        .area.iloc[0]
+        / 1e6
+    )
     if area_km2 > max_km2:
         raise InputError(
-            f"{name}: the AOI covers {area_km2:,.0f} km², more than the {max_km2:,.0f} km² one run accepts; split it into tiles"
+            f"{name}: the AOI covers {area_km2:,.0f} km², more than the {max_km2:,.0f} km² one run accepts; "
+            "split it into tiles"
         )
     return geom

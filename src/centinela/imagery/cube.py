@@ -36,7 +36,9 @@ def metric_crs(items: Sequence[pystac.Item], aoi: shapely.Geometry | None, crs: 
         return c
     codes = set()
     for it in items:
-        code = it.properties.get("proj:code") or (f"EPSG:{it.properties['proj:epsg']}" if it.properties.get("proj:epsg") else None)
+        code = it.properties.get("proj:code") or (
+            f"EPSG:{it.properties['proj:epsg']}" if it.properties.get("proj:epsg") else None
+        )
         codes.add(code)
     if len(codes) == 1 and None not in codes:
         return CRS.from_user_input(codes.pop())
@@ -130,7 +132,14 @@ def _odc_load(items, assets: dict[str, str], out_crs: CRS, aoi, resolution: floa
         resampling={"*": "bilinear", assets["scl"]: "nearest"},
         fail_on_error=True,
         # Defaults for catalogs that declare no raster:bands (Sentinel-2 L2A is uint16/uint8 with nodata 0).
-        stac_cfg={"*": {"assets": {"*": {"data_type": "uint16", "nodata": 0}, assets["scl"]: {"data_type": "uint8", "nodata": 0}}}},
+        stac_cfg={
+            "*": {
+                "assets": {
+                    "*": {"data_type": "uint16", "nodata": 0},
+                    assets["scl"]: {"data_type": "uint8", "nodata": 0},
+                }
+            }
+        },
     )
     raw = raw.rename({a: b for b, a in assets.items() if a != b})
     raw["scl"] = raw["scl"].astype("uint8")
@@ -171,7 +180,10 @@ def load_cube(
     clear = clear_from_scl(scl, clear_classes) & valid
     ds = xr.Dataset({**out, "scl": scl, "clear": clear})
     ds.attrs.update(
-        source=str(source), crs=rc.crs.to_string(), resolution=resolution,
-        items=[it.id for it in rc.items], cloud_cover=[it.properties.get("eo:cloud_cover") for it in rc.items],
+        source=str(source),
+        crs=rc.crs.to_string(),
+        resolution=resolution,
+        items=[it.id for it in rc.items],
+        cloud_cover=[it.properties.get("eo:cloud_cover") for it in rc.items],
     )
     return ds

@@ -61,12 +61,20 @@ class DnCube:
     def shape(self) -> tuple[int, int]:
         return self.rc.raw.sizes["y"], self.rc.raw.sizes["x"]
 
-    def reader(self) -> "WindowReader":
+    def reader(self) -> WindowReader:
         return WindowReader(self)
 
 
-def load_dn(source: str | Path, aoi: shapely.Geometry | None, start: dt.date | None, end: dt.date | None,
-            bands: Sequence[str], chunks: int = 512, clear_classes: Sequence[int] = CLEAR_SCL, **kw) -> DnCube:
+def load_dn(
+    source: str | Path,
+    aoi: shapely.Geometry | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    bands: Sequence[str],
+    chunks: int = 512,
+    clear_classes: Sequence[int] = CLEAR_SCL,
+    **kw,
+) -> DnCube:
     """The dates and grid of :func:`centinela.imagery.load_cube` for ``bands``, as digital numbers."""
     # One chunk per date and band: building odc-stac's graph of a tile in 512 px chunks costs a second,
     # and most dates are read straight from their files; block-sized chunks are made if a date needs them.
@@ -91,7 +99,9 @@ def _single_item_hrefs(rc: RawCube, names: tuple[str, ...]) -> list[dict[str, st
             out.append(None)
             continue
         it = rc.items[near[0]]
-        out.append({b: it.assets[rc.assets[b]].get_absolute_href() or it.assets[rc.assets[b]].href for b in (*names, "scl")})
+        out.append(
+            {b: it.assets[rc.assets[b]].get_absolute_href() or it.assets[rc.assets[b]].href for b in (*names, "scl")}
+        )
     return out
 
 
@@ -142,9 +152,15 @@ class WindowReader:
                 raise RasterReadError(f"{href}: cannot be opened ({exc}); expected a Cloud-Optimised GeoTIFF") from exc
             a, g = ds.transform, self._transform
             ox, oy = (g.c - a.c) / g.a, (g.f - a.f) / g.e
-            aligned = (ds.crs == self._crs and (a.a, a.b, a.d, a.e) == (g.a, g.b, g.d, g.e) and ox == round(ox)
-                       and oy == round(oy) and ds.count >= 1 and ds.dtypes[0] == np.dtype(dtype).name
-                       and ds.nodata in (None, 0))
+            aligned = (
+                ds.crs == self._crs
+                and (a.a, a.b, a.d, a.e) == (g.a, g.b, g.d, g.e)
+                and ox == round(ox)
+                and oy == round(oy)
+                and ds.count >= 1
+                and ds.dtypes[0] == np.dtype(dtype).name
+                and ds.nodata in (None, 0)
+            )
             if not aligned:
                 ds.close()
             self._open[href] = (ds, int(round(oy)), int(round(ox))) if aligned else None
@@ -165,8 +181,10 @@ class WindowReader:
         try:
             ds.read(1, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0), out=inner)
         except rasterio.errors.RasterioIOError as exc:
-            raise RasterReadError(f"{ds.name}: pixels cannot be decoded at rows {rr0}–{rr1}, columns {cc0}–{cc1} ({exc}); "
-                                  "the file is corrupt or truncated") from exc
+            raise RasterReadError(
+                f"{ds.name}: pixels cannot be decoded at rows {rr0}–{rr1}, columns {cc0}–{cc1} ({exc}); "
+                "the file is corrupt or truncated"
+            ) from exc
 
     def _through_odc(self, band: str, t: int, r0: int, c0: int, out: np.ndarray) -> None:
         h, w = out.shape

@@ -7,9 +7,18 @@ from collections.abc import Iterable
 import xarray as xr
 
 SCL_CLASSES = {
-    0: "no_data", 1: "saturated_or_defective", 2: "dark_area", 3: "cloud_shadow", 4: "vegetation",
-    5: "not_vegetated", 6: "water", 7: "unclassified", 8: "cloud_medium_probability",
-    9: "cloud_high_probability", 10: "thin_cirrus", 11: "snow",
+    0: "no_data",
+    1: "saturated_or_defective",
+    2: "dark_area",
+    3: "cloud_shadow",
+    4: "vegetation",
+    5: "not_vegetated",
+    6: "water",
+    7: "unclassified",
+    8: "cloud_medium_probability",
+    9: "cloud_high_probability",
+    10: "thin_cirrus",
+    11: "snow",
 }
 
 CLEAR_SCL = (4, 5, 6)

@@ -31,7 +31,9 @@ def _read_root(source: str) -> dict:
     try:
         return DefaultStacIO().read_json(source)
     except FileNotFoundError as exc:
-        raise CatalogError(f"{source}: STAC catalog not found (expected a catalog.json path or a STAC API URL)") from exc
+        raise CatalogError(
+            f"{source}: STAC catalog not found (expected a catalog.json path or a STAC API URL)"
+        ) from exc
     except Exception as exc:  # urllib, JSON and OS errors all mean the same to the user
         raise CatalogError(f"{source}: cannot be read as STAC JSON ({exc})") from exc
 
@@ -42,8 +44,8 @@ def is_stac_api(root: dict) -> bool:
 
 
 def _day_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
-    s = dt.datetime.combine(start or dt.date(2015, 6, 23), dt.time.min, tzinfo=dt.timezone.utc)  # S2A launch
-    e = dt.datetime.combine(end or dt.date.today(), dt.time.max, tzinfo=dt.timezone.utc)
+    s = dt.datetime.combine(start or dt.date(2015, 6, 23), dt.time.min, tzinfo=dt.UTC)  # S2A launch
+    e = dt.datetime.combine(end or dt.date.today(), dt.time.max, tzinfo=dt.UTC)
     if e < s:
         raise InputError(f"the date range is empty: end {end} is before start {start}")
     return s, e
@@ -51,7 +53,7 @@ def _day_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime,
 
 def _item_time(item: pystac.Item) -> dt.datetime:
     t = item.datetime or pystac.utils.str_to_datetime(item.properties["start_datetime"])
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def search_items(
@@ -74,14 +76,17 @@ def search_items(
     if is_stac_api(root):
         items = _search_api(source, aoi, t0, t1, collection, max_items)
         if not items and aoi is not None and _search_api(source, None, t0, t1, collection, 1):
-            raise AOIOutsideDataError(f"{source}: no {collection} item overlaps the AOI {aoi.bounds} between {t0:%Y-%m-%d} and {t1:%Y-%m-%d}")
+            raise AOIOutsideDataError(
+                f"{source}: no {collection} item overlaps the AOI {aoi.bounds} between {t0:%Y-%m-%d} and {t1:%Y-%m-%d}"
+            )
     else:
         in_dates = _walk_static(source, t0, t1)
         items = [it for it in in_dates if aoi is None or _overlaps(it, aoi)]
         if in_dates and not items:
             extent = shapely.union_all([shapely.box(*it.bbox) for it in in_dates if it.bbox]).bounds
             raise AOIOutsideDataError(
-                f"{source}: the AOI {tuple(round(v, 4) for v in aoi.bounds)} is outside the data, whose items cover {tuple(round(v, 4) for v in extent)}"
+                f"{source}: the AOI {tuple(round(v, 4) for v in aoi.bounds)} is outside the data, "
+                f"whose items cover {tuple(round(v, 4) for v in extent)}"
             )
         if max_items:
             items = items[:max_items]

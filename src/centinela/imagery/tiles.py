@@ -73,15 +73,17 @@ SEARCH_CACHE_SIZE = 256
 NODATA = 0
 """Sentinel-2 L2A digital number for "no data"; forced on read because not every provider tags its files."""
 
-GDAL_ENV = MappingProxyType({
-    # A COG over HTTP has no side-car files; listing its "folder" would cost a request per open.
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    # Neighbouring internal tiles come in one range request, several requests share one HTTP/2 connection.
-    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
-    "GDAL_HTTP_MULTIPLEX": "YES",
-    # Header and overview blocks read for one tile are reused by the next tile of the same file.
-    "VSI_CACHE": "TRUE",
-})
+GDAL_ENV = MappingProxyType(
+    {
+        # A COG over HTTP has no side-car files; listing its "folder" would cost a request per open.
+        "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+        # Neighbouring internal tiles come in one range request, several requests share one HTTP/2 connection.
+        "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+        "GDAL_HTTP_MULTIPLEX": "YES",
+        # Header and overview blocks read for one tile are reused by the next tile of the same file.
+        "VSI_CACHE": "TRUE",
+    }
+)
 """GDAL options for reading COGs, each applied only when the environment does not set it already."""
 
 
@@ -103,28 +105,33 @@ class Style:
     description: str
 
 
-STYLES: Mapping[str, Style] = MappingProxyType({
-    # Fixed stretches, the same on every date and tile, so that two dates (and two neighbouring tiles)
-    # compare by eye; a per-tile min/max stretch would make each tile a different colour.
-    # Both recipes match the quick-look pictures of the reports (centinela.reports.quicklook), so the
-    # web map and the PDF show the same colours.
-    #
-    # True colour 0-0.16 with gamma 1.6: Amazon forest is dark (red ≈ 0.02-0.04, blue ≈ 0.02), so the
-    # common 0-0.3 linear stretch draws it nearly black and hides canopy texture and small clearings.
-    # 0.16 keeps muddy rivers (red ≈ 0.15) unclipped; bright sand (red ≈ 0.19) and clouds saturate to
-    # near white, which reads as "bare / cloud" in a picture.
-    "true": Style(("red", "green", "blue"), ((0.0, 0.16), (0.0, 0.16), (0.0, 0.16)), 1.6,
-                  "True colour (B4-B3-B2)"),
-    # False colour SWIR1-NIR-red (B11-B8-B4) rather than NIR-red-green (B8-B4-B3): in colour-infrared
-    # both forest and regrowth turn red and bare sand and turbid water both look cyan-grey, whereas
-    # here forest is green (NIR high), bare sand, tailings and fresh clearings pink-magenta (SWIR ≥
-    # NIR, red high) and every water body dark blue (SWIR ≈ 0, only red left), so mining pits and
-    # their ponds stand out from the forest and from each other. SWIR also cuts through the haze of
-    # the burning season better than the visible bands. It is the composite Amazon Mining Watch and
-    # MAAP use for Madre de Dios.
-    "false": Style(("swir16", "nir", "red"), ((0.02, 0.40), (0.02, 0.45), (0.0, 0.20)), 1.6,
-                   "False colour (B11-B8-B4): forest green, bare soil and sand pink, water dark blue"),
-})
+STYLES: Mapping[str, Style] = MappingProxyType(
+    {
+        # Fixed stretches, the same on every date and tile, so that two dates (and two neighbouring tiles)
+        # compare by eye; a per-tile min/max stretch would make each tile a different colour.
+        # Both recipes match the quick-look pictures of the reports (centinela.reports.quicklook), so the
+        # web map and the PDF show the same colours.
+        #
+        # True colour 0-0.16 with gamma 1.6: Amazon forest is dark (red ≈ 0.02-0.04, blue ≈ 0.02), so the
+        # common 0-0.3 linear stretch draws it nearly black and hides canopy texture and small clearings.
+        # 0.16 keeps muddy rivers (red ≈ 0.15) unclipped; bright sand (red ≈ 0.19) and clouds saturate to
+        # near white, which reads as "bare / cloud" in a picture.
+        "true": Style(("red", "green", "blue"), ((0.0, 0.16), (0.0, 0.16), (0.0, 0.16)), 1.6, "True colour (B4-B3-B2)"),
+        # False colour SWIR1-NIR-red (B11-B8-B4) rather than NIR-red-green (B8-B4-B3): in colour-infrared
+        # both forest and regrowth turn red and bare sand and turbid water both look cyan-grey, whereas
+        # here forest is green (NIR high), bare sand, tailings and fresh clearings pink-magenta (SWIR ≥
+        # NIR, red high) and every water body dark blue (SWIR ≈ 0, only red left), so mining pits and
+        # their ponds stand out from the forest and from each other. SWIR also cuts through the haze of
+        # the burning season better than the visible bands. It is the composite Amazon Mining Watch and
+        # MAAP use for Madre de Dios.
+        "false": Style(
+            ("swir16", "nir", "red"),
+            ((0.02, 0.40), (0.02, 0.45), (0.0, 0.20)),
+            1.6,
+            "False colour (B11-B8-B4): forest green, bare soil and sand pink, water dark blue",
+        ),
+    }
+)
 """Named picture recipes for :func:`render_tile`."""
 
 
@@ -247,7 +254,7 @@ def _items_for_tile(catalog: str, date: dt.date, tile: Tile, collection: str | N
     if day is None:
         raise NoImageryError(f"{catalog}: no imagery on {date:%Y-%m-%d}")
     box = shapely.box(*TMS.bounds(tile))
-    return [it for it, p in zip(day.items, day.footprints) if p.intersects(box)]
+    return [it for it, p in zip(day.items, day.footprints, strict=True) if p.intersects(box)]
 
 
 # --- reading pixels -------------------------------------------------------------------------------
@@ -265,8 +272,16 @@ def _read_asset(asset_key: str, item: pystac.Item, tile: Tile, tilesize: int) ->
             # Nearest for both steps: 10 m pixels stay crisp at high zoom (an analyst counts the pixels
             # of a pit), SCL classes must not be averaged, and the COGs' overviews (built by averaging)
             # already smooth the low zooms.
-            return src.tile(tile.x, tile.y, tile.z, tilesize=tilesize, indexes=1, nodata=NODATA,
-                            resampling_method="nearest", reproject_method="nearest")
+            return src.tile(
+                tile.x,
+                tile.y,
+                tile.z,
+                tilesize=tilesize,
+                indexes=1,
+                nodata=NODATA,
+                resampling_method="nearest",
+                reproject_method="nearest",
+            )
     except TileOutsideBounds:
         raise
     except RasterioError as exc:
@@ -278,8 +293,14 @@ def _read_item(item: pystac.Item, tile: Tile, *, bands: Sequence[str], tilesize:
     (and, with ``mask_clouds``, where the SCL class is not clear)."""
     assets = resolve_assets(item, [*bands, "scl"] if mask_clouds else bands, item.get_self_href() or "")
     keys = [assets[b] for b in bands]
-    raw = multi_arrays([*keys, assets["scl"]] if mask_clouds else keys, _read_asset, item, tile, tilesize,
-                       threads=len(keys) + mask_clouds)
+    raw = multi_arrays(
+        [*keys, assets["scl"]] if mask_clouds else keys,
+        _read_asset,
+        item,
+        tile,
+        tilesize,
+        threads=len(keys) + mask_clouds,
+    )
     planes = []
     for i, key in enumerate(keys):
         scale, offset = scale_offset(item, key)
@@ -342,8 +363,15 @@ def render_tile(
         return _transparent_png(tilesize)
     try:
         img, _ = mosaic_reader(
-            items, _read_item, tile, bands=recipe.bands, tilesize=tilesize, mask_clouds=mask_clouds,
-            pixel_selection=FirstMethod, threads=min(len(items), 4), allowed_exceptions=(TileOutsideBounds,),
+            items,
+            _read_item,
+            tile,
+            bands=recipe.bands,
+            tilesize=tilesize,
+            mask_clouds=mask_clouds,
+            pixel_selection=FirstMethod,
+            threads=min(len(items), 4),
+            allowed_exceptions=(TileOutsideBounds,),
         )
     except EmptyMosaicError:  # every item's raster misses the tile although its footprint touches it
         return _transparent_png(tilesize)

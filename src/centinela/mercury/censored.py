@@ -91,7 +91,9 @@ def _masses(cdf: np.ndarray) -> np.ndarray:
 
 
 def quantile(values, censored, q: float) -> float:
-    """KM q-quantile: the smallest detected x with P(X ≤ x) ≥ q (the lowest detect when q falls in the censored mass)."""
+    """KM q-quantile: the smallest detected x with P(X ≤ x) ≥ q (the lowest detect when q falls in the censored
+    mass).
+    """
     x, c = _arrays(values, censored)
     xs, _, cdf, _, _ = _km(x, c)
     if xs.size == 0:
@@ -135,8 +137,10 @@ def ros(values, censored) -> np.ndarray:
     with the input; an imputed value is not capped at its DL, as in Helsel's method."""
     x, c = _arrays(values, censored)
     if int((~c).sum()) < 3:
-        raise InputError(f"ROS needs at least 3 detected values; got {int((~c).sum())} of {x.size} "
-                         "(too few detects to fit a distribution: report the results as censored)")
+        raise InputError(
+            f"ROS needs at least 3 detected values; got {int((~c).sum())} of {x.size} "
+            "(too few detects to fit a distribution: report the results as censored)"
+        )
     if (x[~c] <= 0).any():
         raise InputError("ROS works on logarithms: detected values must be positive")
     if not c.any():
@@ -156,14 +160,14 @@ def plotting_positions(values, censored) -> np.ndarray:
     if limits.size == 0 or det.min() < limits[0]:
         limits = np.concatenate([[0.0], limits])
     upper = np.append(limits[1:], np.inf)
-    a = np.array([((det >= lo) & (det < hi)).sum() for lo, hi in zip(limits, upper)], float)
+    a = np.array([((det >= lo) & (det < hi)).sum() for lo, hi in zip(limits, upper, strict=True)], float)
     b = np.array([(x <= lo).sum() - (det == lo).sum() for lo in limits], float)  # results below each limit
     # Probability of exceeding each limit, from the highest limit down (P above the top one is 0).
     exceed = np.zeros(limits.size + 1)
     for j in range(limits.size - 1, -1, -1):
         exceed[j] = exceed[j + 1] + a[j] / (a[j] + b[j]) * (1 - exceed[j + 1])
     pp = np.empty(x.size)
-    for j, (lo, hi) in enumerate(zip(limits, upper)):
+    for j, (lo, hi) in enumerate(zip(limits, upper, strict=True)):
         # Detects between two limits spread evenly over that band of probability, in rank order.
         idx = np.flatnonzero(~c & (x >= lo) & (x < hi))
         idx = idx[np.argsort(x[idx], kind="stable")]
@@ -174,8 +178,9 @@ def plotting_positions(values, censored) -> np.ndarray:
     return pp
 
 
-def ucl95(values, censored, method: str = "km-t", rng: np.random.Generator | int | None = None,
-          n_boot: int = 2000) -> float:
+def ucl95(
+    values, censored, method: str = "km-t", rng: np.random.Generator | int | None = None, n_boot: int = 2000
+) -> float:
     """95 % upper confidence limit of the mean (ProUCL family): "km-t" KM mean + t(0.95, n−1)·SE;
     "km-chebyshev" KM mean + √(1/0.05 − 1)·SE (conservative for skewed data); "km-bootstrap" the 95th
     percentile of KM means of ``n_boot`` resamples (seeded by ``rng``; all-censored resamples are left out);
@@ -227,8 +232,14 @@ def proportion_ci(k: float, n: int, level: float = 0.95) -> tuple[float, float]:
 ROS_ABOVE = 0.5  # censored share above which summarise() switches from Kaplan–Meier to ROS (Helsel 2012)
 
 
-def summarise(values, censored, threshold: float | None = None, *, ucl_method: str = "km-t",
-              rng: np.random.Generator | int | None = 0) -> Summary:
+def summarise(
+    values,
+    censored,
+    threshold: float | None = None,
+    *,
+    ucl_method: str = "km-t",
+    rng: np.random.Generator | int | None = 0,
+) -> Summary:
     """KM median, p90, mean, SE and UCL95 of one group, and the share above ``threshold`` with its Wilson interval.
     Over ``ROS_ABOVE`` censored (with at least 3 detects) the location statistics come from ROS instead.
     All-censored groups do not raise: their statistics are NaN and ``method`` says "all-censored"."""
@@ -239,17 +250,49 @@ def summarise(values, censored, threshold: float | None = None, *, ucl_method: s
     ci = proportion_ci(share * len(x), len(x)) if share is not None else None
     if c.all():
         nan = math.nan
-        return Summary(len(x), int(c.sum()), nan, nan, nan, share, ucl_method=ucl_method, method="all-censored",
-                       share_ci=ci, all_below=float(x.max()))
+        return Summary(
+            len(x),
+            int(c.sum()),
+            nan,
+            nan,
+            nan,
+            share,
+            ucl_method=ucl_method,
+            method="all-censored",
+            share_ci=ci,
+            all_below=float(x.max()),
+        )
     if c.mean() > ROS_ABOVE and (~c).sum() >= 3:
         # Over half censored, KM puts all the censored mass at the lowest detect, which biases the mean and
         # median upwards (benchmarks/results/mercury_stats.md); ROS extrapolates the fitted distribution below.
         filled = ros(x, c)
         mean = float(filled.mean())
         se = float(filled.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
-        return Summary(len(x), int(c.sum()), float(np.median(filled)), float(np.quantile(filled, 0.9)), mean, share, se=se,
-                       ucl95=ucl95(x, c, "ros-t"), ucl_method="ros-t", method="ros", share_ci=ci)
+        return Summary(
+            len(x),
+            int(c.sum()),
+            float(np.median(filled)),
+            float(np.quantile(filled, 0.9)),
+            mean,
+            share,
+            se=se,
+            ucl95=ucl95(x, c, "ros-t"),
+            ucl_method="ros-t",
+            method="ros",
+            share_ci=ci,
+        )
     mean, se = km_mean(x, c)
     ucl = ucl95(x, c, ucl_method, rng=rng) if ucl_method != "ros-t" or (~c).sum() >= 3 else math.nan
-    return Summary(len(x), int(c.sum()), quantile(x, c, 0.5), quantile(x, c, 0.9), mean, share, se=se, ucl95=ucl,
-                   ucl_method=ucl_method, method="km" if c.any() else "none-censored", share_ci=ci)
+    return Summary(
+        len(x),
+        int(c.sum()),
+        quantile(x, c, 0.5),
+        quantile(x, c, 0.9),
+        mean,
+        share,
+        se=se,
+        ucl95=ucl,
+        ucl_method=ucl_method,
+        method="km" if c.any() else "none-censored",
+        share_ci=ci,
+    )

@@ -80,25 +80,33 @@ def get_format(fmt: str | dict = "dma80", formats: str | Path | None = None) -> 
     lib = load_formats(formats)
     spec = fmt if isinstance(fmt, dict) else (lib.get("formats") or {}).get(fmt)
     if spec is None:
-        raise InputError(f"unknown DMA export format {fmt!r}; known: {', '.join(lib.get('formats') or {})} "
-                         "(add one in dma_formats.yaml or your own YAML, passed as formats=)")
+        raise InputError(
+            f"unknown DMA export format {fmt!r}; known: {', '.join(lib.get('formats') or {})} "
+            "(add one in dma_formats.yaml or your own YAML, passed as formats=)"
+        )
     seen = []
     while spec.get("extends"):
         parent = spec["extends"]
         if parent in seen or parent not in lib["formats"]:
             raise InputError(f"format {fmt!r}: cannot extend {parent!r} (unknown or circular)")
         seen.append(parent)
-        spec = _merge({k: v for k, v in lib["formats"][parent].items()}, {k: v for k, v in spec.items() if k != "extends"})
+        spec = _merge(
+            {k: v for k, v in lib["formats"][parent].items()}, {k: v for k, v in spec.items() if k != "extends"}
+        )
     spec = dict(spec)
     cols = spec.get("columns") or {}
     if not cols.get("sample_name") or not (cols.get("result") or cols.get("hg")):
         raise InputError(f"format {fmt!r}: columns need sample_name and result (or hg with weight) aliases")
     try:
-        spec["_names"] = {k: [re.compile(p, re.IGNORECASE) for p in (spec.get("names") or {}).get(k) or []]
-                          for k in ("skip", "blank", "crm", "calibration")}
+        spec["_names"] = {
+            k: [re.compile(p, re.IGNORECASE) for p in (spec.get("names") or {}).get(k) or []]
+            for k in ("skip", "blank", "crm", "calibration")
+        }
         spec["_replicate"] = re.compile(spec["replicate"], re.IGNORECASE) if spec.get("replicate") else None
-        spec["_crm"] = [(cid, e, [re.compile(p, re.IGNORECASE) for p in e.get("names") or [cid]])
-                        for cid, e in {**(lib.get("crm") or {}), **(spec.get("crm") or {})}.items()]
+        spec["_crm"] = [
+            (cid, e, [re.compile(p, re.IGNORECASE) for p in e.get("names") or [cid]])
+            for cid, e in {**(lib.get("crm") or {}), **(spec.get("crm") or {})}.items()
+        ]
     except re.error as exc:
         raise InputError(f"format {fmt!r}: bad regular expression ({exc})") from exc
     for field, table in FIELD_UNITS.items():
@@ -150,6 +158,7 @@ def _convert_conc(x: float, unit: str, to: str) -> float:
 
 # --- reading the table --------------------------------------------------------------------------------------
 
+
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
@@ -189,7 +198,9 @@ def _tables(path: Path, spec: dict) -> list[list[tuple[int, list]]]:
         except Exception as exc:  # openpyxl raises many types for damaged files
             raise InputError(f"{path}: cannot be read as Excel ({exc})") from exc
         ws = wb[spec["sheet"]] if spec.get("sheet") in wb.sheetnames else wb.worksheets[0]
-        return [[(i, [_cell(v) for v in row]) for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]]
+        return [
+            [(i, [_cell(v) for v in row]) for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+        ]
     if suffix == ".xls":
         raise InputError(f"{path}: old .xls files are not read; save the export as .xlsx or CSV")
     text = _decode(path.read_bytes())
@@ -213,18 +224,23 @@ def _map_header(cells: list, spec: dict) -> tuple[dict, list[str]]:
     used, mapping, problems = set(), {}, []
     for field in FIELDS:
         table = FIELD_UNITS.get(field)
-        for alias in (spec["columns"].get(field) or []):
+        for alias in spec["columns"].get(field) or []:
             a = _norm(alias)
             for i, (text, base, unit) in enumerate(split):
                 if i in used or not base or base != a:
                     continue
                 if table is not None and unit is not None and _unit_key(unit) not in table:
                     if not any(_unit_key(unit) in t for t in FIELD_UNITS.values()):
-                        problems.append(f"column '{text}': unit '{unit}' not understood; expected one of "
-                                        f"{', '.join(table)}")
+                        problems.append(
+                            f"column '{text}': unit '{unit}' not understood; expected one of {', '.join(table)}"
+                        )
                     continue  # e.g. "Hg (ng/g)" is not a mass: leave it to the result
                 default = spec.get(f"{field}_unit")
-                mapping[field] = (i, text, _unit_key(unit) if unit is not None else (_unit_key(default) if default else None))
+                mapping[field] = (
+                    i,
+                    text,
+                    _unit_key(unit) if unit is not None else (_unit_key(default) if default else None),
+                )
                 used.add(i)
                 break
             if field in mapping:
@@ -243,17 +259,20 @@ def _find_header(tables: list, spec: dict, path: Path):
                 break  # the first header-like row of a table is its header; later rows are data
     if best is None:
         cols = spec["columns"]
-        raise InputError(f"{path}: no header row found in the first {spec.get('header_search_rows', 30)} lines; expected "
-                         f"a sample name column ({', '.join(cols['sample_name'][:4])}...) and a result column "
-                         f"({', '.join((cols.get('result') or [])[:4])}...) or Hg mass and weight "
-                         "(see dma_formats.yaml; add a format for your instrument)")
+        raise InputError(
+            f"{path}: no header row found in the first {spec.get('header_search_rows', 30)} lines; expected "
+            f"a sample name column ({', '.join(cols['sample_name'][:4])}...) and a result column "
+            f"({', '.join((cols.get('result') or [])[:4])}...) or Hg mass and weight "
+            "(see dma_formats.yaml; add a format for your instrument)"
+        )
     rows, mapping, problems, pos, line = best
     if problems:
         raise InputError(f"{path}:{line}: " + "; ".join(problems))
-    return rows[pos + 1:], mapping
+    return rows[pos + 1 :], mapping
 
 
 # --- parsing cells ------------------------------------------------------------------------------------------
+
 
 def _number(cell, decimal: str) -> float:
     """A number written with the file's decimal separator; ValueError otherwise (no thousands separators)."""
@@ -324,6 +343,7 @@ def _decimal(rows: list, mapping: dict, spec: dict) -> str:
 
 # --- the register --------------------------------------------------------------------------------------------
 
+
 def _load_register(register) -> tuple[dict, set, list[str], bool]:
     """(valid samples by key, every key listed, problems, donor ids already pseudonymised?)."""
     if isinstance(register, pd.DataFrame):
@@ -335,21 +355,33 @@ def _load_register(register) -> tuple[dict, set, list[str], bool]:
     spanish = {v: k for k, v in COLUMNS.items()}
     raw = raw.rename(columns=lambda c: spanish.get(str(c).strip(), str(c).strip()))
     frame, errors = check_frame(raw, where, register=True, pseudonymise=False)
-    listed = {_key(s) for s in raw["sample_id"].fillna("").astype(str) if str(s).strip()} if "sample_id" in raw else set()
+    listed = (
+        {_key(s) for s in raw["sample_id"].fillna("").astype(str) if str(s).strip()} if "sample_id" in raw else set()
+    )
     valid: dict[str, dict] = {}
     for row in frame.to_dict("records"):
         k = _key(row["sample_id"])
         if k in valid:
-            errors.append(f"{where}:{row['source_line']}: field 'sample_id' = {row['sample_id']!r}: expected a name that "
-                          f"differs from {valid[k]['sample_id']!r} by more than case or spaces (instruments lose the difference)")
+            errors.append(
+                f"{where}:{row['source_line']}: field 'sample_id' = {row['sample_id']!r}: expected a name that "
+                f"differs from {valid[k]['sample_id']!r} by more than case or spaces (instruments lose the difference)"
+            )
         valid[k] = row
     return valid, listed, errors, hashed
 
 
 # --- the export ----------------------------------------------------------------------------------------------
 
-def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt: str | None = None, *,
-                    batch: str | None = None, formats: str | Path | None = None) -> pd.DataFrame:
+
+def read_dma_export(
+    path: str | Path,
+    register,
+    fmt: str | dict = "dma80",
+    salt: str | None = None,
+    *,
+    batch: str | None = None,
+    formats: str | Path | None = None,
+) -> pd.DataFrame:
     """Validated results (the columns of ``read_results``) from a direct mercury analyser export.
 
     ``register``: the samples' metadata in the lab template format, as a path or a DataFrame (raw template
@@ -373,6 +405,7 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
     typical_weight = _typical_weight(rows, mapping, decimal)
     records = []
     for line, cells in rows:
+
         def get(field, cells=cells):
             i = mapping[field][0] if field in mapping else None
             return cells[i] if i is not None and i < len(cells) else ""
@@ -385,9 +418,16 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
         if "type" in mapping and get("type") != "":
             kind = spec["_types"].get(_norm(get("type")))
             if kind is None:
-                bad(line, "type", get("type"), "a type of the format (" + ", ".join(spec.get("types") or {}) + "; see types in dma_formats.yaml)")
+                bad(
+                    line,
+                    "type",
+                    get("type"),
+                    "a type of the format (" + ", ".join(spec.get("types") or {}) + "; see types in dma_formats.yaml)",
+                )
                 continue
-        if not in_register and (kind == "skip" or (kind in (None, "sample") and any(p.search(name) for p in spec["_names"]["skip"]))):
+        if not in_register and (
+            kind == "skip" or (kind in (None, "sample") and any(p.search(name) for p in spec["_names"]["skip"]))
+        ):
             continue  # cleaning cycles and statistics lines are not measurements
         if not name:
             bad(line, "sample_name", name, "a sample name")
@@ -423,8 +463,13 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
                 continue  # replicate of a register row that is already reported as wrong
             else:
                 src = register if not isinstance(register, pd.DataFrame) else "the register"
-                bad(line, "sample_name", name, f"a sample_id of {src}, or a blank / CRM / standard name "
-                    "(see the names patterns in dma_formats.yaml)")
+                bad(
+                    line,
+                    "sample_name",
+                    name,
+                    f"a sample_id of {src}, or a blank / CRM / standard name "
+                    "(see the names patterns in dma_formats.yaml)",
+                )
                 continue
         rec["crm"] = crm if rec["kind"] in ("crm", "calibration") else None
 
@@ -467,8 +512,13 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
                 bad(line, "result", cell, "a result (this measurement has none)")
             elif isinstance(text, str) and _norm_token(text) in spec["_nd"]:
                 if lod is None:
-                    bad(line, "result", cell, "a number: 'not detected' needs a detection limit (limits.lod in the "
-                        "format, as a concentration or, with the weight, an Hg mass)")
+                    bad(
+                        line,
+                        "result",
+                        cell,
+                        "a number: 'not detected' needs a detection limit (limits.lod in the "
+                        "format, as a concentration or, with the weight, an Hg mass)",
+                    )
                 else:
                     value = f"<{_fmt(lod)}"
             elif isinstance(text, str) and text.startswith(">"):
@@ -483,8 +533,13 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
                 if x is not None and x < 0:
                     # Baseline correction can give slightly negative readings: they are below detection.
                     if lod is None:
-                        bad(line, "result", cell, "a non-negative number (a negative reading is below detection: "
-                            "configure limits.lod in the format)")
+                        bad(
+                            line,
+                            "result",
+                            cell,
+                            "a non-negative number (a negative reading is below detection: "
+                            "configure limits.lod in the format)",
+                        )
                     else:
                         value = f"<{_fmt(lod)}"
                 elif x is not None:
@@ -493,14 +548,24 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
                     if check and hg and weight and hg > 0:
                         expected = _convert_conc(hg / weight, "ng/g", unit)
                         if x > 0 and not 1 / float(check) <= x / expected <= float(check):
-                            bad(line, "result", cell, f"about {_fmt(expected)} {unit} (Hg {_fmt(hg)} ng / weight "
-                                f"{_fmt(weight)} g): check the unit of '{mapping['result'][1]}' and of the weight")
+                            bad(
+                                line,
+                                "result",
+                                cell,
+                                f"about {_fmt(expected)} {unit} (Hg {_fmt(hg)} ng / weight "
+                                f"{_fmt(weight)} g): check the unit of '{mapping['result'][1]}' and of the weight",
+                            )
         elif hg is None or not weight:
             bad(line, "hg", get("hg"), "the Hg mass and a positive weight (this format has no result column)")
         elif hg < 0:
             if lod is None:
-                bad(line, "hg", get("hg"), "a non-negative Hg mass (a negative reading is below detection: configure "
-                    "limits.lod in the format)")
+                bad(
+                    line,
+                    "hg",
+                    get("hg"),
+                    "a non-negative Hg mass (a negative reading is below detection: configure "
+                    "limits.lod in the format)",
+                )
             else:
                 value = f"<{_fmt(lod)}"
         else:
@@ -511,8 +576,12 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
             try:
                 analysed = _parse_date(date_cell, bool(spec.get("dayfirst", True))).isoformat()
             except ValueError:
-                bad(line, "datetime" if "datetime" in mapping else "date", date_cell,
-                    "a date (YYYY-MM-DD, or " + ("DD/MM/YYYY" if spec.get("dayfirst", True) else "MM/DD/YYYY") + ")")
+                bad(
+                    line,
+                    "datetime" if "datetime" in mapping else "date",
+                    date_cell,
+                    "a date (YYYY-MM-DD, or " + ("DD/MM/YYYY" if spec.get("dayfirst", True) else "MM/DD/YYYY") + ")",
+                )
         if len(errors) > n_errors:
             continue
         rec.update(value=value, unit=unit, lod=lod, loq=loq, analysed=analysed)
@@ -527,8 +596,10 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
     if run_batch is None and not sample_batches:
         run_batch = path.stem
     if run_batch is None and any(r["kind"] != "reading" for r in records):
-        errors.append(f"{path}: the samples belong to several batches ({', '.join(sorted(sample_batches))}); "
-                      "blanks and CRMs cannot be assigned to one: pass batch=... or split the export")
+        errors.append(
+            f"{path}: the samples belong to several batches ({', '.join(sorted(sample_batches))}); "
+            "blanks and CRMs cannot be assigned to one: pass batch=... or split the export"
+        )
     matrices = Counter(reg[r["base"]]["matrix"] for r in records if r["kind"] == "reading")
     run_matrix = matrices.most_common(1)[0][0] if matrices else spec.get("default_matrix", "fish")
 
@@ -559,29 +630,47 @@ def read_dma_export(path: str | Path, register, fmt: str | dict = "dma80", salt:
                 certified = ""
                 if r.get("certified_value"):
                     if not r.get("unit") or _unit_key(r["unit"]) not in CONC_UNITS:
-                        errors.append(f"{path}:{rec['line']}: register row of '{base_id}': field 'unit' = {r.get('unit')!r}: "
-                                      "expected the unit of its certified_value (mg/kg, ng/g...)")
+                        errors.append(
+                            f"{path}:{rec['line']}: register row of '{base_id}': field 'unit' = {r.get('unit')!r}: "
+                            "expected the unit of its certified_value (mg/kg, ng/g...)"
+                        )
                     else:
                         certified = _fmt(_convert_conc(float(r["certified_value"]), r["unit"], rec["unit"]))
             else:
                 base_id = f"{row_batch}/{rec['name']}" if row_batch else rec["name"]
                 _, entry = rec["crm"] or (None, {})
-                row.update(matrix=entry.get("matrix") or run_matrix,
-                           basis=entry.get("basis") or ("dry" if rec["kind"] == "crm" else ""))
+                row.update(
+                    matrix=entry.get("matrix") or run_matrix,
+                    basis=entry.get("basis") or ("dry" if rec["kind"] == "crm" else ""),
+                )
                 cert = entry.get(analyte) if entry else None
-                certified = _fmt(_convert_conc(float(cert["value"]), cert.get("unit", "mg/kg"), rec["unit"])) \
-                    if cert and cert.get("value") is not None else ""
+                certified = (
+                    _fmt(_convert_conc(float(cert["value"]), cert.get("unit", "mg/kg"), rec["unit"]))
+                    if cert and cert.get("value") is not None
+                    else ""
+                )
             repeats[base_id] += 1
             sid = base_id if repeats[base_id] == 1 else f"{base_id} #{repeats[base_id]}"
         used.add(sid)
-        row.update(sample_id=sid, analyte=analyte, value=rec["value"], unit=rec["unit"],
-                   lod=_fmt(rec["lod"]) if rec["lod"] is not None else "", loq=_fmt(rec["loq"]) if rec["loq"] is not None else "",
-                   method=spec.get("method", "EPA 7473"), batch=row_batch, qc_type=qc, certified_value=certified,
-                   duplicate_of=dup, analysed_at=rec["analysed"] or row["analysed_at"])
+        row.update(
+            sample_id=sid,
+            analyte=analyte,
+            value=rec["value"],
+            unit=rec["unit"],
+            lod=_fmt(rec["lod"]) if rec["lod"] is not None else "",
+            loq=_fmt(rec["loq"]) if rec["loq"] is not None else "",
+            method=spec.get("method", "EPA 7473"),
+            batch=row_batch,
+            qc_type=qc,
+            certified_value=certified,
+            duplicate_of=dup,
+            analysed_at=rec["analysed"] or row["analysed_at"],
+        )
         out.append(row)
         lines.append(rec["line"])
 
-    frame, problems = check_frame(pd.DataFrame(out, columns=list(COLUMNS)), path, salt, lines=lines,
-                                  pseudonymise=not hashed)
+    frame, problems = check_frame(
+        pd.DataFrame(out, columns=list(COLUMNS)), path, salt, lines=lines, pseudonymise=not hashed
+    )
     raise_problems(errors + problems)
     return frame

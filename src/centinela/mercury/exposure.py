@@ -47,7 +47,9 @@ def hazard_quotient(edi_ug_kg_day: float, basis: str = "epa") -> float:
     raise InputError(f"basis must be epa or jecfa; got {basis!r}")
 
 
-def safe_meals_per_week(concentration_ug_g: float, body_weight_kg: float, meal_g: float = MEAL_G, basis: str = "epa") -> float:
+def safe_meals_per_week(
+    concentration_ug_g: float, body_weight_kg: float, meal_g: float = MEAL_G, basis: str = "epa"
+) -> float:
     """Meals per week that keep intake at the reference: EPA ``RfD·BW·7/(C·MS)`` or JECFA ``PTWI·BW/(C·MS)``."""
     _positive(concentration_ug_g=concentration_ug_g, body_weight_kg=body_weight_kg, meal_g=meal_g)
     if basis == "epa":
@@ -63,7 +65,9 @@ def hair_to_blood_ug_l(hair_ug_g: float, ratio: float = HAIR_BLOOD) -> float:
 
 def intake_to_hair(intake_ug_kg_day: float, m: OneCompartment = OneCompartment(), ratio: float = HAIR_BLOOD) -> float:
     """Steady-state hair Hg (µg/g) for a daily intake (µg/kg bw/day)."""
-    blood = intake_ug_kg_day * m.absorbed * m.blood_fraction * m.body_weight_kg / (m.elimination_per_day * m.blood_volume_l)
+    blood = (
+        intake_ug_kg_day * m.absorbed * m.blood_fraction * m.body_weight_kg / (m.elimination_per_day * m.blood_volume_l)
+    )
     return blood * ratio / 1000.0
 
 

@@ -12,11 +12,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from esda import G_Local
-from libpysal.weights import KNN
 from scipy.stats import false_discovery_control
 
 from ..errors import InputError
+from ..extras import optional
 
 MIN_SITES = 10
 
@@ -31,8 +30,14 @@ class Hotspots:
     alpha: float
 
 
-def gi_star(xy: np.ndarray, values: np.ndarray, k: int | None = None, alpha: float = 0.05,
-            permutations: int = 999, seed: int = 0) -> Hotspots:
+def gi_star(
+    xy: np.ndarray,
+    values: np.ndarray,
+    k: int | None = None,
+    alpha: float = 0.05,
+    permutations: int = 999,
+    seed: int = 0,
+) -> Hotspots:
     """Gi* per site on log values (so a single extreme site does not carry its neighbours)."""
     values = np.asarray(values, float)
     if len(values) < MIN_SITES:
@@ -40,6 +45,8 @@ def gi_star(xy: np.ndarray, values: np.ndarray, k: int | None = None, alpha: flo
     if np.any(values <= 0) or np.any(~np.isfinite(values)):
         raise InputError("hotspot analysis needs positive, finite values (censored values imputed by ROS first)")
     k = k or min(8, len(values) - 1)
+    KNN = optional("libpysal.weights", "maps", "Mercury hotspots (Gi*)").KNN
+    G_Local = optional("esda", "maps", "Mercury hotspots (Gi*)").G_Local
     w = KNN.from_array(np.asarray(xy, float), k=k)
     w.transform = "B"
     # G is a ratio to the sum of all values, so it needs positive numbers: log10 shifted to start at 1.
@@ -47,7 +54,9 @@ def gi_star(xy: np.ndarray, values: np.ndarray, k: int | None = None, alpha: flo
     with warnings.catch_warnings():
         # esda warns that its default will become two-sided; the p-values below are made two-sided here.
         warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
-        g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed, n_jobs=1, keep_simulations=False)
+        g = G_Local(
+            y, w, transform="B", star=True, permutations=permutations, seed=seed, n_jobs=1, keep_simulations=False
+        )
     z = np.asarray(g.Zs, float)
     p = np.asarray(g.p_sim, float)
     q = false_discovery_control(np.clip(p * 2, 0, 1), method="bh")  # two-sided: hot or cold

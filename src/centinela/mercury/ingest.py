@@ -34,15 +34,43 @@ from ..errors import InputError
 from .units import MATRIX_KIND, canonical_unit, to_canonical
 
 COLUMNS = {  # canonical name → Spanish header
-    "sample_id": "id_muestra", "site_id": "id_sitio", "lat": "latitud", "lon": "longitud", "matrix": "matriz",
-    "collected_at": "fecha_colecta", "collected_time": "hora_colecta", "collected_by": "colectado_por",
-    "container": "envase", "preservative": "preservante", "custody_seal": "precinto", "transferred": "transferencias",
-    "received_at": "fecha_recepcion", "received_by": "recibido_por", "condition": "estado_muestra",
-    "species": "especie", "fish_group": "grupo_pez", "length_cm": "longitud_cm", "weight_g": "peso_g",
-    "donor_id": "id_donante", "sex": "sexo", "age_years": "edad_anios", "fish_meals_week": "comidas_pescado_semana",
-    "community": "comunidad", "analyte": "analito", "value": "valor", "unit": "unidad", "basis": "base",
-    "moisture": "humedad", "method": "metodo", "lod": "ld", "loq": "lc", "batch": "lote", "qc_type": "tipo_qc",
-    "certified_value": "valor_certificado", "duplicate_of": "duplicado_de", "lab_report": "informe_lab",
+    "sample_id": "id_muestra",
+    "site_id": "id_sitio",
+    "lat": "latitud",
+    "lon": "longitud",
+    "matrix": "matriz",
+    "collected_at": "fecha_colecta",
+    "collected_time": "hora_colecta",
+    "collected_by": "colectado_por",
+    "container": "envase",
+    "preservative": "preservante",
+    "custody_seal": "precinto",
+    "transferred": "transferencias",
+    "received_at": "fecha_recepcion",
+    "received_by": "recibido_por",
+    "condition": "estado_muestra",
+    "species": "especie",
+    "fish_group": "grupo_pez",
+    "length_cm": "longitud_cm",
+    "weight_g": "peso_g",
+    "donor_id": "id_donante",
+    "sex": "sexo",
+    "age_years": "edad_anios",
+    "fish_meals_week": "comidas_pescado_semana",
+    "community": "comunidad",
+    "analyte": "analito",
+    "value": "valor",
+    "unit": "unidad",
+    "basis": "base",
+    "moisture": "humedad",
+    "method": "metodo",
+    "lod": "ld",
+    "loq": "lc",
+    "batch": "lote",
+    "qc_type": "tipo_qc",
+    "certified_value": "valor_certificado",
+    "duplicate_of": "duplicado_de",
+    "lab_report": "informe_lab",
     "analysed_at": "fecha_analisis",
 }
 # Columns of a validated results frame, in this order (the store and QA/QC code rely on the names).
@@ -55,23 +83,54 @@ _CENSORED = re.compile(r"^\s*<\s*([0-9.]+)\s*$")
 
 # Accepted spellings (compared case-insensitively) → stored value.
 SEX = {"f": "F", "m": "M", "female": "F", "male": "M", "mujer": "F", "hombre": "M", "femenino": "F", "masculino": "M"}
-YES_NO = {"yes": "yes", "y": "yes", "sí": "yes", "si": "yes", "s": "yes", "true": "yes", "1": "yes", "1.0": "yes",
-          "no": "no", "n": "no", "false": "no", "0": "no", "0.0": "no"}
-FISH_GROUPS = {"predatory": "predatory", "non_predatory": "non_predatory", "nonpredatory": "non_predatory",
-               "depredador": "predatory", "no_depredador": "non_predatory"}
+YES_NO = {
+    "yes": "yes",
+    "y": "yes",
+    "sí": "yes",
+    "si": "yes",
+    "s": "yes",
+    "true": "yes",
+    "1": "yes",
+    "1.0": "yes",
+    "no": "no",
+    "n": "no",
+    "false": "no",
+    "0": "no",
+    "0.0": "no",
+}
+FISH_GROUPS = {
+    "predatory": "predatory",
+    "non_predatory": "non_predatory",
+    "nonpredatory": "non_predatory",
+    "depredador": "predatory",
+    "no_depredador": "non_predatory",
+}
 DATE_FIELDS = ("collected_at", "received_at", "analysed_at")
 # Excel hands dates over as "2024-08-12 00:00:00"; the time part is accepted and split off.
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")  # Excel time cells come as HH:MM:SS
-_NUMERIC = ("lat", "lon", "lod", "loq", "moisture", "length_cm", "weight_g", "certified_value", "age_years",
-            "fish_meals_week")
+_NUMERIC = (
+    "lat",
+    "lon",
+    "lod",
+    "loq",
+    "moisture",
+    "length_cm",
+    "weight_g",
+    "certified_value",
+    "age_years",
+    "fish_meals_week",
+)
 _RANGES = {  # field → (accepts, expected)
     "lat": (lambda x: -90 <= x <= 90, "a latitude in degrees (−90 to 90)"),
     "lon": (lambda x: -180 <= x <= 180, "a longitude in degrees (−180 to 180)"),
     "moisture": (lambda x: 0 <= x < 1, "a fraction from 0 to 1 (not a percentage)"),
     "age_years": (lambda x: 0 <= x <= 120, "an age in years from 0 to 120"),
     "fish_meals_week": (lambda x: 0 <= x < 50, "fish meals per week, at least 0 and under 50"),
-    **{f: (lambda x: x >= 0, "a non-negative number") for f in ("lod", "loq", "length_cm", "weight_g", "certified_value")},
+    **{
+        f: (lambda x: x >= 0, "a non-negative number")
+        for f in ("lod", "loq", "length_cm", "weight_g", "certified_value")
+    },
 }
 
 
@@ -80,16 +139,46 @@ def template(out: str | Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # One fish sample; the donor fields (sex, age, fish meals, community) stay empty because they belong to hair.
-    example = {"sample_id": "P-001", "site_id": "S-01", "lat": -12.95, "lon": -69.70, "matrix": "fish",
-               "collected_at": "2024-08-12", "collected_time": "07:30", "collected_by": "J. Quispe",
-               "container": "double zip bag, labelled", "preservative": "ice, then frozen at -20 C", "custody_seal": "yes",
-               "transferred": "2024-08-12 J. Quispe to R. Mamani (boat); 2024-08-14 R. Mamani to Lab CAMEP",
-               "received_at": "2024-08-14", "received_by": "Lab CAMEP", "condition": "frozen, sealed",
-               "species": "Pseudoplatystoma fasciatum", "fish_group": "predatory", "length_cm": 54, "weight_g": 1800,
-               "donor_id": "", "sex": "", "age_years": "", "fish_meals_week": "", "community": "",
-               "analyte": "THg", "value": 0.42, "unit": "mg/kg", "basis": "wet", "moisture": "", "method": "EPA 7473",
-               "lod": 0.005, "loq": 0.015, "batch": "B-2024-08-1", "qc_type": "sample", "certified_value": "",
-               "duplicate_of": "", "lab_report": "CAMEP-2024-117", "analysed_at": "2024-08-20"}
+    example = {
+        "sample_id": "P-001",
+        "site_id": "S-01",
+        "lat": -12.95,
+        "lon": -69.70,
+        "matrix": "fish",
+        "collected_at": "2024-08-12",
+        "collected_time": "07:30",
+        "collected_by": "J. Quispe",
+        "container": "double zip bag, labelled",
+        "preservative": "ice, then frozen at -20 C",
+        "custody_seal": "yes",
+        "transferred": "2024-08-12 J. Quispe to R. Mamani (boat); 2024-08-14 R. Mamani to Lab CAMEP",
+        "received_at": "2024-08-14",
+        "received_by": "Lab CAMEP",
+        "condition": "frozen, sealed",
+        "species": "Pseudoplatystoma fasciatum",
+        "fish_group": "predatory",
+        "length_cm": 54,
+        "weight_g": 1800,
+        "donor_id": "",
+        "sex": "",
+        "age_years": "",
+        "fish_meals_week": "",
+        "community": "",
+        "analyte": "THg",
+        "value": 0.42,
+        "unit": "mg/kg",
+        "basis": "wet",
+        "moisture": "",
+        "method": "EPA 7473",
+        "lod": 0.005,
+        "loq": 0.015,
+        "batch": "B-2024-08-1",
+        "qc_type": "sample",
+        "certified_value": "",
+        "duplicate_of": "",
+        "lab_report": "CAMEP-2024-117",
+        "analysed_at": "2024-08-20",
+    }
     paths = []
     for lang, names in (("en", list(COLUMNS)), ("es", list(COLUMNS.values()))):
         frame = pd.DataFrame([[example[k] for k in COLUMNS]], columns=names)
@@ -178,7 +267,11 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
     if "collected_at" in dates and "received_at" in dates and dates["received_at"] < dates["collected_at"]:
         bad("received_at", f"a date on or after collected_at ({dates['collected_at']}): received before collected?")
     if "analysed_at" in dates:
-        before, name = (dates.get("received_at"), "received_at") if "received_at" in dates else (dates.get("collected_at"), "collected_at")
+        before, name = (
+            (dates.get("received_at"), "received_at")
+            if "received_at" in dates
+            else (dates.get("collected_at"), "collected_at")
+        )
         if before is not None and dates["analysed_at"] < before:
             bad("analysed_at", f"a date on or after {name} ({before}): analysed before the sample arrived?")
     if row["collected_time"]:
@@ -187,8 +280,10 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
             bad("collected_time", "a time HH:MM (00:00 to 23:59)")
         else:
             row["collected_time"] = clock
-    for f, choices, expected in (("custody_seal", YES_NO, "yes or no (sí/si/no, true/false, 1/0)"),
-                                 ("sex", SEX, "F or M (mujer/hombre, female/male)")):
+    for f, choices, expected in (
+        ("custody_seal", YES_NO, "yes or no (sí/si/no, true/false, 1/0)"),
+        ("sex", SEX, "F or M (mujer/hombre, female/male)"),
+    ):
         if row[f]:
             key = row[f].strip().casefold()
             if key in choices:
@@ -221,7 +316,10 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
     if not problems and row["matrix"] in ("fish", "sediment", "soil") and is_sample and row["basis"] in ("", "none"):
         bad("basis", f"wet or dry for a {row['matrix']} result")
     if row["matrix"] == "hair" and is_sample and not row["donor_id"] and not row["community"]:
-        bad("donor_id", "a donor_id or a community for a hair sample (hair results are aggregated by donor and community)")
+        bad(
+            "donor_id",
+            "a donor_id or a community for a hair sample (hair results are aggregated by donor and community)",
+        )
 
     value, censored, canonical = None, False, None
     if not register:
@@ -242,13 +340,24 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
         if not problems and "lod" in numbers and not censored and value < numbers["lod"]:
             censored, value = True, numbers["lod"]  # a number under the LOD is reported as censored at the LOD
             canonical = to_canonical(value, row["unit"], row["matrix"])
-    row.update(value=value, value_canonical=canonical, censored=censored,
-               canonical_unit=canonical_unit(row["matrix"]) if row["matrix"] in MATRIX_KIND else None)
+    row.update(
+        value=value,
+        value_canonical=canonical,
+        censored=censored,
+        canonical_unit=canonical_unit(row["matrix"]) if row["matrix"] in MATRIX_KIND else None,
+    )
     return row, problems
 
 
-def check_frame(raw: pd.DataFrame, path: str | Path, salt: str | None = None, *, lines: Sequence[int] | None = None,
-                register: bool = False, pseudonymise: bool = True) -> tuple[pd.DataFrame, list[str]]:
+def check_frame(
+    raw: pd.DataFrame,
+    path: str | Path,
+    salt: str | None = None,
+    *,
+    lines: Sequence[int] | None = None,
+    register: bool = False,
+    pseudonymise: bool = True,
+) -> tuple[pd.DataFrame, list[str]]:
     """Validate rows in the template's columns (English or Spanish headers): (valid rows, problems).
 
     ``lines`` gives the line of each row in ``path`` for the messages (default: row i is line i + 2, under
@@ -261,14 +370,16 @@ def check_frame(raw: pd.DataFrame, path: str | Path, salt: str | None = None, *,
     required = REGISTER_REQUIRED if register else REQUIRED
     missing = [c for c in required if c not in raw.columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {missing}; expected the template's headers (see `centinela mercury template`)")
+        raise InputError(
+            f"{path}: missing column(s) {missing}; expected the template's headers (see `centinela mercury template`)"
+        )
     if lines is not None and len(lines) != len(raw):
         raise ValueError("lines must give one line number per row")
     present = [k for k in COLUMNS if k in raw.columns]
     errors, rows = [], []
     for pos, values in enumerate(raw[present].itertuples(index=False, name=None)):
         line = lines[pos] if lines is not None else pos + 2  # header is line 1
-        cells = dict(zip(present, values))
+        cells = dict(zip(present, values, strict=True))
         row = {k: _text(cells.get(k)) for k in COLUMNS}
         row, problems = _check_row(row, f"{path}:{line}", register)
         errors.extend(problems)
@@ -300,8 +411,9 @@ def raise_problems(errors: list[str]) -> None:
         raise InputError(f"{len(errors)} problem(s), nothing imported:\n" + "\n".join(errors[:50]) + more)
 
 
-def ingest_frame(raw: pd.DataFrame, path: str | Path, salt: str | None = None, *,
-                 lines: Sequence[int] | None = None) -> pd.DataFrame:
+def ingest_frame(
+    raw: pd.DataFrame, path: str | Path, salt: str | None = None, *, lines: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Validated results from a DataFrame in the template's columns; raises listing every problem."""
     frame, errors = check_frame(raw, path, salt, lines=lines)
     raise_problems(errors)

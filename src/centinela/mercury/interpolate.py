@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pykrige.ok import OrdinaryKriging
 from scipy.spatial import cKDTree
 
 from ..errors import InputError
+from ..extras import optional
 
 MODELS = ("spherical", "exponential")
 MIN_SITES = 8
@@ -57,11 +57,12 @@ def idw(xy: np.ndarray, z: np.ndarray, targets: np.ndarray, power: float = 2.0, 
     return 10**est
 
 
-def _ok(xy, logz, model, params=None) -> OrdinaryKriging:
+def _ok(xy, logz, model, params=None):
+    OrdinaryKriging = optional("pykrige.ok", "maps", "Kriging of mercury").OrdinaryKriging
     return OrdinaryKriging(xy[:, 0], xy[:, 1], logz, variogram_model=model, variogram_parameters=params, nlags=8)
 
 
-def _params(ok: OrdinaryKriging) -> dict:
+def _params(ok) -> dict:
     psill, rng, nugget = (float(v) for v in ok.variogram_model_parameters[:3])
     return {"psill": psill, "range": rng, "nugget": nugget}
 
@@ -69,14 +70,23 @@ def _params(ok: OrdinaryKriging) -> dict:
 def _score(method: str, logz: np.ndarray, est: np.ndarray, var: np.ndarray | None = None) -> Score:
     e = est - logz
     rmsse = float(np.sqrt(np.mean(e**2 / np.maximum(var, 1e-12)))) if var is not None else None
-    return Score(method, len(logz), float(np.sqrt(np.mean(e**2))), float(np.mean(np.abs(e))), float(np.mean(e)),
-                 float(np.sqrt(np.mean((10**est - 10**logz) ** 2))), rmsse)
+    return Score(
+        method,
+        len(logz),
+        float(np.sqrt(np.mean(e**2))),
+        float(np.mean(np.abs(e))),
+        float(np.mean(e)),
+        float(np.sqrt(np.mean((10**est - 10**logz) ** 2))),
+        rmsse,
+    )
 
 
 def cross_validate_idw(xy: np.ndarray, z: np.ndarray, power: float = 2.0) -> Score:
     _check(xy, z)
     logz = np.log10(z)
-    est = np.array([np.log10(idw(np.delete(xy, i, 0), np.delete(z, i), xy[i:i + 1], power))[0] for i in range(len(z))])
+    est = np.array(
+        [np.log10(idw(np.delete(xy, i, 0), np.delete(z, i), xy[i : i + 1], power))[0] for i in range(len(z))]
+    )
     return _score(f"idw p={power:g}", logz, est)
 
 
@@ -89,7 +99,7 @@ def cross_validate_kriging(xy: np.ndarray, z: np.ndarray, model: str) -> Score:
     est, var = np.empty(len(z)), np.empty(len(z))
     for i in range(len(z)):
         keep = np.arange(len(z)) != i
-        p, v = _ok(xy[keep], logz[keep], model, params).execute("points", xy[i:i + 1, 0], xy[i:i + 1, 1])
+        p, v = _ok(xy[keep], logz[keep], model, params).execute("points", xy[i : i + 1, 0], xy[i : i + 1, 1])
         est[i], var[i] = float(p[0]), float(v[0])
     return _score(f"kriging {model}", logz, est, var)
 

@@ -26,10 +26,12 @@ from scipy.stats import spearmanr
 
 from ..errors import InputError
 from .censored import ros, summarise
-from .hotspots import MIN_SITES as MIN_HOT, gi_star
-from .interpolate import MIN_SITES as MIN_INTERP, cross_validate_idw, idw, krige
-from .units import wet_to_dry
+from .hotspots import MIN_SITES as MIN_HOT
+from .hotspots import gi_star
+from .interpolate import MIN_SITES as MIN_INTERP
+from .interpolate import cross_validate_idw, idw, krige
 from .results import usable
+from .units import wet_to_dry
 from .upstream import upstream_mining
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,9 @@ class MapResult:
     surface: tuple | None = None  # (kriged grid, transform, crs) for the figure
 
 
-def site_values(results: pd.DataFrame, matrix: str, analyte: str = "THg", notes: list[str] | None = None) -> gpd.GeoDataFrame:
+def site_values(
+    results: pd.DataFrame, matrix: str, analyte: str = "THg", notes: list[str] | None = None
+) -> gpd.GeoDataFrame:
     """One point per site: mean of ROS-imputed results on the matrix's guideline basis (mg/kg)."""
     notes = notes if notes is not None else []
     r = usable(results, notes)
@@ -66,10 +70,13 @@ def site_values(results: pd.DataFrame, matrix: str, analyte: str = "THg", notes:
         moist = np.array(pd.to_numeric(r.get("moisture"), errors="coerce"), dtype=float)
         wet = r.basis.eq("wet").to_numpy()
         convertible = wet & np.isfinite(moist)
-        v[convertible] = [wet_to_dry(x, m) for x, m in zip(v[convertible], moist[convertible])]
+        v[convertible] = [wet_to_dry(x, m) for x, m in zip(v[convertible], moist[convertible], strict=True)]
         drop = wet & ~np.isfinite(moist)
         if drop.any():
-            notes.append(f"{int(drop.sum())} wet-basis {matrix} result(s) without moisture left out (cannot be put on a dry basis)")
+            notes.append(
+                f"{int(drop.sum())} wet-basis {matrix} result(s) without moisture left out "
+                "(cannot be put on a dry basis)"
+            )
         r, v = r[~drop], v[~drop]
     if len(r) == 0:
         raise InputError(f"no usable {matrix} {analyte} results with coordinates in the store")
@@ -79,12 +86,23 @@ def site_values(results: pd.DataFrame, matrix: str, analyte: str = "THg", notes:
         try:
             filled = ros(v, cens)
         except InputError:  # too few detected values to fit ROS: show non-detects at their limit, said so
-            notes.append(f"too few detected {matrix} results for ROS; non-detects are mapped at their detection limit (an upper bound)")
+            notes.append(
+                f"too few detected {matrix} results for ROS; non-detects are mapped at their detection limit "
+                "(an upper bound)"
+            )
     r = r.assign(value_filled=filled, value_dl=v)
     if "site_id" not in r or r.site_id.astype(str).str.strip().eq("").any():
-        r["site_id"] = r.site_id.where(r.site_id.astype(str).str.strip() != "", r.lat.round(5).astype(str) + "," + r.lon.round(5).astype(str))
-    g = r.groupby("site_id").agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("value_filled", "size"),
-                                 n_censored=("censored", "sum"), value=("value_filled", "mean"), max_detected=("value_dl", "max"))
+        r["site_id"] = r.site_id.where(
+            r.site_id.astype(str).str.strip() != "", r.lat.round(5).astype(str) + "," + r.lon.round(5).astype(str)
+        )
+    g = r.groupby("site_id").agg(
+        lat=("lat", "mean"),
+        lon=("lon", "mean"),
+        n=("value_filled", "size"),
+        n_censored=("censored", "sum"),
+        value=("value_filled", "mean"),
+        max_detected=("value_dl", "max"),
+    )
     g["all_censored"] = g.n_censored == g.n
     g = g.reset_index()
     return gpd.GeoDataFrame(g, geometry=gpd.points_from_xy(g.lon, g.lat), crs=4326)
@@ -99,13 +117,19 @@ def community_hair(results: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame 
     rows = []
     for name, c in r.groupby("community"):
         v, cens = pd.to_numeric(c.value_canonical).to_numpy(float), c.censored.astype(bool).to_numpy()
-        row = {"community": name, "n": len(v), "lat": pd.to_numeric(c.lat, errors="coerce").mean(),
-               "lon": pd.to_numeric(c.lon, errors="coerce").mean()}
+        row = {
+            "community": name,
+            "n": len(v),
+            "lat": pd.to_numeric(c.lat, errors="coerce").mean(),
+            "lon": pd.to_numeric(c.lon, errors="coerce").mean(),
+        }
         if len(v) >= MIN_GROUP:  # smaller groups keep only their count, so no one can be picked out
             s = summarise(v, cens, threshold=HAIR_REFERENCE)
             row.update(n_censored=s.n_censored, median_ug_g=s.median, mean_ug_g=s.mean, share_above_1=s.share_above)
         rows.append(row)
-    g = pd.DataFrame(rows).reindex(columns=["community", "n", "n_censored", "median_ug_g", "mean_ug_g", "share_above_1", "lat", "lon"])
+    g = pd.DataFrame(rows).reindex(
+        columns=["community", "n", "n_censored", "median_ug_g", "mean_ug_g", "share_above_1", "lat", "lon"]
+    )
     return gpd.GeoDataFrame(g, geometry=gpd.points_from_xy(g.lon, g.lat), crs=4326)
 
 
@@ -126,14 +150,33 @@ def _grid(xy: np.ndarray, cells: int = 120) -> tuple[np.ndarray, rasterio.Affine
 
 
 def _write_tif(path: Path, data: np.ndarray, transform, crs) -> Path:
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype="float32",
-                       crs=crs, transform=transform, nodata=np.nan, compress="deflate") as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=np.nan,
+        compress="deflate",
+    ) as dst:
         dst.write(data.astype("float32"), 1)
     return path
 
 
-def make_map(results: pd.DataFrame, out: Path, matrix: str = "sediment", rivers: gpd.GeoDataFrame | None = None,
-             mining: gpd.GeoDataFrame | None = None, max_km: float = 50.0, lateral_m: float = 3000.0, seed: int = 0) -> MapResult:
+def make_map(
+    results: pd.DataFrame,
+    out: Path,
+    matrix: str = "sediment",
+    rivers: gpd.GeoDataFrame | None = None,
+    mining: gpd.GeoDataFrame | None = None,
+    max_km: float = 50.0,
+    lateral_m: float = 3000.0,
+    seed: int = 0,
+) -> MapResult:
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     sites = site_values(results, matrix, notes=notes)
@@ -152,7 +195,9 @@ def make_map(results: pd.DataFrame, out: Path, matrix: str = "sediment", rivers:
         for name, arr in (("idw", idw_grid), ("kriging", kr_grid), ("kriging_variance_log10", var_grid)):
             res.files[f"{matrix}_{name}"] = _write_tif(out / f"{matrix}_{name}.tif", arr.reshape(shape), transform, crs)
         scores = [cross_validate_idw(xy, z), *k.scores]
-        res.scores = pd.DataFrame([s.__dict__ for s in scores]).assign(chosen=lambda d: d.method.eq(f"kriging {k.model}"))
+        res.scores = pd.DataFrame([s.__dict__ for s in scores]).assign(
+            chosen=lambda d: d.method.eq(f"kriging {k.model}")
+        )
         res.scores.to_csv(out / "cross_validation.csv", index=False)
         res.files["cross_validation"] = out / "cross_validation.csv"
         res.surface = (kr_grid.reshape(shape), transform, crs)
@@ -168,7 +213,9 @@ def make_map(results: pd.DataFrame, out: Path, matrix: str = "sediment", rivers:
         for c in up.columns:
             sites[c] = up[c]
         if up.attrs.get("mining_off_river"):
-            notes.append(f"{up.attrs['mining_off_river']} mining patch(es) farther than {lateral_m:g} m from any river line")
+            notes.append(
+                f"{up.attrs['mining_off_river']} mining patch(es) farther than {lateral_m:g} m from any river line"
+            )
         ok = sites.on_river.astype(bool)
         if ok.sum() >= 5 and sites.loc[ok, "upstream_mining_ha"].nunique() > 1:
             rho, p = spearmanr(sites.loc[ok, "upstream_mining_ha"], sites.loc[ok, "value"])

@@ -60,8 +60,14 @@ def check_batches(results: pd.DataFrame, limits: dict | None = None) -> tuple[pd
                     reasons.append(f"calibration check {r.sample_id} off by {dev:.1f}%")
         if limits.get("require_crm") and b[b.qc_type == "crm"].empty:
             reasons.append("no certified reference material in the batch")
-        rows.append({"batch": batch, "passed": not reasons, "reasons": "; ".join(reasons),
-                     "n_samples": int((b.qc_type == "sample").sum())})
+        rows.append(
+            {
+                "batch": batch,
+                "passed": not reasons,
+                "reasons": "; ".join(reasons),
+                "n_samples": int((b.qc_type == "sample").sum()),
+            }
+        )
     table = pd.DataFrame(rows)
     failed = set(table.loc[~table.passed, "batch"]) if len(table) else set()
     out = results.copy()

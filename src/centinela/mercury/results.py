@@ -40,8 +40,10 @@ def save_results(results: pd.DataFrame, store: Path) -> int:
         keys = set(old[KEY].astype(str).agg("|".join, axis=1))
         dup = results[results[KEY].astype(str).agg("|".join, axis=1).isin(keys)]
         if len(dup):
-            raise InputError(f"{len(dup)} result(s) already in {store} (e.g. {dup.sample_id.iloc[0]} {dup.analyte.iloc[0]}); "
-                             "nothing imported")
+            raise InputError(
+                f"{len(dup)} result(s) already in {store} (e.g. {dup.sample_id.iloc[0]} {dup.analyte.iloc[0]}); "
+                "nothing imported"
+            )
         results = pd.concat([old, results], ignore_index=True)
     frame = _frame(results.assign(qc_flag=results.get("qc_flag", "unchecked")).fillna({"qc_flag": "unchecked"}))
     store.parent.mkdir(parents=True, exist_ok=True)

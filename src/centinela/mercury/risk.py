@@ -18,8 +18,8 @@ import yaml
 
 from ..errors import InputError
 from .censored import summarise
-from .mapping import HAIR_REFERENCE, MIN_GROUP
 from .exposure import edi, hair_to_intake, hazard_quotient, safe_meals_per_week
+from .mapping import HAIR_REFERENCE, MIN_GROUP
 from .results import usable
 from .standards import load_standards
 
@@ -40,13 +40,27 @@ class Population:
 
 
 def load_populations(path=None) -> tuple[Population, ...]:
-    text = (files(__package__) / "populations.yaml").read_text(encoding="utf-8") if path is None else open(path, encoding="utf-8").read()
+    text = (
+        (files(__package__) / "populations.yaml").read_text(encoding="utf-8")
+        if path is None
+        else open(path, encoding="utf-8").read()
+    )
     doc = yaml.safe_load(text)["populations"]
     out = []
     for key, p in doc.items():
         if not (p.get("body_weight_kg", 0) > 0 and p.get("meal_g", 0) > 0):
             raise InputError(f"populations: {key}: body_weight_kg and meal_g must be positive numbers")
-        out.append(Population(key, p["es"], p["en"], float(p["body_weight_kg"]), float(p["meal_g"]), p.get("status", "U"), p.get("source", "")))
+        out.append(
+            Population(
+                key,
+                p["es"],
+                p["en"],
+                float(p["body_weight_kg"]),
+                float(p["meal_g"]),
+                p.get("status", "U"),
+                p.get("source", ""),
+            )
+        )
     return tuple(out)
 
 
@@ -57,8 +71,12 @@ def tier(concentration_ug_g: float) -> str:
     return "avoid"
 
 
-def fish_advice(results: pd.DataFrame, populations: tuple[Population, ...] | None = None, community: str | None = None,
-                statistic: str = "mean") -> pd.DataFrame:
+def fish_advice(
+    results: pd.DataFrame,
+    populations: tuple[Population, ...] | None = None,
+    community: str | None = None,
+    statistic: str = "mean",
+) -> pd.DataFrame:
     """One row per species: n, censored, KM mean/median/UCL95 (mg/kg ww), tier, standards exceeded, and
     safe meals per week for every population (EPA RfD) plus the JECFA variant for women."""
     populations = populations or load_populations()
@@ -74,15 +92,32 @@ def fish_advice(results: pd.DataFrame, populations: tuple[Population, ...] | Non
         v, c = pd.to_numeric(f.value_canonical).to_numpy(float), f.censored.astype(bool).to_numpy()
         s = summarise(v, c)
         conc = s.ucl95 if statistic == "ucl95" and s.ucl95 is not None and np.isfinite(s.ucl95) else s.mean
-        group = f.fish_group.dropna().astype(str).iloc[0] if "fish_group" in f and f.fish_group.astype(str).ne("").any() else None
+        group = (
+            f.fish_group.dropna().astype(str).iloc[0]
+            if "fish_group" in f and f.fish_group.astype(str).ne("").any()
+            else None
+        )
         exceeded = [st.id for st in standards if (group is None or st.group in (group, "any")) and conc > st.value]
-        row = {"species": species, "n": s.n, "n_censored": s.n_censored, "mean_mg_kg": s.mean, "median_mg_kg": s.median,
-               "ucl95_mg_kg": s.ucl95, "used_mg_kg": conc, "fish_group": group or "", "tier": tier(conc),
-               "exceeds": ", ".join(exceeded)}
+        row = {
+            "species": species,
+            "n": s.n,
+            "n_censored": s.n_censored,
+            "mean_mg_kg": s.mean,
+            "median_mg_kg": s.median,
+            "ucl95_mg_kg": s.ucl95,
+            "used_mg_kg": conc,
+            "fish_group": group or "",
+            "tier": tier(conc),
+            "exceeds": ", ".join(exceeded),
+        }
         for p in populations:
-            row[f"meals_week_{p.key}"] = safe_meals_per_week(conc, p.body_weight_kg, p.meal_g, "epa") if conc > 0 else np.inf
+            row[f"meals_week_{p.key}"] = (
+                safe_meals_per_week(conc, p.body_weight_kg, p.meal_g, "epa") if conc > 0 else np.inf
+            )
         women = next((p for p in populations if p.key == "women_childbearing"), populations[0])
-        row["meals_week_jecfa_women"] = safe_meals_per_week(conc, women.body_weight_kg, women.meal_g, "jecfa") if conc > 0 else np.inf
+        row["meals_week_jecfa_women"] = (
+            safe_meals_per_week(conc, women.body_weight_kg, women.meal_g, "jecfa") if conc > 0 else np.inf
+        )
         rows.append(row)
     return pd.DataFrame(rows).sort_values("used_mg_kg", ascending=False).reset_index(drop=True)
 
@@ -109,8 +144,12 @@ def hair_summary(results: pd.DataFrame, by_group: bool = True) -> pd.DataFrame:
     r = r[(r.matrix == "hair") & (r.analyte == "THg")].copy()
     if r.empty:
         raise InputError("no hair results in the store")
-    r["community"] = r.get("community", pd.Series("", index=r.index)).astype(str).replace("", "(sin comunidad / no community)")
-    r["group"] = [hair_group(s, a) for s, a in zip(r.get("sex", [""] * len(r)), r.get("age_years", [""] * len(r)))]
+    r["community"] = (
+        r.get("community", pd.Series("", index=r.index)).astype(str).replace("", "(sin comunidad / no community)")
+    )
+    r["group"] = [
+        hair_group(s, a) for s, a in zip(r.get("sex", [""] * len(r)), r.get("age_years", [""] * len(r)), strict=True)
+    ]
     groups = [((c, "all"), g) for c, g in r.groupby("community")]
     if by_group:
         groups += list(r.groupby(["community", "group"]))
@@ -122,19 +161,38 @@ def hair_summary(results: pd.DataFrame, by_group: bool = True) -> pd.DataFrame:
             s = summarise(v, c, threshold=HAIR_REFERENCE)
             s22 = summarise(v, c, threshold=HAIR_JECFA)
             intake = hair_to_intake(s.median) if s.median is not None and np.isfinite(s.median) else np.nan
-            meals = pd.to_numeric(h.get("fish_meals_week"), errors="coerce") if "fish_meals_week" in h else pd.Series(dtype=float)
-            row.update(n_censored=s.n_censored, median_ug_g=s.median, mean_ug_g=s.mean, ucl95_ug_g=s.ucl95, max_ug_g=float(v.max()),
-                       share_above_1=s.share_above, share_above_2_2=s22.share_above, implied_intake_ug_kg_day=intake,
-                       implied_hq=hazard_quotient(intake) if np.isfinite(intake) else np.nan,
-                       median_fish_meals_week=float(meals.median()) if meals.notna().any() else np.nan)
+            meals = (
+                pd.to_numeric(h.get("fish_meals_week"), errors="coerce")
+                if "fish_meals_week" in h
+                else pd.Series(dtype=float)
+            )
+            row.update(
+                n_censored=s.n_censored,
+                median_ug_g=s.median,
+                mean_ug_g=s.mean,
+                ucl95_ug_g=s.ucl95,
+                max_ug_g=float(v.max()),
+                share_above_1=s.share_above,
+                share_above_2_2=s22.share_above,
+                implied_intake_ug_kg_day=intake,
+                implied_hq=hazard_quotient(intake) if np.isfinite(intake) else np.nan,
+                median_fish_meals_week=float(meals.median()) if meals.notna().any() else np.nan,
+            )
         rows.append(row)
     order = {g: i for i, g in enumerate(("all", *HAIR_GROUPS))}
     out = pd.DataFrame(rows)
-    return out.sort_values(["community", "group"], key=lambda s: s.map(order) if s.name == "group" else s).reset_index(drop=True)
+    return out.sort_values(["community", "group"], key=lambda s: s.map(order) if s.name == "group" else s).reset_index(
+        drop=True
+    )
 
 
 def diet_intake(meals_per_week: float, concentration_ug_g: float, body_weight_kg: float, meal_g: float) -> dict:
     """EDI and hazard quotients (EPA RfD; JECFA PTWI) for a diet of ``meals_per_week`` fish meals."""
     daily_g = meals_per_week * meal_g / 7.0
     e = edi(concentration_ug_g, daily_g, body_weight_kg)
-    return {"edi_ug_kg_day": e, "ewi_ug_kg_week": 7 * e, "hq_epa": hazard_quotient(e, "epa"), "hq_jecfa": hazard_quotient(e, "jecfa")}
+    return {
+        "edi_ug_kg_day": e,
+        "ewi_ug_kg_week": 7 * e,
+        "hq_epa": hazard_quotient(e, "epa"),
+        "hq_jecfa": hazard_quotient(e, "jecfa"),
+    }

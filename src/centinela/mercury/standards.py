@@ -36,7 +36,11 @@ class Verdict:
 
 
 def load_standards(path=None) -> tuple[Standard, ...]:
-    text = (files(__package__) / "standards.yaml").read_text(encoding="utf-8") if path is None else open(path, encoding="utf-8").read()
+    text = (
+        (files(__package__) / "standards.yaml").read_text(encoding="utf-8")
+        if path is None
+        else open(path, encoding="utf-8").read()
+    )
     doc = yaml.safe_load(text)
     out, seen = [], set()
     for s in doc["standards"]:
@@ -45,13 +49,32 @@ def load_standards(path=None) -> tuple[Standard, ...]:
         if s["status"] not in STATUSES:
             raise InputError(f"standards: {s['id']}: status must be one of {STATUSES}")
         seen.add(s["id"])
-        out.append(Standard(s["id"], s["matrix"], s["analyte"], to_canonical(s["value"], s["unit"], s["matrix"]), s["basis"],
-                            s["group"], s["jurisdiction"], s["instrument"], s["status"], s["source"]))
+        out.append(
+            Standard(
+                s["id"],
+                s["matrix"],
+                s["analyte"],
+                to_canonical(s["value"], s["unit"], s["matrix"]),
+                s["basis"],
+                s["group"],
+                s["jurisdiction"],
+                s["instrument"],
+                s["status"],
+                s["source"],
+            )
+        )
     return tuple(out)
 
 
-def evaluate(value: float, unit: str, matrix: str, basis: str = "none", moisture: float | None = None,
-             group: str | None = None, standards: tuple[Standard, ...] | None = None) -> list[Verdict]:
+def evaluate(
+    value: float,
+    unit: str,
+    matrix: str,
+    basis: str = "none",
+    moisture: float | None = None,
+    group: str | None = None,
+    standards: tuple[Standard, ...] | None = None,
+) -> list[Verdict]:
     """Judge one result against every standard of its matrix (and group, when given).
 
     Bases must match: a wet-weight fish result is compared with wet-weight limits; a wet sediment result
@@ -69,7 +92,9 @@ def evaluate(value: float, unit: str, matrix: str, basis: str = "none", moisture
             if basis == "wet" and s.basis == "dry" and moisture is not None:
                 x = wet_to_dry(v, moisture)
             else:
-                raise InputError(f"{matrix} result on a '{basis}' basis cannot be compared with {s.id} ({s.basis} basis)"
-                                 + (" without its moisture" if s.basis == "dry" else ""))
+                raise InputError(
+                    f"{matrix} result on a '{basis}' basis cannot be compared with {s.id} ({s.basis} basis)"
+                    + (" without its moisture" if s.basis == "dry" else "")
+                )
         out.append(Verdict(s, x > s.value, x / s.value, s.status == "U"))
     return out

@@ -30,8 +30,19 @@ from ..errors import InputError
 from .ingest import COLUMNS
 
 # Chain-of-custody and donor columns being added to the template; the reader ignores unknown ones until then.
-EXTRA_COLUMNS = ("collected_time", "container", "preservative", "custody_seal", "transferred", "lab_report",
-                 "analysed_at", "sex", "age_years", "fish_meals_week", "fish_group")
+EXTRA_COLUMNS = (
+    "collected_time",
+    "container",
+    "preservative",
+    "custody_seal",
+    "transferred",
+    "lab_report",
+    "analysed_at",
+    "sex",
+    "age_years",
+    "fish_meals_week",
+    "fish_group",
+)
 
 # Species means, mg/kg wet weight (mercury-figures.md A1, Martinez et al. 2018), with the number of fish
 # Martinez caught (used as sampling weights), typical length (cm) and trophic group.
@@ -108,8 +119,14 @@ class Truth:
 
     def sediment_median(self, km):
         """Median sediment THg (mg/kg dw) at ``km`` along the river."""
-        return _sediment(km, self.sediment_background, self.hotspot_amplitude, self.hotspot_km, self.hotspot_decay_km,
-                         self.hotspot_decay_up_km)
+        return _sediment(
+            km,
+            self.sediment_background,
+            self.hotspot_amplitude,
+            self.hotspot_km,
+            self.hotspot_decay_km,
+            self.hotspot_decay_up_km,
+        )
 
 
 def _sediment(km, sediment_background, hotspot_amplitude, hotspot_km, hotspot_decay_km, hotspot_decay_up_km):
@@ -172,14 +189,21 @@ def _community_plan(n: int, hotspot_at: float) -> list[tuple[float, float, str]]
             break
     others = free[np.linspace(0, free.size - 1, n - 2).round().astype(int)] if n > 2 else []
     meals = np.linspace(3.0, 5.5, n - 2) if n > 3 else [4.0] * (n - 2)
-    plan = [(float(f), float(m), "") for f, m in zip(others, meals)]
+    plan = [(float(f), float(m), "") for f, m in zip(others, meals, strict=True)]
     plan += [(town, 2.0, "mining_town"), (eaters, 10.0, "fish_eaters")]
     return sorted(plan)
 
 
-def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 30, n_fish: int = 150,
-                      n_donors: int = 200, communities: int = 4, start_date: str = "2024-07-01",
-                      hotspot_at: float | None = None) -> tuple[pd.DataFrame, Truth]:
+def synthetic_results(
+    river: LineString,
+    seed: int = 0,
+    n_sediment_sites: int = 30,
+    n_fish: int = 150,
+    n_donors: int = 200,
+    communities: int = 4,
+    start_date: str = "2024-07-01",
+    hotspot_at: float | None = None,
+) -> tuple[pd.DataFrame, Truth]:
     """Lab results (one row per sample or QC measurement, template columns plus ``EXTRA_COLUMNS``) and their truth.
     ``hotspot_at`` is where the sediment hotspot (and the mining town just above it) lies, as a fraction of the
     river's length from its upstream end (default 0.3)."""
@@ -201,17 +225,35 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
         unit, basis = UNIT[matrix]
         who = COLLECTORS[int(rng.integers(len(COLLECTORS)))]
         minutes = int(rng.integers(6 * 12 + 6, 17 * 12 + 6)) * 5  # 06:30–17:25 in 5-minute steps
-        return {"site_id": site_id, "lat": round(lat, 6), "lon": round(lon, 6), "matrix": matrix,
-                "collected_at": (start + timedelta(days=day)).isoformat(), "collected_time": f"{minutes // 60:02d}:{minutes % 60:02d}",
-                "collected_by": who, "condition": condition, "container": container, "preservative": preservative,
-                "custody_seal": "yes" if rng.random() > 0.02 else "no", "analyte": "THg", "unit": unit, "basis": basis,
-                "method": "EPA 7473", "qc_type": "sample"}
+        return {
+            "site_id": site_id,
+            "lat": round(lat, 6),
+            "lon": round(lon, 6),
+            "matrix": matrix,
+            "collected_at": (start + timedelta(days=day)).isoformat(),
+            "collected_time": f"{minutes // 60:02d}:{minutes % 60:02d}",
+            "collected_by": who,
+            "condition": condition,
+            "container": container,
+            "preservative": preservative,
+            "custody_seal": "yes" if rng.random() > 0.02 else "no",
+            "analyte": "THg",
+            "unit": unit,
+            "basis": basis,
+            "method": "EPA 7473",
+            "qc_type": "sample",
+        }
 
     # Sediment: evenly spread sites, jittered, on either bank.
     hotspot_km = hotspot_at * L
     site_km = {}
-    sed = {"sediment_background": SEDIMENT["background"], "hotspot_amplitude": SEDIMENT["amplitude"], "hotspot_km": hotspot_km,
-           "hotspot_decay_km": DECAY_DOWN * L, "hotspot_decay_up_km": DECAY_UP * L}
+    sed = {
+        "sediment_background": SEDIMENT["background"],
+        "hotspot_amplitude": SEDIMENT["amplitude"],
+        "hotspot_km": hotspot_km,
+        "hotspot_decay_km": DECAY_DOWN * L,
+        "hotspot_decay_up_km": DECAY_UP * L,
+    }
     for i in range(n_sediment_sites):
         km = (i + 0.5 + rng.uniform(-0.3, 0.3)) / n_sediment_sites * L
         sid = f"SED-{i + 1:02d}"
@@ -226,7 +268,7 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
     names = list(FISH)
     weights = np.array([FISH[s][1] for s in names], float)
     sigma = math.log(FISH_GSD)
-    for i in range(n_fish):
+    for _ in range(n_fish):
         k = int(rng.integers(n_reaches))
         sid = f"REACH-{k + 1:02d}"
         site_km[sid] = float(reaches[k])
@@ -236,11 +278,19 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
         length = length0 * math.exp(LENGTH_SD_LOG * z_len)
         # Length explains part of the species' scatter; the total stays lognormal with the stated mean and GSD.
         resid = math.sqrt(sigma**2 - (HG_LENGTH_SLOPE * LENGTH_SD_LOG) ** 2)
-        true = mean * math.exp(-sigma**2 / 2 + HG_LENGTH_SLOPE * LENGTH_SD_LOG * z_len + resid * rng.normal())
+        true = mean * math.exp(-(sigma**2) / 2 + HG_LENGTH_SLOPE * LENGTH_SD_LOG * z_len + resid * rng.normal())
         row = site_row("fish", sid, float(reaches[k]), rng.uniform(-0.05, 0.05), 7 + k)
-        samples.append({**row, "species": species, "fish_group": group, "length_cm": round(length, 1),
-                        "weight_g": round(0.012 * length**3 * math.exp(rng.normal(0, 0.08))),
-                        "moisture": round(rng.uniform(0.76, 0.80), 3), "_true": true})
+        samples.append(
+            {
+                **row,
+                "species": species,
+                "fish_group": group,
+                "length_cm": round(length, 1),
+                "weight_g": round(0.012 * length**3 * math.exp(rng.normal(0, 0.08))),
+                "moisture": round(rng.uniform(0.76, 0.80), 3),
+                "_true": true,
+            }
+        )
 
     # Hair: villages on the bank; meals per week drive hair Hg between and within villages.
     plan = _community_plan(communities, hotspot_at)
@@ -250,7 +300,7 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
     per = np.full(len(plan), n_donors // len(plan))
     per[: n_donors % len(plan)] += 1
     donor = 0
-    for j, ((frac, meals, role), name) in enumerate(zip(plan, labels)):
+    for j, ((frac, meals, role), name) in enumerate(zip(plan, labels, strict=True)):
         km = frac * L
         sid = f"COM-{chr(65 + j)}"
         site_km[sid], community_km[name], meals_week[name] = km, km, meals
@@ -260,12 +310,27 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
             donor += 1
             z = rng.normal()
             group = rng.choice(["women", "children", "men"], p=[0.45, 0.3, 0.25])
-            age = int(rng.integers(15, 50) if group == "women" else rng.integers(1, 15) if group == "children" else rng.integers(15, 71))
+            age = int(
+                rng.integers(15, 50)
+                if group == "women"
+                else rng.integers(1, 15)
+                if group == "children"
+                else rng.integers(15, 71)
+            )
             sex = "F" if group == "women" else "M" if group == "men" else str(rng.choice(["F", "M"]))
             true = hair_median[name] * math.exp(MEALS_SD_LOG * z + resid * rng.normal())
             row = site_row("hair", sid, km, offset, 14 + 2 * j)
-            samples.append({**row, "community": name, "donor_id": f"DON-{chr(65 + j)}-{donor:03d}", "sex": sex, "age_years": age,
-                            "fish_meals_week": round(meals * math.exp(MEALS_SD_LOG * z) * 2) / 2, "_true": true})
+            samples.append(
+                {
+                    **row,
+                    "community": name,
+                    "donor_id": f"DON-{chr(65 + j)}-{donor:03d}",
+                    "sex": sex,
+                    "age_years": age,
+                    "fish_meals_week": round(meals * math.exp(MEALS_SD_LOG * z) * 2) / 2,
+                    "_true": true,
+                }
+            )
         if role == "mining_town":
             mining_town = name
         elif role == "fish_eaters":
@@ -276,11 +341,27 @@ def synthetic_results(river: LineString, seed: int = 0, n_sediment_sites: int = 
     frame = pd.DataFrame([{c: row.get(c, "") for c in columns} for row in rows], columns=columns)
     is_sample = frame.qc_type.eq("sample")
     share = float(frame.loc[is_sample, "value"].str.startswith("<").mean())
-    truth = Truth(seed=seed, river_length_km=L, communities=tuple(labels), community_km=community_km, hair_median=hair_median,
-                  hair_gsd=hair_gsd, fish_meals_week=meals_week, mining_town=mining_town, fish_eaters=fish_eaters,
-                  fish_mean={s: v[0] for s, v in FISH.items()}, fish_gsd=FISH_GSD, fish_group={s: v[3] for s, v in FISH.items()},
-                  hotspot_lonlat=r.point(hotspot_km), sediment_gsd=SEDIMENT["gsd"], detection_limits=dict(DETECTION_LIMITS),
-                  censored_share=share, site_km=site_km, true_values=true_values, **sed)
+    truth = Truth(
+        seed=seed,
+        river_length_km=L,
+        communities=tuple(labels),
+        community_km=community_km,
+        hair_median=hair_median,
+        hair_gsd=hair_gsd,
+        fish_meals_week=meals_week,
+        mining_town=mining_town,
+        fish_eaters=fish_eaters,
+        fish_mean={s: v[0] for s, v in FISH.items()},
+        fish_gsd=FISH_GSD,
+        fish_group={s: v[3] for s, v in FISH.items()},
+        hotspot_lonlat=r.point(hotspot_km),
+        sediment_gsd=SEDIMENT["gsd"],
+        detection_limits=dict(DETECTION_LIMITS),
+        censored_share=share,
+        site_km=site_km,
+        true_values=true_values,
+        **sed,
+    )
     return frame, truth
 
 
@@ -293,7 +374,7 @@ def _batches(samples: list[dict], rng: np.random.Generator) -> tuple[list[dict],
             s["sample_id"] = f"{PREFIX[matrix]}-{i + 1:03d}"
         order = rng.permutation(len(mine))
         for b, first in enumerate(range(0, len(mine), BATCH_SIZE)):
-            batch = [mine[i] for i in order[first:first + BATCH_SIZE]]
+            batch = [mine[i] for i in order[first : first + BATCH_SIZE]]
             lod = DETECTION_LIMITS[matrix][b % len(DETECTION_LIMITS[matrix])]
             rows += _one_batch(matrix, b, batch, lod, rng, true_values)
     return rows, true_values
@@ -304,14 +385,27 @@ def _one_batch(matrix, b, batch, lod, rng, true_values) -> list[dict]:
     received = collected + timedelta(days=int(rng.integers(2, 5)))
     analysed = received + timedelta(days=int(rng.integers(3, 11)))
     batch_id = f"B-{collected.year}-{PREFIX[matrix]}{b + 1:02d}"
-    lab = {"received_at": received.isoformat(), "received_by": LAB, "lab_report": f"INF-{batch_id}", "batch": batch_id,
-           "analysed_at": analysed.isoformat(), "lod": lod, "loq": round(3 * lod, 6)}
+    lab = {
+        "received_at": received.isoformat(),
+        "received_by": LAB,
+        "lab_report": f"INF-{batch_id}",
+        "batch": batch_id,
+        "analysed_at": analysed.isoformat(),
+        "lod": lod,
+        "loq": round(3 * lod, 6),
+    }
     out = []
     for s in batch:
         true = s.pop("_true")
         true_values[s["sample_id"]] = true
-        out.append({**s, **lab, "value": f"<{lod:g}" if true < lod else _fmt(true),
-                    "transferred": f"{s['collected_by']}→{LAB} {received.isoformat()}"})
+        out.append(
+            {
+                **s,
+                **lab,
+                "value": f"<{lod:g}" if true < lod else _fmt(true),
+                "transferred": f"{s['collected_by']}→{LAB} {received.isoformat()}",
+            }
+        )
     qc = {"matrix": matrix, "analyte": "THg", "unit": UNIT[matrix][0], "method": "EPA 7473", **lab}
     out.append({**qc, "sample_id": f"{batch_id}-BLK", "qc_type": "blank", "value": f"<{lod:g}"})
     # The duplicate re-measures a sample above the LOQ, where laboratories judge duplicate precision.
@@ -319,11 +413,26 @@ def _one_batch(matrix, b, batch, lod, rng, true_values) -> list[dict]:
     if above:
         o = above[int(rng.integers(len(above)))]
         again = true_values[o["sample_id"]] * math.exp(float(np.clip(rng.normal(0, 0.04), -0.1, 0.1)))
-        out.append({**o, "sample_id": f"{o['sample_id']}-D", "qc_type": "duplicate", "duplicate_of": o["sample_id"],
-                    "value": _fmt(again)})
+        out.append(
+            {
+                **o,
+                "sample_id": f"{o['sample_id']}-D",
+                "qc_type": "duplicate",
+                "duplicate_of": o["sample_id"],
+                "value": _fmt(again),
+            }
+        )
     name, certified = CRM[matrix]
-    out.append({**qc, "sample_id": f"{batch_id}-{name}", "qc_type": "crm", "basis": "dry" if matrix != "hair" else "none",
-                "certified_value": certified, "value": _fmt(certified * rng.uniform(0.92, 1.06))})
+    out.append(
+        {
+            **qc,
+            "sample_id": f"{batch_id}-{name}",
+            "qc_type": "crm",
+            "basis": "dry" if matrix != "hair" else "none",
+            "certified_value": certified,
+            "value": _fmt(certified * rng.uniform(0.92, 1.06)),
+        }
+    )
     return out
 
 

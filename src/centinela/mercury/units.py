@@ -7,8 +7,15 @@ from ..errors import InputError
 SOLID = {"mg/kg": 1.0, "ug/g": 1.0, "µg/g": 1.0, "ppm": 1.0, "ng/g": 1e-3, "ppb": 1e-3, "ug/kg": 1e-3, "µg/kg": 1e-3}
 WATER = {"ug/l": 1.0, "µg/l": 1.0, "mg/l": 1e3, "ng/l": 1e-3}
 AIR = {"ug/m3": 1.0, "µg/m3": 1.0, "µg/m³": 1.0, "ng/m3": 1e-3, "ng/m³": 1e-3, "mg/m3": 1e3, "mg/m³": 1e3}
-MATRIX_KIND = {"fish": SOLID, "hair": SOLID, "sediment": SOLID, "soil": SOLID, "suspended_particles": SOLID,
-               "water": WATER, "air": AIR}
+MATRIX_KIND = {
+    "fish": SOLID,
+    "hair": SOLID,
+    "sediment": SOLID,
+    "soil": SOLID,
+    "suspended_particles": SOLID,
+    "water": WATER,
+    "air": AIR,
+}
 CANONICAL = {id(SOLID): "mg/kg", id(WATER): "µg/L", id(AIR): "µg/m³"}
 
 
@@ -28,7 +35,9 @@ def to_canonical(value: float, unit: str, matrix: str) -> float:
     table = _table(matrix)
     key = unit.strip().lower().replace(" ", "")
     if key not in table:
-        raise InputError(f"unit '{unit}' does not fit a {matrix} result; expected one of {', '.join(sorted(set(table)))}")
+        raise InputError(
+            f"unit '{unit}' does not fit a {matrix} result; expected one of {', '.join(sorted(set(table)))}"
+        )
     return float(value) * table[key]
 
 

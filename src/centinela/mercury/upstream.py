@@ -36,7 +36,7 @@ class Network:
         idx_pts, idx_lines = tree.query_nearest(points, max_distance=lateral_m, all_matches=False)
         line = np.full(len(points), -1)
         line[idx_pts] = idx_lines
-        pos = np.array([self.lines[j].project(p) if j >= 0 else np.nan for p, j in zip(points, line)])
+        pos = np.array([self.lines[j].project(p) if j >= 0 else np.nan for p, j in zip(points, line, strict=True)])
         return line, pos
 
     def downstream_m(self, a_line: int, a_pos: float, b_line: int, b_pos: float) -> float:
@@ -51,8 +51,12 @@ def build_network(rivers: gpd.GeoDataFrame, snap_m: float = 25.0) -> Network:
     """Directed graph of river lines (in a metric CRS) from their first to their last vertex."""
     if rivers.crs is None or not rivers.crs.is_projected:
         raise InputError("river lines must be in a projected (metric) CRS; reproject them first")
-    lines = [g for geom in rivers.geometry.explode(index_parts=False) if geom is not None and not geom.is_empty
-             for g in ([geom] if geom.geom_type == "LineString" else [])]
+    lines = [
+        g
+        for geom in rivers.geometry.explode(index_parts=False)
+        if geom is not None and not geom.is_empty
+        for g in ([geom] if geom.geom_type == "LineString" else [])
+    ]
     if not lines:
         raise InputError("the river layer has no line geometries")
     ends = np.array([[ln.coords[0], ln.coords[-1]] for ln in lines])[:, :, :2].reshape(-1, 2)
@@ -78,8 +82,13 @@ def _root(parent: np.ndarray, i: int) -> int:
     return int(i)
 
 
-def upstream_mining(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, mining: gpd.GeoDataFrame,
-                    max_km: float = 50.0, lateral_m: float = 3000.0) -> pd.DataFrame:
+def upstream_mining(
+    sites: gpd.GeoDataFrame,
+    rivers: gpd.GeoDataFrame,
+    mining: gpd.GeoDataFrame,
+    max_km: float = 50.0,
+    lateral_m: float = 3000.0,
+) -> pd.DataFrame:
     """Per site: mined hectares upstream within ``max_km`` along the water, patch count, nearest one (km).
 
     Everything is put in the sites' projected CRS, or their local UTM zone when they are in degrees (areas
@@ -97,13 +106,25 @@ def upstream_mining(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, mining: g
     rows = []
     for i in range(len(s)):
         if s_line[i] < 0:
-            rows.append({"on_river": False, "upstream_mining_ha": np.nan, "upstream_patches": 0, "nearest_upstream_km": np.nan})
+            rows.append(
+                {"on_river": False, "upstream_mining_ha": np.nan, "upstream_patches": 0, "nearest_upstream_km": np.nan}
+            )
             continue
-        d = np.array([net.downstream_m(m_line[j], m_pos[j], s_line[i], s_pos[i]) if m_line[j] >= 0 else np.inf
-                      for j in range(len(m_pts))])
+        d = np.array(
+            [
+                net.downstream_m(m_line[j], m_pos[j], s_line[i], s_pos[i]) if m_line[j] >= 0 else np.inf
+                for j in range(len(m_pts))
+            ]
+        )
         near = d <= max_km * 1000
-        rows.append({"on_river": True, "upstream_mining_ha": float(m_ha[near].sum()), "upstream_patches": int(near.sum()),
-                     "nearest_upstream_km": float(d.min() / 1000) if np.isfinite(d).any() else np.nan})
+        rows.append(
+            {
+                "on_river": True,
+                "upstream_mining_ha": float(m_ha[near].sum()),
+                "upstream_patches": int(near.sum()),
+                "nearest_upstream_km": float(d.min() / 1000) if np.isfinite(d).any() else np.nan,
+            }
+        )
     out = pd.DataFrame(rows, index=sites.index)
     out.attrs["mining_off_river"] = int((m_line < 0).sum())
     return out

@@ -69,13 +69,19 @@ def write_alert_map(ds: xr.Dataset, alerts: gpd.GeoDataFrame, path: str | Path, 
     n_mining = int((alerts.cause == "mining").sum()) if len(alerts) else 0
     ha_mining = float(alerts.loc[alerts.cause == "mining", "area_ha"].sum()) if len(alerts) else 0.0
     handles = [
-        Patch(facecolor=CAUSE_COLOURS["mining"], alpha=0.6, label=f"{tr('map.mining', 'es')} / {tr('map.mining', 'en')}"),
+        Patch(
+            facecolor=CAUSE_COLOURS["mining"], alpha=0.6, label=f"{tr('map.mining', 'es')} / {tr('map.mining', 'en')}"
+        ),
         Patch(facecolor=CAUSE_COLOURS["other"], alpha=0.6, label=f"{tr('map.other', 'es')} / {tr('map.other', 'en')}"),
-        Patch(facecolor="none", edgecolor="black", linestyle="--", label=f"{tr('map.low', 'es')} / {tr('map.low', 'en')}"),
+        Patch(
+            facecolor="none", edgecolor="black", linestyle="--", label=f"{tr('map.low', 'es')} / {tr('map.low', 'en')}"
+        ),
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
-    title = (f"{tr('map.title', 'es')} / {tr('map.title', 'en')}\n"
-             f"{len(alerts)} alertas / alerts · {n_mining} minería / mining · {ha_mining:.1f} ha")
+    title = (
+        f"{tr('map.title', 'es')} / {tr('map.title', 'en')}\n"
+        f"{len(alerts)} alertas / alerts · {n_mining} minería / mining · {ha_mining:.1f} ha"
+    )
     if simulated:
         title += f"\n{tr('fig.simulated', 'es')}"
     ax.set_title(title, fontsize=9, color="firebrick" if simulated else "black")

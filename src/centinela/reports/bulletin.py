@@ -26,6 +26,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ..zones.kinds import KINDS  # noqa: E402
 from ..zones.registry import ZoneSet  # noqa: E402
+from .pdf import write_pdf  # noqa: E402
 from .text import TEXT  # noqa: E402
 
 ZONE_STYLE = {
@@ -58,12 +59,19 @@ def _scalebar(ax, x0, x1, y0, y1):
     bx, by = x0 + 0.05 * width, y0 + 0.05 * (y1 - y0)
     ax.plot([bx, bx + bar], [by, by], color="black", lw=3, solid_capstyle="butt")
     ax.text(bx + bar / 2, by + 0.015 * (y1 - y0), f"{bar:g} km", ha="center", va="bottom", fontsize=7)
-    ax.annotate("N", xy=(x1 - 0.05 * width, y1 - 0.04 * (y1 - y0)), xytext=(x1 - 0.05 * width, y1 - 0.14 * (y1 - y0)),
-                ha="center", fontsize=10, fontweight="bold", arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5),
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+    ax.annotate(
+        "N",
+        xy=(x1 - 0.05 * width, y1 - 0.04 * (y1 - y0)),
+        xytext=(x1 - 0.05 * width, y1 - 0.14 * (y1 - y0)),
+        ha="center",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops=dict(arrowstyle="-|>", color="black", lw=1.5),
+        path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+    )
 
 
-def alert_map(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str, background=None) -> "plt.Figure":
+def alert_map(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str, background=None) -> plt.Figure:
     """Alerts over the zones, in the local UTM zone, axes in km; ``background`` is (rgb, extent_km, crs) or None."""
     T = TEXT[lang]
     crs = alerts.estimate_utm_crs() if len(alerts) else zones.zones.estimate_utm_crs()
@@ -84,8 +92,15 @@ def alert_map(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str, background=No
         for r in admin.itertuples():
             p = r.geometry.intersection(__import__("shapely").box(x0, y0, x1, y1)).representative_point()
             if not p.is_empty:
-                ax.text(p.x * km, p.y * km, r.name.title(), fontsize=7, color="#424242", ha="center",
-                        path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+                ax.text(
+                    p.x * km,
+                    p.y * km,
+                    r.name.title(),
+                    fontsize=7,
+                    color="#424242",
+                    ha="center",
+                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+                )
         handles.append(Line2D([], [], color="#757575", linestyle=":", label=T["districts"]))
     for kind, style in ZONE_STYLE.items():
         sub = z[z.kind == kind]
@@ -96,7 +111,9 @@ def alert_map(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str, background=No
     for cause, colour in CAUSE_COLOUR.items():
         sub = a[a.cause == cause] if len(a) else a
         if len(sub):
-            sub.set_geometry(sub.geometry.scale(km, km, origin=(0, 0))).plot(ax=ax, facecolor=colour, edgecolor="black", linewidth=0.5)
+            sub.set_geometry(sub.geometry.scale(km, km, origin=(0, 0))).plot(
+                ax=ax, facecolor=colour, edgecolor="black", linewidth=0.5
+            )
             handles.append(Patch(facecolor=colour, edgecolor="black", label=T[f"cause_{cause}"]))
     ax.set_xlim(x0 * km, x1 * km)
     ax.set_ylim(y0 * km, y1 * km)
@@ -120,7 +137,9 @@ def monthly_plot(alerts: gpd.GeoDataFrame, start: dt.date, end: dt.date, lang: s
         if len(sub):
             per = sub.groupby(pd.to_datetime(sub.first_seen).dt.to_period("M")).area_ha.sum()
             vals = vals.add(per, fill_value=0).reindex(months, fill_value=0)
-        ax.bar([m.strftime("%Y-%m") for m in months], vals.values, bottom=bottom, color=colour, label=T[f"cause_{cause}"])
+        ax.bar(
+            [m.strftime("%Y-%m") for m in months], vals.values, bottom=bottom, color=colour, label=T[f"cause_{cause}"]
+        )
         bottom += vals.values
     ax.set_ylabel(T["hectares"])
     ax.set_title(T["by_month"], fontsize=10)
@@ -131,13 +150,26 @@ def monthly_plot(alerts: gpd.GeoDataFrame, start: dt.date, end: dt.date, lang: s
 
 def zone_plot(table: pd.DataFrame, lang: str):
     T = TEXT[lang]
-    t = table[(table.period_type == "year") & (table.cause == "mining") & (table.zone_kind != "admin")
-              & ~table.zone_name.str.startswith("(")]
+    t = table[
+        (table.period_type == "year")
+        & (table.cause == "mining")
+        & (table.zone_kind != "admin")
+        & ~table.zone_name.str.startswith("(")
+    ]
     t2 = table[(table.period_type == "year") & (table.cause == "mining") & (table.zone_layer == "districts")]
-    t = pd.concat([t, t2]).groupby(["zone_kind", "zone_name"], as_index=False).hectares.sum().sort_values("hectares").tail(12)
+    t = (
+        pd.concat([t, t2])
+        .groupby(["zone_kind", "zone_name"], as_index=False)
+        .hectares.sum()
+        .sort_values("hectares")
+        .tail(12)
+    )
     fig, ax = plt.subplots(figsize=(8.2, 0.45 * max(len(t), 3) + 1.2), constrained_layout=True)
     if len(t):
-        labels = [f"{n.title() if n.isupper() else n} · {KINDS[k][lang]}" for k, n in zip(t.zone_kind, t.zone_name)]
+        labels = [
+            f"{n.title() if n.isupper() else n} · {KINDS[k][lang]}"
+            for k, n in zip(t.zone_kind, t.zone_name, strict=True)
+        ]
         ax.barh(labels, t.hectares, color="#d32f2f")
         for i, v in enumerate(t.hectares):
             ax.text(v, i, f" {v:,.1f}", va="center", fontsize=7)
@@ -148,8 +180,18 @@ def zone_plot(table: pd.DataFrame, lang: str):
 
 
 def write_bulletin(
-    alerts: gpd.GeoDataFrame, table: pd.DataFrame, zones: ZoneSet, rules, start: dt.date, end: dt.date, out: str | Path,
-    lang: str = "es", area: str | None = None, background=None, simulated: bool = False, method_note: str = "",
+    alerts: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    zones: ZoneSet,
+    rules,
+    start: dt.date,
+    end: dt.date,
+    out: str | Path,
+    lang: str = "es",
+    area: str | None = None,
+    background=None,
+    simulated: bool = False,
+    method_note: str = "",
     mercury: dict | None = None,
 ) -> BulletinFiles:
     """Write ``bulletin_<from>_<to>_<lang>.html`` and its PDF, plus the figures as PNG, into ``out``."""
@@ -162,11 +204,19 @@ def write_bulletin(
     def ha_in(kind):
         if not len(mining):
             return 0.0
-        p = table[(table.zone_kind == kind) & (table.period_type == "year") & (table.cause == "mining")
-                  & ~table.zone_name.str.startswith("(")]
+        p = table[
+            (table.zone_kind == kind)
+            & (table.period_type == "year")
+            & (table.cause == "mining")
+            & ~table.zone_name.str.startswith("(")
+        ]
         return float(p.hectares.sum())
 
-    figures = {"map": alert_map(a, zones, lang, background), "months": monthly_plot(a, start, end, lang), "zones": zone_plot(table, lang)}
+    figures = {
+        "map": alert_map(a, zones, lang, background),
+        "months": monthly_plot(a, start, end, lang),
+        "zones": zone_plot(table, lang),
+    }
     images, paths = {}, []
     for name, fig in figures.items():
         path = out / f"{name}.png"
@@ -174,39 +224,80 @@ def write_bulletin(
         paths.append(path)
         images[name] = _png(fig)
 
-    sensitive = mining[mining.zones.str.contains(KINDS["protected_area"][lang] + "|" + KINDS["indigenous_land"][lang] + "|"
-                                                 + KINDS["buffer_zone"][lang], regex=True)] if len(mining) else mining
-    def rows(df):
-        return [dict(id=r.alert_id, first_seen=str(r.first_seen), confirmed=str(r.confirmed) if r.confirmed else "—",
-                     area=f"{r.area_ha:,.2f}", lat=f"{r.lat:.5f}", lon=f"{r.lon:.5f}", zones=r.zones or "—",
-                     status=r.legal_label, reasons=r.legal_reasons, confidence=T["conf_" + r.confidence],
-                     illustrative=bool(r.illustrative_basis)) for r in df.sort_values("area_ha", ascending=False).itertuples()]
+    sensitive = (
+        mining[
+            mining.zones.str.contains(
+                KINDS["protected_area"][lang] + "|" + KINDS["indigenous_land"][lang] + "|" + KINDS["buffer_zone"][lang],
+                regex=True,
+            )
+        ]
+        if len(mining)
+        else mining
+    )
 
-    status_counts = (mining.groupby("legal_label").agg(n=("area_ha", "size"), ha=("area_ha", "sum")).reset_index()
-                     if len(mining) else pd.DataFrame(columns=["legal_label", "n", "ha"]))
+    def rows(df):
+        return [
+            dict(
+                id=r.alert_id,
+                first_seen=str(r.first_seen),
+                confirmed=str(r.confirmed) if r.confirmed else "—",
+                area=f"{r.area_ha:,.2f}",
+                lat=f"{r.lat:.5f}",
+                lon=f"{r.lon:.5f}",
+                zones=r.zones or "—",
+                status=r.legal_label,
+                reasons=r.legal_reasons,
+                confidence=T["conf_" + r.confidence],
+                illustrative=bool(r.illustrative_basis),
+            )
+            for r in df.sort_values("area_ha", ascending=False).itertuples()
+        ]
+
+    status_counts = (
+        mining.groupby("legal_label").agg(n=("area_ha", "size"), ha=("area_ha", "sum")).reset_index()
+        if len(mining)
+        else pd.DataFrame(columns=["legal_label", "n", "ha"])
+    )
     layers = zones.layers()
     env = Environment(loader=PackageLoader("centinela.reports", "templates"), autoescape=select_autoescape())
     html = env.get_template("bulletin.html.j2").render(
-        T=T, lang=lang, start=start, end=end, area=area, generated=dt.date.today(), simulated=simulated,
-        n_alerts=len(a), n_mining=len(mining), ha_mining=float(mining.area_ha.sum()), ha_other=float(a[a.cause != "mining"].area_ha.sum()),
-        ha_pa=ha_in("protected_area"), ha_bz=ha_in("buffer_zone"), ha_it=ha_in("indigenous_land"),
+        T=T,
+        lang=lang,
+        start=start,
+        end=end,
+        area=area,
+        generated=dt.date.today(),
+        simulated=simulated,
+        n_alerts=len(a),
+        n_mining=len(mining),
+        ha_mining=float(mining.area_ha.sum()),
+        ha_other=float(a[a.cause != "mining"].area_ha.sum()),
+        ha_pa=ha_in("protected_area"),
+        ha_bz=ha_in("buffer_zone"),
+        ha_it=ha_in("indigenous_land"),
         n_prohibited=int(mining.legal_status.isin(["prohibited", "not_formalisable"]).sum()) if len(mining) else 0,
-        images=images, sensitive=rows(sensitive), top=rows(mining.head(50)) if len(mining) else [],
+        images=images,
+        sensitive=rows(sensitive),
+        top=rows(mining.head(50)) if len(mining) else [],
         statuses=[dict(label=r.legal_label, n=int(r.n), ha=f"{r.ha:,.2f}") for r in status_counts.itertuples()],
-        layers=[dict(layer=r.layer, kind=KINDS[r.kind][lang], source=r.source, licence=r.licence, zones=int(r.zones),
-                     illustrative=bool(r.illustrative)) for r in layers.itertuples()],
-        rules=rules, method_note=method_note, any_illustrative=bool(layers.illustrative.any()), mercury=mercury,
+        layers=[
+            dict(
+                layer=r.layer,
+                kind=KINDS[r.kind][lang],
+                source=r.source,
+                licence=r.licence,
+                zones=int(r.zones),
+                illustrative=bool(r.illustrative),
+            )
+            for r in layers.itertuples()
+        ],
+        rules=rules,
+        method_note=method_note,
+        any_illustrative=bool(layers.illustrative.any()),
+        mercury=mercury,
     )
     stem = f"bulletin_{start}_{end}_{lang}"
     html_path = out / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
-    pdf_path = out / f"{stem}.pdf"
-    import logging
-
-    from weasyprint import HTML  # imported late: heavy, and only the bulletin needs it
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting notices are not the user's business
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-    HTML(string=html, base_url=str(out)).write_pdf(pdf_path)
+    pdf_path = write_pdf(html, out, out / f"{stem}.pdf")
     return BulletinFiles(html_path, pdf_path, tuple(paths))

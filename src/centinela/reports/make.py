@@ -31,8 +31,12 @@ def _background(catalog: str, alerts: gpd.GeoDataFrame, start: dt.date, end: dt.
     valid = np.all([np.isfinite(recent[b].values) for b, _, _ in FALSE_COLOUR], axis=0)
     rgb = np.dstack([composite(recent, FALSE_COLOUR), valid.astype(float)])  # no data stays transparent
     res = float(ds.x[1] - ds.x[0])
-    ext = ((float(ds.x.min()) - res / 2) / 1e3, (float(ds.x.max()) + res / 2) / 1e3,
-           (float(ds.y.min()) - res / 2) / 1e3, (float(ds.y.max()) + res / 2) / 1e3)
+    ext = (
+        (float(ds.x.min()) - res / 2) / 1e3,
+        (float(ds.x.max()) + res / 2) / 1e3,
+        (float(ds.y.min()) - res / 2) / 1e3,
+        (float(ds.y.max()) + res / 2) / 1e3,
+    )
     simulated = any("SIM" in i for i in ds.attrs.get("items", [])[:1])
     return (rgb, ext), simulated
 
@@ -51,9 +55,17 @@ def _mercury(store: Path | None, end: dt.date, lang: str) -> dict | None:
     return mercury_section(results, lang, until=end)
 
 
-def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, out: str | Path, lang: str = "es",
-                  store: Path | None = None, area: str | None = None, catalog: str | None = None,
-                  rules: str = "peru_madre_de_dios") -> tuple[BulletinFiles, gpd.GeoDataFrame]:
+def make_bulletin(
+    alerts_path: str | Path | None,
+    start: dt.date,
+    end: dt.date,
+    out: str | Path,
+    lang: str = "es",
+    store: Path | None = None,
+    area: str | None = None,
+    catalog: str | None = None,
+    rules: str = "peru_madre_de_dios",
+) -> tuple[BulletinFiles, gpd.GeoDataFrame]:
     """Bulletin for alerts first seen in [start, end] — from an alerts file, or from the store when
     ``alerts_path`` is None; also writes ``alerts_assessed.gpkg`` with legal fields."""
     if end < start:
@@ -78,17 +90,46 @@ def make_bulletin(alerts_path: str | Path | None, start: dt.date, end: dt.date, 
         alerts = alerts[alerts.intersects(zone)].reset_index(drop=True)
     ruleset = load_rules(rules)
     assessed = assess(alerts, zones, ruleset, lang)
-    table = zone_table(split_by_zones(normalise_events(alerts, str(alerts_path)), zones)) if len(alerts) else zone_table(
-        gpd.GeoDataFrame({"area_ha": [], "kind": [], "layer": [], "name": [], "year": [], "quarter": [], "month": [], "cause": []}))
+    table = (
+        zone_table(split_by_zones(normalise_events(alerts, str(alerts_path)), zones))
+        if len(alerts)
+        else zone_table(
+            gpd.GeoDataFrame(
+                {
+                    "area_ha": [],
+                    "kind": [],
+                    "layer": [],
+                    "name": [],
+                    "year": [],
+                    "quarter": [],
+                    "month": [],
+                    "cause": [],
+                }
+            )
+        )
+    )
     background, simulated = (None, False)
     if catalog and len(alerts):
         background, simulated = _background(catalog, alerts, start, end)
-    files = write_bulletin(assessed, table, zones, ruleset, start, end, out, lang, area, background, simulated,
-                           mercury=_mercury(store, end, lang))
+    files = write_bulletin(
+        assessed,
+        table,
+        zones,
+        ruleset,
+        start,
+        end,
+        out,
+        lang,
+        area,
+        background,
+        simulated,
+        mercury=_mercury(store, end, lang),
+    )
     keep = [c for c in assessed.columns if c != "legal_label"]
     out_gpkg = Path(out) / "alerts_assessed.gpkg"
     if out_gpkg.exists():
         out_gpkg.unlink()
     assessed[keep].assign(first_seen=assessed.first_seen.astype(str), confirmed=assessed.confirmed.astype(str)).to_file(
-        out_gpkg, layer="alerts", driver="GPKG")
+        out_gpkg, layer="alerts", driver="GPKG"
+    )
     return files, assessed

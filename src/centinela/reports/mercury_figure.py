@@ -15,16 +15,40 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 LABELS = {
-    "es": {"map": "Mercurio en {m} (mg/kg, kriging)", "sites": "sitios", "hot": "punto caliente Gi* (FDR 5 %)",
-           "cold": "punto frío Gi*", "mining": "minería", "river": "río", "community": "comunidad",
-           "scatter": "Mercurio vs. minería aguas arriba", "up_ha": "minería aguas arriba (ha)", "value": "{m} (mg/kg)",
-           "hair": "Mercurio en cabello por comunidad", "median": "mediana (µg/g)", "ref": "referencia 1 µg/g",
-           "no_up": "sin capa de ríos o de minería", "no_hair": "sin datos de cabello"},
-    "en": {"map": "Mercury in {m} (mg/kg, kriging)", "sites": "sites", "hot": "Gi* hotspot (FDR 5 %)",
-           "cold": "Gi* cold spot", "mining": "mining", "river": "river", "community": "community",
-           "scatter": "Mercury vs. mining upstream", "up_ha": "mining upstream (ha)", "value": "{m} (mg/kg)",
-           "hair": "Hair mercury by community", "median": "median (µg/g)", "ref": "1 µg/g reference",
-           "no_up": "no river or mining layer", "no_hair": "no hair data"},
+    "es": {
+        "map": "Mercurio en {m} (mg/kg, kriging)",
+        "sites": "sitios",
+        "hot": "punto caliente Gi* (FDR 5 %)",
+        "cold": "punto frío Gi*",
+        "mining": "minería",
+        "river": "río",
+        "community": "comunidad",
+        "scatter": "Mercurio vs. minería aguas arriba",
+        "up_ha": "minería aguas arriba (ha)",
+        "value": "{m} (mg/kg)",
+        "hair": "Mercurio en cabello por comunidad",
+        "median": "mediana (µg/g)",
+        "ref": "referencia 1 µg/g",
+        "no_up": "sin capa de ríos o de minería",
+        "no_hair": "sin datos de cabello",
+    },
+    "en": {
+        "map": "Mercury in {m} (mg/kg, kriging)",
+        "sites": "sites",
+        "hot": "Gi* hotspot (FDR 5 %)",
+        "cold": "Gi* cold spot",
+        "mining": "mining",
+        "river": "river",
+        "community": "community",
+        "scatter": "Mercury vs. mining upstream",
+        "up_ha": "mining upstream (ha)",
+        "value": "{m} (mg/kg)",
+        "hair": "Hair mercury by community",
+        "median": "median (µg/g)",
+        "ref": "1 µg/g reference",
+        "no_up": "no river or mining layer",
+        "no_hair": "no hair data",
+    },
 }
 
 
@@ -49,18 +73,29 @@ def map_figure(res, rivers, mining, path: Path, lang: str = "es") -> Path:
     if rivers is not None and len(rivers):
         rivers.to_crs(crs).plot(ax=ax, color="#1565c0", linewidth=1.5)
     ax.scatter(s.geometry.x, s.geometry.y, c=vals, cmap="magma_r", norm=norm, edgecolor="black", s=36, zorder=3)
-    handles = [Line2D([], [], marker="o", ls="", mfc="#888", mec="black", label=L["sites"]),
-               Line2D([], [], color="#1565c0", label=L["river"]), Line2D([], [], color="#d32f2f", lw=6, alpha=0.5, label=L["mining"])]
+    handles = [
+        Line2D([], [], marker="o", ls="", mfc="#888", mec="black", label=L["sites"]),
+        Line2D([], [], color="#1565c0", label=L["river"]),
+        Line2D([], [], color="#d32f2f", lw=6, alpha=0.5, label=L["mining"]),
+    ]
     if "hotspot" in sites:
         for kind, colour in (("hot", "#d50000"), ("cold", "#2962ff")):
             sel = sites.hotspot.eq(kind).to_numpy()
             if sel.any():
-                ax.scatter(s.geometry.x[sel], s.geometry.y[sel], s=180, facecolor="none", edgecolor=colour, linewidth=2, zorder=4)
+                ax.scatter(
+                    s.geometry.x[sel],
+                    s.geometry.y[sel],
+                    s=180,
+                    facecolor="none",
+                    edgecolor=colour,
+                    linewidth=2,
+                    zorder=4,
+                )
                 handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec=colour, mew=2, ms=11, label=L[kind]))
     if res.communities is not None and len(res.communities):
         c = res.communities.to_crs(crs)
         ax.scatter(c.geometry.x, c.geometry.y, marker="^", s=90, color="#2e7d32", edgecolor="white", zorder=5)
-        for name, gx, gy in zip(c.community, c.geometry.x, c.geometry.y):
+        for name, gx, gy in zip(c.community, c.geometry.x, c.geometry.y, strict=True):
             ax.annotate(str(name), (gx, gy), xytext=(4, 4), textcoords="offset points", fontsize=7, color="#1b5e20")
         handles.append(Line2D([], [], marker="^", ls="", color="#2e7d32", label=L["community"]))
     ax.set_xlim(x0 - pad, x1 + pad)
@@ -95,9 +130,11 @@ def map_figure(res, rivers, mining, path: Path, lang: str = "es") -> Path:
     if com is not None and len(com) and com.median_ug_g.notna().any():
         com = com.sort_values("median_ug_g")
         bars = ax.barh(com.community.astype(str), com.median_ug_g, color="#2e7d32")
-        for b, share in zip(bars, com.share_above_1):
+        for b, share in zip(bars, com.share_above_1, strict=True):
             if share is not None and np.isfinite(share):
-                ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {100 * share:.0f}% >1", va="center", fontsize=7)
+                ax.text(
+                    b.get_width(), b.get_y() + b.get_height() / 2, f" {100 * share:.0f}% >1", va="center", fontsize=7
+                )
         ax.axvline(1.0, color="#b71c1c", ls="--", label=L["ref"])
         ax.set_xlabel(L["median"])
         ax.legend(fontsize=7)

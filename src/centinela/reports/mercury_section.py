@@ -19,28 +19,76 @@ from ..mercury.results import usable  # noqa: E402
 from ..mercury.risk import MIN_GROUP, fish_advice, hair_summary  # noqa: E402
 
 WORDS = {
-    "es": {"title": "Mercurio", "matrix": "Matriz", "samples": "Muestras", "censored": "Bajo el límite de detección",
-           "dates": "Colecta", "over": "Sobre el valor guía", "guide": "Valor guía", "failed": "resultados de lotes que no "
-           "pasaron el control de calidad quedan fuera", "fish": "Pescado por especie (mg/kg, media Kaplan–Meier)",
-           "hair": "Cabello por comunidad (mediana, µg/g)", "species": "Especie", "conc": "mg/kg", "women": "Comidas/semana, mujeres 15–49",
-           "children": "Comidas/semana, niñas y niños", "community": "Comunidad", "people": "Personas", "median": "Mediana µg/g",
-           "above1": "% > 1 µg/g", "note": "Los valores bajo el límite de detección se tratan como censurados (Kaplan–Meier), "
-           "no como la mitad del límite. Guías de consumo por comunidad: centinela mercury risk.",
-           "names": {"fish": "pescado", "hair": "cabello", "sediment": "sedimento", "soil": "suelo", "water": "agua",
-                     "suspended_particles": "partículas en suspensión", "air": "aire"}},
-    "en": {"title": "Mercury", "matrix": "Matrix", "samples": "Samples", "censored": "Below detection limit",
-           "dates": "Collected", "over": "Above the guideline", "guide": "Guideline", "failed": "results from batches that "
-           "failed QA/QC are left out", "fish": "Fish by species (mg/kg, Kaplan–Meier mean)",
-           "hair": "Hair by community (median, µg/g)", "species": "Species", "conc": "mg/kg", "women": "Meals/week, women 15–49",
-           "children": "Meals/week, children", "community": "Community", "people": "People", "median": "Median µg/g",
-           "above1": "% > 1 µg/g", "note": "Values below the detection limit are treated as censored (Kaplan–Meier), not "
-           "as half the limit. Community fish guides: centinela mercury risk.",
-           "names": {"fish": "fish", "hair": "hair", "sediment": "sediment", "soil": "soil", "water": "water",
-                     "suspended_particles": "suspended particles", "air": "air"}},
+    "es": {
+        "title": "Mercurio",
+        "matrix": "Matriz",
+        "samples": "Muestras",
+        "censored": "Bajo el límite de detección",
+        "dates": "Colecta",
+        "over": "Sobre el valor guía",
+        "guide": "Valor guía",
+        "failed": "resultados de lotes que no pasaron el control de calidad quedan fuera",
+        "fish": "Pescado por especie (mg/kg, media Kaplan–Meier)",
+        "hair": "Cabello por comunidad (mediana, µg/g)",
+        "species": "Especie",
+        "conc": "mg/kg",
+        "women": "Comidas/semana, mujeres 15–49",
+        "children": "Comidas/semana, niñas y niños",
+        "community": "Comunidad",
+        "people": "Personas",
+        "median": "Mediana µg/g",
+        "above1": "% > 1 µg/g",
+        "note": "Los valores bajo el límite de detección se tratan como censurados (Kaplan–Meier), "
+        "no como la mitad del límite. Guías de consumo por comunidad: centinela mercury risk.",
+        "names": {
+            "fish": "pescado",
+            "hair": "cabello",
+            "sediment": "sedimento",
+            "soil": "suelo",
+            "water": "agua",
+            "suspended_particles": "partículas en suspensión",
+            "air": "aire",
+        },
+    },
+    "en": {
+        "title": "Mercury",
+        "matrix": "Matrix",
+        "samples": "Samples",
+        "censored": "Below detection limit",
+        "dates": "Collected",
+        "over": "Above the guideline",
+        "guide": "Guideline",
+        "failed": "results from batches that failed QA/QC are left out",
+        "fish": "Fish by species (mg/kg, Kaplan–Meier mean)",
+        "hair": "Hair by community (median, µg/g)",
+        "species": "Species",
+        "conc": "mg/kg",
+        "women": "Meals/week, women 15–49",
+        "children": "Meals/week, children",
+        "community": "Community",
+        "people": "People",
+        "median": "Median µg/g",
+        "above1": "% > 1 µg/g",
+        "note": "Values below the detection limit are treated as censored (Kaplan–Meier), not "
+        "as half the limit. Community fish guides: centinela mercury risk.",
+        "names": {
+            "fish": "fish",
+            "hair": "hair",
+            "sediment": "sediment",
+            "soil": "soil",
+            "water": "water",
+            "suspended_particles": "suspended particles",
+            "air": "air",
+        },
+    },
 }
 # The guideline each matrix is summarised against (ids in mercury/standards.yaml; all V or V2).
-GUIDE = {"fish": ("EPA-2001-tissue", 0.3), "hair": ("HAIR-1", 1.0), "sediment": ("CCME-PEL", 0.486),
-         "water": ("PE-ECA-water-3D1", 1.0)}
+GUIDE = {
+    "fish": ("EPA-2001-tissue", 0.3),
+    "hair": ("HAIR-1", 1.0),
+    "sediment": ("CCME-PEL", 0.486),
+    "water": ("PE-ECA-water-3D1", 1.0),
+}
 
 
 def _png(fig) -> str:
@@ -93,9 +141,16 @@ def mercury_section(results: pd.DataFrame, lang: str, until=None) -> dict | None
         gid, limit = GUIDE.get(matrix, ("", None))
         share = share_above(v, c, limit) if limit is not None else None
         dates = pd.to_datetime(m.get("collected_at"), errors="coerce").dropna()
-        rows.append(dict(matrix=W["names"].get(matrix, matrix), n=len(m), censored=int(c.sum()),
-                         dates=f"{dates.min():%Y-%m-%d} – {dates.max():%Y-%m-%d}" if len(dates) else "—",
-                         guide=f"{gid} ({limit:g})" if limit else "—", over="—" if share is None else f"{100 * share:.0f} %"))
+        rows.append(
+            dict(
+                matrix=W["names"].get(matrix, matrix),
+                n=len(m),
+                censored=int(c.sum()),
+                dates=f"{dates.min():%Y-%m-%d} – {dates.max():%Y-%m-%d}" if len(dates) else "—",
+                guide=f"{gid} ({limit:g})" if limit else "—",
+                over="—" if share is None else f"{100 * share:.0f} %",
+            )
+        )
     try:
         advice = fish_advice(r)
     except InputError:
@@ -105,13 +160,32 @@ def mercury_section(results: pd.DataFrame, lang: str, until=None) -> dict | None
         hair = hair[hair.n >= MIN_GROUP]
     except InputError:
         hair = None
-    fish_rows = [] if advice is None else [
-        dict(species=a.species, conc=f"{a.used_mg_kg:.3f}", women=_meals(a.meals_week_women_childbearing),
-             children=_meals(a.meals_week_children)) for a in advice.itertuples()]
-    hair_rows = [] if hair is None else [
-        dict(community=h.community, n=h.n, median=f"{h.median_ug_g:.2f}",
-             above1="—" if h.share_above_1 is None or pd.isna(h.share_above_1) else f"{100 * h.share_above_1:.0f}")
-        for h in hair.itertuples()]
+    fish_rows = (
+        []
+        if advice is None
+        else [
+            dict(
+                species=a.species,
+                conc=f"{a.used_mg_kg:.3f}",
+                women=_meals(a.meals_week_women_childbearing),
+                children=_meals(a.meals_week_children),
+            )
+            for a in advice.itertuples()
+        ]
+    )
+    hair_rows = (
+        []
+        if hair is None
+        else [
+            dict(
+                community=h.community,
+                n=h.n,
+                median=f"{h.median_ug_g:.2f}",
+                above1="—" if h.share_above_1 is None or pd.isna(h.share_above_1) else f"{100 * h.share_above_1:.0f}",
+            )
+            for h in hair.itertuples()
+        ]
+    )
     return dict(W=W, matrices=rows, fish=fish_rows, hair=hair_rows, image=_figure(advice, hair, W), notes=notes)
 
 

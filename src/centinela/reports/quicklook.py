@@ -13,10 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: reports are written on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import patheffects  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 
 from ..errors import InputError  # noqa: E402
 from ..i18n import both
@@ -60,8 +60,10 @@ def pick_dates(clear_fraction: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
 def _extent_km(ds: xr.Dataset) -> tuple[float, float, float, float]:
     res = float(abs(ds.x[1] - ds.x[0])) if ds.sizes["x"] > 1 else 10.0
     return (
-        (float(ds.x.min()) - res / 2) / 1000, (float(ds.x.max()) + res / 2) / 1000,
-        (float(ds.y.min()) - res / 2) / 1000, (float(ds.y.max()) + res / 2) / 1000,
+        (float(ds.x.min()) - res / 2) / 1000,
+        (float(ds.x.max()) + res / 2) / 1000,
+        (float(ds.y.min()) - res / 2) / 1000,
+        (float(ds.y.max()) + res / 2) / 1000,
     )
 
 
@@ -73,12 +75,27 @@ def _decorate(ax, extent: tuple[float, float, float, float]) -> None:
     bx, by = x0 + 0.05 * width, y0 + 0.06 * (y1 - y0)
     ax.plot([bx, bx + bar], [by, by], color="white", lw=4, solid_capstyle="butt")
     ax.plot([bx, bx + bar], [by, by], color="black", lw=1.5, solid_capstyle="butt")
-    ax.text(bx + bar / 2, by + 0.02 * (y1 - y0), f"{bar:g} km", color="white", ha="center", va="bottom", fontsize=8,
-            bbox=dict(facecolor="black", alpha=0.4, lw=0, pad=1))
-    ax.annotate("N", xy=(x1 - 0.06 * width, y1 - 0.06 * (y1 - y0)), xytext=(x1 - 0.06 * width, y1 - 0.18 * (y1 - y0)),
-                color="white", ha="center", fontsize=10, fontweight="bold",
-                arrowprops=dict(arrowstyle="-|>", color="white", lw=1.5),
-                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="black")])
+    ax.text(
+        bx + bar / 2,
+        by + 0.02 * (y1 - y0),
+        f"{bar:g} km",
+        color="white",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        bbox=dict(facecolor="black", alpha=0.4, lw=0, pad=1),
+    )
+    ax.annotate(
+        "N",
+        xy=(x1 - 0.06 * width, y1 - 0.06 * (y1 - y0)),
+        xytext=(x1 - 0.06 * width, y1 - 0.18 * (y1 - y0)),
+        color="white",
+        ha="center",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops=dict(arrowstyle="-|>", color="white", lw=1.5),
+        path_effects=[patheffects.withStroke(linewidth=2.5, foreground="black")],
+    )
     ax.set_xlabel("UTM x (km)", fontsize=7)
     ax.set_ylabel("UTM y (km)", fontsize=7)
     ax.tick_params(labelsize=6)
@@ -113,12 +130,18 @@ def write_quicklook(
             ax = axes[row, col]
             ax.imshow(img, extent=extent, interpolation="nearest")
             pct = 100 * float(clear.loc[t])
-            ax.set_title(f"{pd.Timestamp(t):%Y-%m-%d} · {both('fig.true_colour' if row == 0 else 'fig.false_colour_short')}\n"
-                         f"{pct:.0f} % despejado / clear", fontsize=8)
+            ax.set_title(
+                f"{pd.Timestamp(t):%Y-%m-%d} · {both('fig.true_colour' if row == 0 else 'fig.false_colour_short')}\n"
+                f"{pct:.0f} % despejado / clear",
+                fontsize=8,
+            )
             _decorate(ax, extent)
     note = f"{tr('fig.simulated', 'es')}\n{tr('fig.simulated', 'en')}" if simulated else f"Sentinel-2 L2A · {crs}"
-    fig.suptitle(f"Centinela — {note}\n{tr('fig.false_colour_key', 'es')} · {tr('fig.false_colour_key', 'en')}",
-                 fontsize=9, color="firebrick" if simulated else "black")
+    fig.suptitle(
+        f"Centinela — {note}\n{tr('fig.false_colour_key', 'es')} · {tr('fig.false_colour_key', 'en')}",
+        fontsize=9,
+        color="firebrick" if simulated else "black",
+    )
     panel = out / "quicklook.png"
     fig.savefig(panel, dpi=110)
     plt.close(fig)
@@ -131,7 +154,9 @@ def _nearest_time(ds: xr.Dataset, d: dt.date) -> pd.Timestamp:
     times = pd.DatetimeIndex(ds.time.values)
     i = int(np.argmin(np.abs((times.normalize() - pd.Timestamp(d)).days)))
     if abs((times[i].normalize() - pd.Timestamp(d)).days) > 16:
-        raise InputError(f"no acquisition within 16 days of {d}; the series runs {times[0]:%Y-%m-%d} to {times[-1]:%Y-%m-%d}")
+        raise InputError(
+            f"no acquisition within 16 days of {d}; the series runs {times[0]:%Y-%m-%d} to {times[-1]:%Y-%m-%d}"
+        )
     return times[i]
 
 
@@ -142,8 +167,13 @@ def write_cloud_plot(ds: xr.Dataset, clear: pd.Series, path: Path, simulated: bo
     declared = ds.attrs.get("cloud_cover")
     fig, ax = plt.subplots(figsize=(11, 4.4), constrained_layout=True)
     for year in sorted(set(times.year)):
-        ax.axvspan(pd.Timestamp(year, 6, 1), pd.Timestamp(year, 9, 30), color="gold", alpha=0.18,
-                   label=both("fig.dry_season") if year == times.year.min() else None)
+        ax.axvspan(
+            pd.Timestamp(year, 6, 1),
+            pd.Timestamp(year, 9, 30),
+            color="gold",
+            alpha=0.18,
+            label=both("fig.dry_season") if year == times.year.min() else None,
+        )
     ax.bar(times, measured, width=3.5, color="slategray", label=both("fig.cloud_measured"))
     if declared and len(declared) == len(times) and all(v is not None for v in declared):
         ax.plot(times, declared, "o", ms=3, color="firebrick", label=both("fig.cloud_catalog"))

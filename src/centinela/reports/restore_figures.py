@@ -20,19 +20,37 @@ from matplotlib.patches import Patch  # noqa: E402
 from ..i18n import both  # noqa: E402
 from .quicklook import _decorate  # noqa: E402
 
-STATUS_COLOURS = {"re-disturbed": "#d62728", "recovered": "#1a9850", "recovering": "#66bd63", "stalled": "#fdae61",
-                  "insufficient_data": "#999999", "outside_imagery": "#999999"}
-OPTION_COLOURS = {"natural_regeneration": "#1b9e77", "active_reforestation": "#66a61e", "agroforestry": "#e6ab02",
-                  "aquaculture": "#1f78b4", "": "#bdbdbd"}
+STATUS_COLOURS = {
+    "re-disturbed": "#d62728",
+    "recovered": "#1a9850",
+    "recovering": "#66bd63",
+    "stalled": "#fdae61",
+    "insufficient_data": "#999999",
+    "outside_imagery": "#999999",
+}
+OPTION_COLOURS = {
+    "natural_regeneration": "#1b9e77",
+    "active_reforestation": "#66a61e",
+    "agroforestry": "#e6ab02",
+    "aquaculture": "#1f78b4",
+    "": "#bdbdbd",
+}
 MAX_PANELS = 12
 
 
-def trajectories_figure(sites: gpd.GeoDataFrame, observations: pd.DataFrame, path: str | Path, simulated: bool = False) -> Path:
+def trajectories_figure(
+    sites: gpd.GeoDataFrame, observations: pd.DataFrame, path: str | Path, simulated: bool = False
+) -> Path:
     """One panel per site (up to 12, the re-disturbed and stalled first): NDVI by date with the Theil–Sen line,
     the vegetated share, the planting and re-disturbance dates and 80 % of the nearby forest's NDVI."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    order = {s: i for i, s in enumerate(("re-disturbed", "stalled", "recovering", "recovered", "insufficient_data", "outside_imagery"))}
+    order = {
+        s: i
+        for i, s in enumerate(
+            ("re-disturbed", "stalled", "recovering", "recovered", "insufficient_data", "outside_imagery")
+        )
+    }
     shown = sites.assign(_o=sites.status.map(order).fillna(9)).sort_values(["_o", "site_id"]).head(MAX_PANELS)
     n = max(1, len(shown))
     cols = min(3, n)
@@ -40,13 +58,22 @@ def trajectories_figure(sites: gpd.GeoDataFrame, observations: pd.DataFrame, pat
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.0 * rows + 0.9), squeeze=False, constrained_layout=True)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
-    for ax, (_, s) in zip(axes.ravel(), shown.iterrows()):
+    for ax, (_, s) in zip(axes.ravel()[: len(shown)], shown.iterrows(), strict=True):
         o = observations[observations.site_id == s.site_id]
         dates = pd.to_datetime(o.date)
         colour = STATUS_COLOURS.get(s.status, "black")
         if o.empty:  # outside the imagery, or never clear: say so instead of drawing empty axes
             ax.set_axis_off()
-            ax.text(0.5, 0.5, both(f"rs.status.{s.status}"), ha="center", va="center", fontsize=8, color=colour, transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                both(f"rs.status.{s.status}"),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colour,
+                transform=ax.transAxes,
+            )
             ax.set_title(s.site_id, fontsize=7, color=colour)
             continue
         ax.plot(dates, o.ndvi_median, "o", ms=3, color="#333333", label="NDVI")
@@ -131,25 +158,41 @@ def suitability_map(
         if len(sub):
             sub.plot(ax=ax, facecolor=colour, alpha=0.55, edgecolor="black", linewidth=0.6)
     if len(km):
-        flagged = km[km[[c for c in km.columns if c.startswith("hg_flag_")]].any(axis=1)] if any(
-            c.startswith("hg_flag_") for c in km.columns) else km.iloc[0:0]
+        flagged = (
+            km[km[[c for c in km.columns if c.startswith("hg_flag_")]].any(axis=1)]
+            if any(c.startswith("hg_flag_") for c in km.columns)
+            else km.iloc[0:0]
+        )
         if len(flagged):
             flagged.plot(ax=ax, facecolor="none", edgecolor="#7b3294", hatch="xxx", linewidth=0.8)
         active = km[km.best_option == ""]
         if "status" in km and len(active):
-            active[active.status == "active"].plot(ax=ax, facecolor="none", edgecolor="#d62728", linewidth=1.4, linestyle="--")
+            active[active.status == "active"].plot(
+                ax=ax, facecolor="none", edgecolor="#d62728", linewidth=1.4, linestyle="--"
+            )
         for _, s in km.iterrows():
             p = s.geometry.representative_point()
-            ax.annotate(s.site_id.replace("MS-", ""), (p.x, p.y), fontsize=5.5, ha="center", color="white",
-                        bbox=dict(facecolor="black", alpha=0.45, lw=0, pad=0.8))
+            ax.annotate(
+                s.site_id.replace("MS-", ""),
+                (p.x, p.y),
+                fontsize=5.5,
+                ha="center",
+                color="white",
+                bbox=dict(facecolor="black", alpha=0.45, lw=0, pad=0.8),
+            )
     if ponds is not None and len(ponds):
         pk = ponds.to_crs(assessed.crs)
-        pk.set_geometry(pk.geometry.scale(1e-3, 1e-3, origin=(0, 0))).plot(ax=ax, facecolor="none", edgecolor="#08519c", linewidth=0.6)
+        pk.set_geometry(pk.geometry.scale(1e-3, 1e-3, origin=(0, 0))).plot(
+            ax=ax, facecolor="none", edgecolor="#08519c", linewidth=0.6
+        )
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     _decorate(ax, extent)
-    handles = [Patch(facecolor=OPTION_COLOURS[o], alpha=0.7, label=f"{lab.get('es', o)} / {lab.get('en', o)}")
-               for o, lab in labels.items() if o in OPTION_COLOURS]
+    handles = [
+        Patch(facecolor=OPTION_COLOURS[o], alpha=0.7, label=f"{lab.get('es', o)} / {lab.get('en', o)}")
+        for o, lab in labels.items()
+        if o in OPTION_COLOURS
+    ]
     handles += [
         Patch(facecolor=OPTION_COLOURS[""], alpha=0.7, label=both("rs.fig.none")),
         Patch(facecolor="none", edgecolor="#7b3294", hatch="xxx", label=both("rs.fig.hg_flag")),

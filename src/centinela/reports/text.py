@@ -10,7 +10,7 @@ TEXT = {
         "simulated": "DEMOSTRACIÓN CON IMÁGENES SIMULADAS — las cifras no describen hechos reales",
         "illustrative": "ILUSTRATIVO, no es el límite legal",
         "illustrative_warning": "Algunas capas de este boletín son ILUSTRATIVAS (marcadas así en el mapa y en las tablas): "
-                                "no representan límites legales y el estado legal basado en ellas es solo de demostración.",
+        "no representan límites legales y el estado legal basado en ellas es solo de demostración.",
         "headline": "Cifras principales",
         "alerts": "alertas de pérdida de bosque",
         "mining_alerts": "alertas de minería",
@@ -34,20 +34,31 @@ TEXT = {
         "sensitive_title": "Alertas de minería en áreas protegidas, zonas de amortiguamiento y territorios indígenas",
         "top_title": "Alertas de minería del periodo (mayores primero)",
         "none": "Ninguna en el periodo.",
-        "col_id": "Alerta", "col_first": "Primera detección", "col_conf": "Confirmada", "col_area": "ha",
-        "col_latlon": "Lat, lon (WGS84)", "col_zones": "Zonas", "col_status": "Estado legal", "col_reasons": "Motivos (reglas)",
+        "col_id": "Alerta",
+        "col_first": "Primera detección",
+        "col_conf": "Confirmada",
+        "col_area": "ha",
+        "col_latlon": "Lat, lon (WGS84)",
+        "col_zones": "Zonas",
+        "col_status": "Estado legal",
+        "col_reasons": "Motivos (reglas)",
         "col_confidence": "Confianza",
-        "conf_high": "alta", "conf_low": "baja",
+        "conf_high": "alta",
+        "conf_low": "baja",
         "method_title": "Método y fuentes",
         "method": "Las alertas provienen de series temporales Sentinel-2 L2A procesadas por Centinela: cada píxel se compara con su propia "
-                  "historia despejada; una caída fuerte de NDVI o NBR abre una alerta en la primera observación despejada (fecha de "
-                  "primera detección) y una segunda observación la confirma. La causa (minería u otra) se atribuye por la evidencia "
-                  "espectral (arena y grava desnudas, pozas) y el contexto (cercanía a ríos y a minería anterior). Las áreas se calculan "
-                  "en una proyección de áreas iguales. Toda alerta debe verificarse en campo o con imágenes de muy alta resolución antes "
-                  "de una denuncia.",
+        "historia despejada; una caída fuerte de NDVI o NBR abre una alerta en la primera observación despejada (fecha de "
+        "primera detección) y una segunda observación la confirma. La causa (minería u otra) se atribuye por la evidencia "
+        "espectral (arena y grava desnudas, pozas) y el contexto (cercanía a ríos y a minería anterior). Las áreas se calculan "
+        "en una proyección de áreas iguales. Toda alerta debe verificarse en campo o con imágenes de muy alta resolución antes "
+        "de una denuncia.",
         "rules": "Reglas de legalidad",
         "layers": "Capas de zonas usadas",
-        "col_layer": "Capa", "col_kind": "Tipo", "col_source": "Fuente", "col_licence": "Licencia", "col_nzones": "Zonas",
+        "col_layer": "Capa",
+        "col_kind": "Tipo",
+        "col_source": "Fuente",
+        "col_licence": "Licencia",
+        "col_nzones": "Zonas",
         "credits": "Créditos: Copernicus Sentinel-2 (ESA); límites INEI 2007; Amazon Mining Watch / Earth Genome (CC BY 4.0).",
     },
     "en": {
@@ -59,7 +70,7 @@ TEXT = {
         "simulated": "DEMONSTRATION WITH SIMULATED IMAGERY — figures do not describe real events",
         "illustrative": "ILLUSTRATIVE, not the legal boundary",
         "illustrative_warning": "Some layers in this bulletin are ILLUSTRATIVE (marked so on the map and in the tables): they are "
-                                "not legal boundaries and the legal status based on them is for demonstration only.",
+        "not legal boundaries and the legal status based on them is for demonstration only.",
         "headline": "Headline figures",
         "alerts": "forest-loss alerts",
         "mining_alerts": "mining alerts",
@@ -83,19 +94,30 @@ TEXT = {
         "sensitive_title": "Mining alerts in protected areas, buffer zones and indigenous territories",
         "top_title": "Mining alerts of the period (largest first)",
         "none": "None in the period.",
-        "col_id": "Alert", "col_first": "First seen", "col_conf": "Confirmed", "col_area": "ha",
-        "col_latlon": "Lat, lon (WGS84)", "col_zones": "Zones", "col_status": "Legal status", "col_reasons": "Reasons (rules)",
+        "col_id": "Alert",
+        "col_first": "First seen",
+        "col_conf": "Confirmed",
+        "col_area": "ha",
+        "col_latlon": "Lat, lon (WGS84)",
+        "col_zones": "Zones",
+        "col_status": "Legal status",
+        "col_reasons": "Reasons (rules)",
         "col_confidence": "Confidence",
-        "conf_high": "high", "conf_low": "low",
+        "conf_high": "high",
+        "conf_low": "low",
         "method_title": "Method and sources",
         "method": "Alerts come from Sentinel-2 L2A time series processed by Centinela: each pixel is compared with its own clear "
-                  "history; a strong drop in NDVI or NBR opens an alert at the first clear observation (first-seen date) and a second "
-                  "observation confirms it. The cause (mining or other) is attributed from spectral evidence (bare sand and gravel, "
-                  "ponds) and context (nearness to rivers and to older mining). Areas are computed in an equal-area projection. Every "
-                  "alert should be verified in the field or with very-high-resolution imagery before a complaint is filed.",
+        "history; a strong drop in NDVI or NBR opens an alert at the first clear observation (first-seen date) and a second "
+        "observation confirms it. The cause (mining or other) is attributed from spectral evidence (bare sand and gravel, "
+        "ponds) and context (nearness to rivers and to older mining). Areas are computed in an equal-area projection. Every "
+        "alert should be verified in the field or with very-high-resolution imagery before a complaint is filed.",
         "rules": "Legality rules",
         "layers": "Zone layers used",
-        "col_layer": "Layer", "col_kind": "Kind", "col_source": "Source", "col_licence": "Licence", "col_nzones": "Zones",
+        "col_layer": "Layer",
+        "col_kind": "Kind",
+        "col_source": "Source",
+        "col_licence": "Licence",
+        "col_nzones": "Zones",
         "credits": "Credits: Copernicus Sentinel-2 (ESA); INEI 2007 limits; Amazon Mining Watch / Earth Genome (CC BY 4.0).",
     },
 }

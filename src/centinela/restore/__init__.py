@@ -19,6 +19,19 @@ from .suitability import assess, load_rules
 from .track import STATUSES, TrackParams, TrackResult, track
 
 __all__ = [
-    "STATUSES", "InventoryParams", "InventoryResult", "Stack", "Thresholds", "TrackParams", "TrackResult", "assess",
-    "inventory", "load_rules", "load_stack", "read_sites", "record", "redisturbance_alerts", "track",
+    "STATUSES",
+    "InventoryParams",
+    "InventoryResult",
+    "Stack",
+    "Thresholds",
+    "TrackParams",
+    "TrackResult",
+    "assess",
+    "inventory",
+    "load_rules",
+    "load_stack",
+    "read_sites",
+    "record",
+    "redisturbance_alerts",
+    "track",
 ]

@@ -19,7 +19,6 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-
 from .track import TrackResult
 
 HIGH_CONFIDENCE_HA = 0.3  # detection's minimum mapping unit: smaller re-clearings are reported with low confidence
@@ -47,15 +46,25 @@ def redisturbance_alerts(result: TrackResult) -> gpd.GeoDataFrame:
     g = d.to_crs(4326)
     pts = d.geometry.representative_point().to_crs(4326)
     rows = []
-    for (_, r), p in zip(g.iterrows(), pts):
-        rows.append({
-            "alert_id": alert_id(r.site_id, r.first_seen), "first_seen": str(r.first_seen), "confirmed": str(r.confirmed),
-            "cause": "mining", "confidence": "high" if r.area_ha >= HIGH_CONFIDENCE_HA else "low",
-            "area_ha": round(float(r.area_ha), 4),
-            "reasons": (f"re-disturbance of restoration site {r.site_id}: green ground cleared again to water or mineral "
-                        f"ground ({r.area_ha:.2f} ha, {100 * r.site_share:.0f}% of the site)"),
-            "lon": round(float(p.x), 6), "lat": round(float(p.y), 6), "site_id": r.site_id, "geometry": r.geometry,
-        })
+    for (_, r), p in zip(g.iterrows(), pts, strict=True):
+        rows.append(
+            {
+                "alert_id": alert_id(r.site_id, r.first_seen),
+                "first_seen": str(r.first_seen),
+                "confirmed": str(r.confirmed),
+                "cause": "mining",
+                "confidence": "high" if r.area_ha >= HIGH_CONFIDENCE_HA else "low",
+                "area_ha": round(float(r.area_ha), 4),
+                "reasons": (
+                    f"re-disturbance of restoration site {r.site_id}: green ground cleared again to water or mineral "
+                    f"ground ({r.area_ha:.2f} ha, {100 * r.site_share:.0f}% of the site)"
+                ),
+                "lon": round(float(p.x), 6),
+                "lat": round(float(p.y), 6),
+                "site_id": r.site_id,
+                "geometry": r.geometry,
+            }
+        )
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=4326)
 
 
@@ -75,7 +84,9 @@ def record(store, alerts: gpd.GeoDataFrame, actor: str | None = None) -> RecordR
             target = other.alert_id.iloc[int(np.argmax(np.where(open_, overlap, -1.0)))]
             marker = f"[{a.alert_id}]"
             if not any(marker in n["text"] for n in store.alert(target)["notes"]):
-                store.add_note(target, f"{marker} {a.reasons}; first seen {a.first_seen}, confirmed {a.confirmed}", actor=actor)
+                store.add_note(
+                    target, f"{marker} {a.reasons}; first seen {a.first_seen}, confirmed {a.confirmed}", actor=actor
+                )
             out.noted.append((a.alert_id, target))
             continue
         res = store.ingest(gpd.GeoDataFrame([a], geometry="geometry", crs=alerts.crs), actor=actor)

@@ -42,8 +42,10 @@ def _communities(bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame | 
     from .. import data
 
     try:
-        g = gpd.read_file(data.path("indigenous-territories/amw_impacted_territories_peru.geojson"),
-                          bbox=(bbox[0] - 1, bbox[1] - 1, bbox[2] + 1, bbox[3] + 1))
+        g = gpd.read_file(
+            data.path("indigenous-territories/amw_impacted_territories_peru.geojson"),
+            bbox=(bbox[0] - 1, bbox[1] - 1, bbox[2] + 1, bbox[3] + 1),
+        )
     except FileNotFoundError:
         return None
     return g if len(g) else None
@@ -61,25 +63,52 @@ def demo_restore(out: Path, scene_catalog, alerts_path, store_path, lang: str = 
     stack = load_stack(str(scene_catalog), polys.geometry, first, last, what="demo mining sites")
     truth = Path(scene_catalog).parent.parent / "truth.gpkg"
     rivers = gpd.read_file(truth, layer="river") if truth.exists() else None
-    inv = inventory_sites(polys, str(scene_catalog), out, as_of=last,
-                          layers={"rivers": rivers, "communities": _communities(bbox)}, stack=stack)
+    inv = inventory_sites(
+        polys,
+        str(scene_catalog),
+        out,
+        as_of=last,
+        layers={"rivers": rivers, "communities": _communities(bbox)},
+        stack=stack,
+    )
     sites = inv.result.sites
     chosen = sites[sites.status.isin(["abandoned", "undetermined"])]
     chosen = chosen if len(chosen) else sites
-    tracked = track_sites(chosen[["site_id", "geometry"]].assign(planting_date=None), str(scene_catalog), out,
-                          store=str(store_path) if store_path else None, actor="demo", stack=stack)
+    tracked = track_sites(
+        chosen[["site_id", "geometry"]].assign(planting_date=None),
+        str(scene_catalog),
+        out,
+        store=str(store_path) if store_path else None,
+        actor="demo",
+        stack=stack,
+    )
     notes: list[str] = []
     hg = load_mercury(str(store_path) if store_path else None, notes)
     suit = suitability_sites(sites, out, None, hg, inv.result.ponds, rivers, stack)
     statuses = tracked.result.sites.status
-    summary = t("rs.demo_done", lang, n_inv=len(sites), abandoned=int((sites.status == "abandoned").sum()), n_track=len(chosen),
-                recovering=int(statuses.isin(["recovering", "recovered"]).sum()), redisturbed=int((statuses == "re-disturbed").sum()),
-                hg=int(suit.sites[[c for c in suit.sites.columns if c.startswith("hg_flag_")]].any(axis=1).sum())
-                if any(c.startswith("hg_flag_") for c in suit.sites.columns) else 0)
+    summary = t(
+        "rs.demo_done",
+        lang,
+        n_inv=len(sites),
+        abandoned=int((sites.status == "abandoned").sum()),
+        n_track=len(chosen),
+        recovering=int(statuses.isin(["recovering", "recovered"]).sum()),
+        redisturbed=int((statuses == "re-disturbed").sum()),
+        hg=int(suit.sites[[c for c in suit.sites.columns if c.startswith("hg_flag_")]].any(axis=1).sum())
+        if any(c.startswith("hg_flag_") for c in suit.sites.columns)
+        else 0,
+    )
     files = {
         "restoration inventory / inventario": inv.files["gpkg"],
         "recovery / recuperación": tracked.files["figure"],
         "land-use map / mapa de usos": suit.files["map"],
         "land-use table / tabla de usos": suit.files["csv"],
     }
-    return {"files": files, "summary": summary, "inventory": inv, "tracking": tracked, "suitability": suit, "notes": notes}
+    return {
+        "files": files,
+        "summary": summary,
+        "inventory": inv,
+        "tracking": tracked,
+        "suitability": suit,
+        "notes": notes,
+    }

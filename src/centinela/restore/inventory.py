@@ -53,7 +53,9 @@ class InventoryParams:
     recent_days: int = 365
     river_min_ha: float = 5.0  # detection's river corridor: baseline water bodies of ≥ 5 ha
     river_margin_m: float = 50.0  # clearings this close to the river are bank erosion or flooding, not activity
-    bar_margin_m: float = 30.0  # the active channel (ground under water on two looks, joined to the river) grown by this
+    bar_margin_m: float = (
+        30.0  # the active channel (ground under water on two looks, joined to the river) grown by this
+    )
     refine: bool = True
 
 
@@ -127,9 +129,16 @@ def candidate_sites(polygons: gpd.GeoDataFrame, crs: str, gap_m: float = 30.0) -
         idx = tree.query(part, predicate="intersects")
         members = g.iloc[idx]
         dates = [d for d in members.get("last_active", pd.Series(dtype=object)) if d is not None]
-        rows.append({"last_active": max(dates) if dates else None,
-                     "sources": ",".join(sorted(set(members.get("source", pd.Series(["mining"] * len(members))).astype(str)))),
-                     "n_polygons": len(members), "geometry": part})
+        rows.append(
+            {
+                "last_active": max(dates) if dates else None,
+                "sources": ",".join(
+                    sorted(set(members.get("source", pd.Series(["mining"] * len(members))).astype(str)))
+                ),
+                "n_polygons": len(members),
+                "geometry": part,
+            }
+        )
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
 
 
@@ -139,14 +148,18 @@ def site_id(point_wgs84: shapely.Point) -> str:
 
 
 def _polygons(mask: np.ndarray, stack: Stack) -> shapely.Geometry:
-    parts = [shapely.geometry.shape(g) for g, _ in features.shapes(mask.astype(np.uint8), mask=mask, transform=stack.transform,
-                                                                 connectivity=8)]
+    parts = [
+        shapely.geometry.shape(g)
+        for g, _ in features.shapes(mask.astype(np.uint8), mask=mask, transform=stack.transform, connectivity=8)
+    ]
     geom = shapely.make_valid(shapely.union_all(parts)) if parts else shapely.Polygon()
     polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
     return shapely.MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else shapely.Polygon())
 
 
-def ground_classes(stack: Stack, th: Thresholds, recent_days: int, river_min_ha: float, bar_margin_m: float = 30.0) -> dict[str, np.ndarray]:
+def ground_classes(
+    stack: Stack, th: Thresholds, recent_days: int, river_min_ha: float, bar_margin_m: float = 30.0
+) -> dict[str, np.ndarray]:
     """Per pixel over the last ``recent_days`` of clear looks: water (not river), river, green, bare, forest, known."""
     cls = classify(stack, th)
     recent = stack.days >= stack.days[-1] - recent_days
@@ -163,7 +176,9 @@ def ground_classes(stack: Stack, th: Thresholds, recent_days: int, river_min_ha:
         sizes = ndimage.sum(water, lab, index=np.arange(1, n + 1)) * stack.res**2 / 1e4
         big = {i + 1 for i, s in enumerate(sizes) if s >= river_min_ha}
         river = np.isin(lab, list(border & big))
-    if river.any():  # the active channel: ground under water on two clear looks, joined to the river (bars at high water)
+    if (
+        river.any()
+    ):  # the active channel: ground under water on two clear looks, joined to the river (bars at high water)
         wet = cls["water"].sum(axis=0) >= 2
         wl, _ = ndimage.label(wet | river, structure=np.ones((3, 3), dtype=bool))
         river = np.isin(wl, np.unique(wl[river])) & (wl > 0)
@@ -174,8 +189,16 @@ def ground_classes(stack: Stack, th: Thresholds, recent_days: int, river_min_ha:
         forest = known & ~water & ~river & (med >= th.forest_ndvi)
     bare = known & ~water & ~river & ~green & majority(cls["bare"][recent], clear)
     mined = ~forest & ~river & (cls["lost"].sum(axis=0) >= 2)  # mineral ground or water on two clear looks, some time
-    return {"water": water, "river": river, "green": green, "bare": bare, "forest": forest, "known": known, "lost": cls["lost"],
-            "mined": mined}
+    return {
+        "water": water,
+        "river": river,
+        "green": green,
+        "bare": bare,
+        "forest": forest,
+        "known": known,
+        "lost": cls["lost"],
+        "mined": mined,
+    }
 
 
 def pond_stats(water: np.ndarray, res: float, min_px: int) -> tuple[np.ndarray, list[float]]:
@@ -251,7 +274,9 @@ def inventory(
                 if big.any():
                     img_day = int(conf[big].max())
             known_day = day_number(c.last_active) if c.last_active is not None else None
-            if known_day is not None and known_day > day_number(as_of):  # dated after the inventory's date: not known then
+            if known_day is not None and known_day > day_number(
+                as_of
+            ):  # dated after the inventory's date: not known then
                 known_day = None
             cands_days = [(d, s) for d, s in ((known_day, c.sources), (img_day, "imagery")) if d is not None]
             if cands_days:
@@ -268,28 +293,61 @@ def inventory(
             seen[sid] = seen.get(sid, 0) + 1
             sid = sid if seen[sid] == 1 else f"{sid}-{seen[sid]}"  # two sites within ~10 m of each other's label point
             row = {
-                "site_id": sid, "status": status(months_since, lower, params.months),
-                "last_active": EPOCH + dt.timedelta(days=int(last_day)), "last_active_source": src,
-                "months_since_active": round(months_since, 1), "age_is_lower_bound": lower,
-                "area_ha": round(npx * stack.res**2 / 1e4, 4), "footprint_ha": round(c.geometry.area / 1e4, 4),
-                "known_frac": round(known / npx, 4), "water_frac": _share(g["water"], m, known), "green_frac": _share(g["green"], m, known),
-                "bare_frac": _share(g["bare"], m, known), "pond_count": len(sizes), "pond_ha_total": round(sum(sizes), 4),
+                "site_id": sid,
+                "status": status(months_since, lower, params.months),
+                "last_active": EPOCH + dt.timedelta(days=int(last_day)),
+                "last_active_source": src,
+                "months_since_active": round(months_since, 1),
+                "age_is_lower_bound": lower,
+                "area_ha": round(npx * stack.res**2 / 1e4, 4),
+                "footprint_ha": round(c.geometry.area / 1e4, 4),
+                "known_frac": round(known / npx, 4),
+                "water_frac": _share(g["water"], m, known),
+                "green_frac": _share(g["green"], m, known),
+                "bare_frac": _share(g["bare"], m, known),
+                "pond_count": len(sizes),
+                "pond_ha_total": round(sum(sizes), 4),
                 "pond_ha_max": round(max(sizes), 4) if sizes else 0.0,
                 "pond_ha_median": round(float(np.median(sizes)), 4) if sizes else 0.0,
                 "pond_sizes_ha": ";".join(f"{s:.2f}" for s in sorted(sizes, reverse=True)[:20]),
                 "dist_forest_m": round(float(np.median(dist_forest[m])), 1) if dist_forest is not None else np.nan,
-                "lon": round(pt.x, 6), "lat": round(pt.y, 6), "geometry": geom,
+                "lon": round(pt.x, 6),
+                "lat": round(pt.y, 6),
+                "geometry": geom,
             }
             for name, col in LAYER_FIELDS.items():
                 row[col] = round(float(shapely.distance(geom, layer_union[name])), 1) if name in layer_union else np.nan
             rows.append(row)
             for j, s in enumerate(sizes, start=1):
-                pond_rows.append({"site_id": sid, "pond": j, "area_ha": round(s, 4), "geometry": _polygons(plab == j, stack)})
-    cols = ["site_id", "status", "last_active", "last_active_source", "months_since_active", "age_is_lower_bound", "area_ha",
-            "footprint_ha", "known_frac", "water_frac", "green_frac", "bare_frac", "pond_count", "pond_ha_total", "pond_ha_max",
-            "pond_ha_median", "pond_sizes_ha", "dist_forest_m", *LAYER_FIELDS.values(), "lon", "lat", "geometry"]
+                pond_rows.append(
+                    {"site_id": sid, "pond": j, "area_ha": round(s, 4), "geometry": _polygons(plab == j, stack)}
+                )
+    cols = [
+        "site_id",
+        "status",
+        "last_active",
+        "last_active_source",
+        "months_since_active",
+        "age_is_lower_bound",
+        "area_ha",
+        "footprint_ha",
+        "known_frac",
+        "water_frac",
+        "green_frac",
+        "bare_frac",
+        "pond_count",
+        "pond_ha_total",
+        "pond_ha_max",
+        "pond_ha_median",
+        "pond_sizes_ha",
+        "dist_forest_m",
+        *LAYER_FIELDS.values(),
+        "lon",
+        "lat",
+        "geometry",
+    ]
     sites = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=stack.crs)
-    ponds = gpd.GeoDataFrame(pd.DataFrame(pond_rows, columns=["site_id", "pond", "area_ha", "geometry"]), geometry="geometry",
-                             crs=stack.crs)
+    ponds = gpd.GeoDataFrame(
+        pd.DataFrame(pond_rows, columns=["site_id", "pond", "area_ha", "geometry"]), geometry="geometry", crs=stack.crs
+    )
     return InventoryResult(sites, ponds, notes, stack.simulated, as_of)
-

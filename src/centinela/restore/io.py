@@ -72,8 +72,10 @@ def read_sites(path: str | Path, id_field: str | None = None, planting_field: st
     geoms = [_polygonal(g) for g in gdf.geometry]
     keep = [g is not None for g in geoms]
     if not any(keep):
-        raise InputError(f"{name}: no polygon among the sites (found {', '.join(kinds) or 'empty geometries'}); "
-                         "expected polygons of mined or replanted land")
+        raise InputError(
+            f"{name}: no polygon among the sites (found {', '.join(kinds) or 'empty geometries'}); "
+            "expected polygons of mined or replanted land"
+        )
     if not all(keep):
         log.warning("%s: %d feature(s) without a polygon left out", name, keep.count(False))
     cols = {c.lower(): c for c in gdf.columns if c != "geometry"}
@@ -84,7 +86,7 @@ def read_sites(path: str | Path, id_field: str | None = None, planting_field: st
     idf = id_field or next((cols[g] for g in ID_GUESSES if g in cols), None)
     pf = planting_field or next((cols[g] for g in PLANTING_GUESSES if g in cols), None)
     rows = []
-    for i, (ok, geom) in enumerate(zip(keep, geoms)):
+    for i, (ok, geom) in enumerate(zip(keep, geoms, strict=True)):
         if not ok:
             continue
         sid = str(gdf[idf].iloc[i]).strip() if idf else f"S{i + 1:03d}"
@@ -154,5 +156,7 @@ def _plain(frame):
         if c == "geometry":
             continue
         if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, dt.date)).any():
-            frame[c] = frame[c].map(lambda v: v.isoformat() if isinstance(v, dt.date) else (None if v is None or pd.isna(v) else str(v)))
+            frame[c] = frame[c].map(
+                lambda v: v.isoformat() if isinstance(v, dt.date) else (None if v is None or pd.isna(v) else str(v))
+            )
     return frame

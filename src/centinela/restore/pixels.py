@@ -37,14 +37,18 @@ _D = DetectParams()
 class Thresholds:
     """How a clear look of a pixel is classed. Shared by tracking and the inventory; see docs/restoration.md."""
 
-    veg_ndvi: float = 0.50  # green cover over about half the pixel: a 50/50 forest–sand mixture has NDVI ≈ 0.40–0.46 (docs/method.md)
+    veg_ndvi: float = (
+        0.50  # green cover over about half the pixel: a 50/50 forest–sand mixture has NDVI ≈ 0.40–0.46 (docs/method.md)
+    )
     forest_ndvi: float = _D.forest_ndvi  # closed-canopy humid forest, as detection uses (0.70)
     water_mndwi: float = _D.water_mndwi  # open water: MNDWI > 0.10 (Xu 2006) and NDVI < 0.10, as detection uses
     water_ndvi: float = _D.water_ndvi
     bare_ndvi: float = _D.bare_ndvi  # bright mineral ground: NDVI < 0.35, BSI > 0, visible ≥ 0.07, as detection uses
     bare_bsi: float = _D.bare_bsi
     bare_visible: float = _D.bare_visible
-    drop_ndvi: float = _D.loss_ndvi_drop  # a re-disturbance must also take NDVI ≥ 0.25 below the pixel's own green looks
+    drop_ndvi: float = (
+        _D.loss_ndvi_drop
+    )  # a re-disturbance must also take NDVI ≥ 0.25 below the pixel's own green looks
 
 
 @dataclass
@@ -82,7 +86,9 @@ class Stack:
         geoms = [g for g in geoms if g is not None and not g.is_empty]
         if not geoms:
             return np.zeros(self.shape, dtype=bool)
-        return features.geometry_mask(geoms, out_shape=self.shape, transform=self.transform, invert=True, all_touched=all_touched)
+        return features.geometry_mask(
+            geoms, out_shape=self.shape, transform=self.transform, invert=True, all_touched=all_touched
+        )
 
     def labels(self, geoms) -> np.ndarray:
         """(y, x) int32: 1 + index of the geometry covering each pixel (0 elsewhere); later ones win overlaps."""
@@ -103,8 +109,15 @@ def classify(stack: Stack, th: Thresholds = Thresholds()) -> dict[str, np.ndarra
     return {"clear": clear, "water": water, "bare": bare, "veg": veg, "lost": water | bare}
 
 
-def disturbance_days(ndvi: np.ndarray, lost: np.ndarray, days: np.ndarray, from_day, th: Thresholds = Thresholds(),
-                     min_green_looks: int = 2, confirm_looks: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def disturbance_days(
+    ndvi: np.ndarray,
+    lost: np.ndarray,
+    days: np.ndarray,
+    from_day,
+    th: Thresholds = Thresholds(),
+    min_green_looks: int = 2,
+    confirm_looks: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel, when green ground was cleared again: (first seen, confirmed) in days, 0 where it was not.
 
     A pixel must first show ``min_green_looks`` clear looks with NDVI ≥ ``veg_ndvi`` (counted from
@@ -190,13 +203,16 @@ def load_stack(
     crs = cube.attrs["crs"]
     transform = _transform(cube)
     H, W = cube.sizes["y"], cube.sizes["x"]
-    site_mask = features.geometry_mask(list(geoms.to_crs(crs).geometry), out_shape=(H, W), transform=transform, invert=True,
-                                       all_touched=True)
+    site_mask = features.geometry_mask(
+        list(geoms.to_crs(crs).geometry), out_shape=(H, W), transform=transform, invert=True, all_touched=True
+    )
     scl = cube.scl.values if not hasattr(cube.scl.data, "compute") else cube.scl.data.compute()
     scl = np.asarray(scl)
     inside = (scl > 0).any(axis=0)
     if not (inside & site_mask).any():
-        raise AOIOutsideDataError(f"{what}: every site lies where {source} has no data (outside the imagery's footprints)")
+        raise AOIOutsideDataError(
+            f"{what}: every site lies where {source} has no data (outside the imagery's footprints)"
+        )
     clear_scl = np.isin(scl, list(CLEAR_SCL))
     frac = clear_scl[:, site_mask].mean(axis=1) if site_mask.any() else np.zeros(scl.shape[0])
     keep = np.flatnonzero(frac >= min_clear)
@@ -204,7 +220,8 @@ def load_stack(
     if not len(keep):
         t0, t1 = (str(v)[:10] for v in (cube.time.values[0], cube.time.values[-1]))
         raise NoImageryError(
-            f"{source}: no clear look at the {what} between {t0} and {t1} ({cube.sizes['time']} dates, all cloud or no data); "
+            f"{source}: no clear look at the {what} between {t0} and {t1} "
+            f"({cube.sizes['time']} dates, all cloud or no data); "
             "extend the period"
         )
     T = len(keep)
@@ -225,22 +242,36 @@ def load_stack(
             ok = clear_scl[ti] & np.all([np.isfinite(v) for v in b.values()], axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 vals = {
-                    "ndvi": ndvi(b["nir"], b["red"]), "nbr": nbr(b["nir"], b["swir22"]), "mndwi": mndwi(b["green"], b["swir16"]),
-                    "bsi": bsi(b["blue"], b["red"], b["nir"], b["swir16"]), "vis": visible(b["blue"], b["green"], b["red"]),
+                    "ndvi": ndvi(b["nir"], b["red"]),
+                    "nbr": nbr(b["nir"], b["swir22"]),
+                    "mndwi": mndwi(b["green"], b["swir16"]),
+                    "bsi": bsi(b["blue"], b["red"], b["nir"], b["swir16"]),
+                    "vis": visible(b["blue"], b["green"], b["red"]),
                 }
             for name, v in vals.items():
                 out[name][k] = np.where(ok, v, np.nan)
             rows, cols = np.nonzero(ok)
             slot = seen[rows, cols] % looks
-            ring[slot, rows, cols] = np.stack([b["red"][rows, cols], b["green"][rows, cols], b["blue"][rows, cols]], axis=-1)
+            ring[slot, rows, cols] = np.stack(
+                [b["red"][rows, cols], b["green"][rows, cols], b["blue"][rows, cols]], axis=-1
+            )
             seen[ok] += 1
             k += 1
         if progress:
             progress(1)
     rgb = nanmedian0(ring)
     log.info("restore: %d of %d dates had a clear look at the %s", T, len(all_days), what)
-    return Stack(days=all_days[keep], inside=inside, rgb=rgb, transform=transform, crs=crs, source=str(source),
-                 dates_searched=len(all_days), simulated=simulated, **out)
+    return Stack(
+        days=all_days[keep],
+        inside=inside,
+        rgb=rgb,
+        transform=transform,
+        crs=crs,
+        source=str(source),
+        dates_searched=len(all_days),
+        simulated=simulated,
+        **out,
+    )
 
 
 def nanmedian0(a: np.ndarray) -> np.ndarray:

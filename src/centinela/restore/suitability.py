@@ -9,6 +9,7 @@ Pure computation: the rules file is read by :func:`load_rules`, nothing else ope
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -88,8 +89,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
             pts = tuple((float(a), float(b)) for a, b in c["points"])
             fieldname = str(c["field"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{where}: criterion '{name}' needs 'field' and 'points' as [[value, score], …] ({exc})") from exc
-        if len(pts) < 2 or any(b[0] <= a[0] for a, b in zip(pts, pts[1:])):
+            raise InputError(
+                f"{where}: criterion '{name}' needs 'field' and 'points' as [[value, score], …] ({exc})"
+            ) from exc
+        if len(pts) < 2 or any(b[0] <= a[0] for a, b in itertools.pairwise(pts)):
             raise InputError(f"{where}: criterion '{name}': 'points' need at least two values in increasing order")
         if any(not 0 <= s <= 1 for _, s in pts):
             raise InputError(f"{where}: criterion '{name}': scores must be between 0 and 1")
@@ -108,14 +111,18 @@ def load_rules(path: str | Path | None = None) -> Rules:
         for r in o.get("requires") or []:
             if "field" not in r or not ({"min", "max"} & set(r)):
                 raise InputError(f"{where}: option '{name}': each 'requires' rule needs 'field' and 'min' or 'max'")
-        opts[name] = Option(name, dict(o.get("label") or {"es": name, "en": name}), weights, tuple(o.get("requires") or ()))
+        opts[name] = Option(
+            name, dict(o.get("label") or {"es": name, "en": name}), weights, tuple(o.get("requires") or ())
+        )
     hg = doc.get("mercury") or {}
     if hg and hg.get("on_exceed", "exclude") not in ("exclude", "flag"):
         raise InputError(f"{where}: mercury.on_exceed must be 'exclude' or 'flag'")
     for chk in hg.get("checks") or []:
         bad = [o for o in chk.get("options", []) if o not in opts]
         if bad or "matrix" not in chk or "standard" not in chk:
-            raise InputError(f"{where}: each mercury check needs 'matrix', 'standard' and 'options' among {sorted(opts)}")
+            raise InputError(
+                f"{where}: each mercury check needs 'matrix', 'standard' and 'options' among {sorted(opts)}"
+            )
     return Rules(crit, opts, sources, tuple(doc.get("eligible_status") or ()), hg, str(doc.get("version", "")), where)
 
 
@@ -130,7 +137,9 @@ class HgCheck:
     n_sites: np.ndarray
 
 
-def mercury_near(sites: gpd.GeoDataFrame, results: pd.DataFrame | None, rules: Rules, notes: list[str]) -> list[HgCheck]:
+def mercury_near(
+    sites: gpd.GeoDataFrame, results: pd.DataFrame | None, rules: Rules, notes: list[str]
+) -> list[HgCheck]:
     """For each mercury check of the rules: the highest sampling-site mean within ``radius_km`` of each site."""
     from ..mercury.mapping import site_values
     from ..mercury.standards import load_standards
@@ -145,8 +154,10 @@ def mercury_near(sites: gpd.GeoDataFrame, results: pd.DataFrame | None, rules: R
     for chk in checks:
         std = standards.get(chk["standard"])
         if std is None:
-            raise InputError(f"{rules.path}: mercury check names standard '{chk['standard']}', not in mercury/standards.yaml; "
-                             f"known: {', '.join(sorted(standards))}")
+            raise InputError(
+                f"{rules.path}: mercury check names standard '{chk['standard']}', not in mercury/standards.yaml; "
+                f"known: {', '.join(sorted(standards))}"
+            )
         try:
             pts = site_values(results, chk["matrix"], std.analyte if std.analyte in ("THg", "MeHg") else "THg", notes)
         except InputError:
@@ -163,7 +174,9 @@ def mercury_near(sites: gpd.GeoDataFrame, results: pd.DataFrame | None, rules: R
     return out
 
 
-def assess(sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results: pd.DataFrame | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def assess(
+    sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results: pd.DataFrame | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Score, rank and flag each site (the inventory's fields) for every option of the rules."""
     rules = rules or load_rules()
     notes: list[str] = []
@@ -176,10 +189,18 @@ def assess(sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results:
         else:
             crit_scores[name] = np.full(n, np.nan)
     used = {c for o in rules.options.values() for c in o.weights}
-    absent = sorted({rules.criteria[c].field for c in used if rules.criteria[c].field not in out.columns or out[rules.criteria[c].field].isna().all()})
+    absent = sorted(
+        {
+            rules.criteria[c].field
+            for c in used
+            if rules.criteria[c].field not in out.columns or out[rules.criteria[c].field].isna().all()
+        }
+    )
     if absent:
-        notes.append(f"no value for {', '.join(absent)}: those criteria are left out and the others re-weighted "
-                     "(give --roads/--communities layers to the inventory to use them)")
+        notes.append(
+            f"no value for {', '.join(absent)}: those criteria are left out and the others re-weighted "
+            "(give --roads/--communities layers to the inventory to use them)"
+        )
     hg = mercury_near(out, mercury_results, rules, notes)
     exclude = rules.mercury.get("on_exceed", "exclude") == "exclude"
     flags = [[] for _ in range(n)]
@@ -218,8 +239,11 @@ def assess(sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results:
                 continue
             over = np.isfinite(chk.values) & (chk.values > chk.limit)
             for i in np.flatnonzero(over):
-                text = (f"{opt.name}: mercury in {chk.matrix} {chk.values[i]:.3g} mg/kg within {rules.mercury.get('radius_km', 5)} km "
-                        f"> {chk.standard} {chk.limit:g} ({'unverified' if chk.status == 'U' else chk.status})")
+                text = (
+                    f"{opt.name}: mercury in {chk.matrix} {chk.values[i]:.3g} mg/kg "
+                    f"within {rules.mercury.get('radius_km', 5)} km "
+                    f"> {chk.standard} {chk.limit:g} ({'unverified' if chk.status == 'U' else chk.status})"
+                )
                 flags[i].append(text)
                 if exclude:
                     why_zero[i].append(text)
@@ -228,11 +252,17 @@ def assess(sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results:
             score = np.where(hg_flag, 0.0, score)
         out[f"score_{opt.name}"] = np.round(score, 3)
         out[f"hg_flag_{opt.name}"] = hg_flag
-        out[f"explain_{opt.name}"] = [" ".join(e) + (f" | missing: {', '.join(m)}" if m else "") + (f" | ruled out: {'; '.join(z)}" if z else "")
-                                      for e, m, z in zip(explain, missing, why_zero)]
+        out[f"explain_{opt.name}"] = [
+            " ".join(e) + (f" | missing: {', '.join(m)}" if m else "") + (f" | ruled out: {'; '.join(z)}" if z else "")
+            for e, m, z in zip(explain, missing, why_zero, strict=True)
+        ]
     names = list(rules.options)
     scores = out[[f"score_{o}" for o in names]].to_numpy(dtype=float)
-    eligible = out["status"].isin(rules.eligible_status).to_numpy() if "status" in out and rules.eligible_status else np.ones(n, dtype=bool)
+    eligible = (
+        out["status"].isin(rules.eligible_status).to_numpy()
+        if "status" in out and rules.eligible_status
+        else np.ones(n, dtype=bool)
+    )
     best, ranks = [], np.zeros_like(scores, dtype=int)
     for i in range(n):
         s = np.nan_to_num(scores[i], nan=-1.0)
@@ -240,7 +270,9 @@ def assess(sites: gpd.GeoDataFrame, rules: Rules | None = None, mercury_results:
         ranks[i, order] = np.arange(1, len(names) + 1)
         if not eligible[i]:
             best.append("")
-            flags[i].append(f"site status '{out.status.iloc[i]}': mining is active, enforcement comes before restoration")
+            flags[i].append(
+                f"site status '{out.status.iloc[i]}': mining is active, enforcement comes before restoration"
+            )
         elif s[order[0]] <= 0:
             best.append("")
         else:

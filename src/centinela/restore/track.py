@@ -37,8 +37,21 @@ from .pixels import EPOCH, Stack, Thresholds, classify, day_number, disturbance_
 
 log = logging.getLogger(__name__)
 
-OBS_COLUMNS = ("site_id", "date", "day", "n_pixels", "clear_frac", "ndvi_median", "ndvi_mean", "nbr_median", "mndwi_median",
-               "bsi_median", "veg_frac", "bare_frac", "water_frac")
+OBS_COLUMNS = (
+    "site_id",
+    "date",
+    "day",
+    "n_pixels",
+    "clear_frac",
+    "ndvi_median",
+    "ndvi_mean",
+    "nbr_median",
+    "mndwi_median",
+    "bsi_median",
+    "veg_frac",
+    "bare_frac",
+    "water_frac",
+)
 STATUSES = ("re-disturbed", "recovered", "recovering", "stalled", "insufficient_data", "outside_imagery")
 
 
@@ -88,18 +101,33 @@ def trend(days: np.ndarray, values: np.ndarray, alpha: float = 0.05) -> dict:
     ok = np.isfinite(values)
     x, y = days[ok] / 365.25, values[ok]
     if len(y) < 3 or np.ptp(x) == 0:
-        return {"slope": np.nan, "slope_lo": np.nan, "slope_hi": np.nan, "intercept": np.nan, "tau": np.nan, "p_increase": np.nan}
+        return {
+            "slope": np.nan,
+            "slope_lo": np.nan,
+            "slope_hi": np.nan,
+            "intercept": np.nan,
+            "tau": np.nan,
+            "p_increase": np.nan,
+        }
     slope, intercept, lo, hi = stats.theilslopes(y, x, alpha=0.90)
     tau, p = stats.kendalltau(x, y)
     p_inc = p / 2 if tau > 0 else 1 - p / 2  # one-sided: is it increasing?
-    return {"slope": float(slope), "slope_lo": float(lo), "slope_hi": float(hi), "intercept": float(intercept),
-            "tau": float(tau), "p_increase": float(p_inc)}
+    return {
+        "slope": float(slope),
+        "slope_lo": float(lo),
+        "slope_hi": float(hi),
+        "intercept": float(intercept),
+        "tau": float(tau),
+        "p_increase": float(p_inc),
+    }
 
 
-def site_observations(stack: Stack, masks: list[np.ndarray], ids: list[str], cls: dict, min_site_clear: float) -> pd.DataFrame:
+def site_observations(
+    stack: Stack, masks: list[np.ndarray], ids: list[str], cls: dict, min_site_clear: float
+) -> pd.DataFrame:
     """Per site and date: clear share, median indices of the clear land, and the vegetated, bare and water shares."""
     rows = []
-    for sid, m in zip(ids, masks):
+    for sid, m in zip(ids, masks, strict=True):
         n = int(m.sum())
         if n == 0:
             continue
@@ -115,22 +143,29 @@ def site_observations(stack: Stack, masks: list[np.ndarray], ids: list[str], cls
         veg = (cls["veg"][:, m] & land).sum(axis=1)
         bare = (cls["bare"][:, m] & land).sum(axis=1)
         for t in np.flatnonzero(n_clear >= min_site_clear * n):
-            rows.append({
-                "site_id": sid, "date": _date(stack.days[t]), "day": int(stack.days[t]), "n_pixels": n,
-                "clear_frac": round(float(n_clear[t] / n), 4),
-                "ndvi_median": float(_median(nd[t])) if n_land[t] else np.nan,
-                "ndvi_mean": float(np.nanmean(nd[t])) if n_land[t] else np.nan,
-                "nbr_median": float(_median(nb[t])) if n_land[t] else np.nan,
-                "mndwi_median": float(_median(mw[t])),
-                "bsi_median": float(_median(bs[t])) if n_land[t] else np.nan,
-                "veg_frac": round(float(veg[t] / n_land[t]), 4) if n_land[t] else np.nan,
-                "bare_frac": round(float(bare[t] / n_land[t]), 4) if n_land[t] else np.nan,
-                "water_frac": round(float(water[t].sum() / n_clear[t]), 4),
-            })
+            rows.append(
+                {
+                    "site_id": sid,
+                    "date": _date(stack.days[t]),
+                    "day": int(stack.days[t]),
+                    "n_pixels": n,
+                    "clear_frac": round(float(n_clear[t] / n), 4),
+                    "ndvi_median": float(_median(nd[t])) if n_land[t] else np.nan,
+                    "ndvi_mean": float(np.nanmean(nd[t])) if n_land[t] else np.nan,
+                    "nbr_median": float(_median(nb[t])) if n_land[t] else np.nan,
+                    "mndwi_median": float(_median(mw[t])),
+                    "bsi_median": float(_median(bs[t])) if n_land[t] else np.nan,
+                    "veg_frac": round(float(veg[t] / n_land[t]), 4) if n_land[t] else np.nan,
+                    "bare_frac": round(float(bare[t] / n_land[t]), 4) if n_land[t] else np.nan,
+                    "water_frac": round(float(water[t].sum() / n_clear[t]), 4),
+                }
+            )
     return pd.DataFrame(rows, columns=list(OBS_COLUMNS))
 
 
-def reference_ndvi(stack: Stack, site_geom: shapely.Geometry, all_sites: np.ndarray, p: TrackParams, th: Thresholds) -> tuple[float, str]:
+def reference_ndvi(
+    stack: Stack, site_geom: shapely.Geometry, all_sites: np.ndarray, p: TrackParams, th: Thresholds
+) -> tuple[float, str]:
     """NDVI of intact forest near the site: median over pixels within ``ref_ring_m`` that are not in any site and
     whose own median NDVI is forest (≥ ``forest_ndvi``). Falls back to closed humid forest's typical value."""
     ring = stack.mask([site_geom.buffer(p.ref_ring_m)]) & ~all_sites
@@ -143,8 +178,10 @@ def reference_ndvi(stack: Stack, site_geom: shapely.Geometry, all_sites: np.ndar
 
 
 def _polygonise(mask: np.ndarray, stack: Stack) -> shapely.Geometry:
-    parts = [shapely.geometry.shape(g) for g, v in features.shapes(mask.astype(np.uint8), mask=mask, transform=stack.transform,
-                                                                 connectivity=8)]
+    parts = [
+        shapely.geometry.shape(g)
+        for g, v in features.shapes(mask.astype(np.uint8), mask=mask, transform=stack.transform, connectivity=8)
+    ]
     geom = shapely.make_valid(shapely.union_all(parts)) if parts else shapely.Polygon()
     polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
     return shapely.MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else shapely.Polygon())
@@ -170,14 +207,14 @@ def track(
 
     # Re-disturbance, per pixel, counted from each site's planting date where known.
     from_day = np.zeros(stack.shape, dtype=np.int64)
-    for m, pdate in zip(masks, sites.get("planting_date", pd.Series([None] * len(sites)))):
+    for m, pdate in zip(masks, sites.get("planting_date", pd.Series([None] * len(sites))), strict=True):
         if pdate is not None and not pd.isna(pdate):
             from_day[m] = day_number(pd.Timestamp(pdate).date())
     first, conf = disturbance_days(stack.ndvi, cls["lost"], stack.days, from_day, th)
     min_px = max(1, int(np.ceil(params.min_disturbed_ha * 1e4 / stack.res**2)))
 
     rows, dist_rows, notes = [], [], []
-    for i, (sid, m, g) in enumerate(zip(ids, masks, geoms)):
+    for i, (sid, m, g) in enumerate(zip(ids, masks, geoms, strict=True)):
         pdate = sites.planting_date.iloc[i] if "planting_date" in sites else None
         pdate = None if pdate is None or pd.isna(pdate) else pd.Timestamp(pdate).date()
         row = {"site_id": sid, "planting_date": pdate, "n_pixels": int(m.sum()), "area_ha": round(g.area / 1e4, 4)}
@@ -195,9 +232,17 @@ def track(
         redisturbed = hit.any()
         if redisturbed:
             d_first, d_conf = int(first[hit].min()), int(conf[hit].min())
-            dist_rows.append({"site_id": sid, "first_seen": _date(d_first), "confirmed": _date(d_conf),
-                              "area_ha": round(disturbed_ha, 4), "n_pixels": int(hit.sum()),
-                              "site_share": round(float(hit.sum() / max(1, m.sum())), 4), "geometry": _polygonise(hit, stack)})
+            dist_rows.append(
+                {
+                    "site_id": sid,
+                    "first_seen": _date(d_first),
+                    "confirmed": _date(d_conf),
+                    "area_ha": round(disturbed_ha, 4),
+                    "n_pixels": int(hit.sum()),
+                    "site_share": round(float(hit.sum() / max(1, m.sum())), 4),
+                    "geometry": _polygonise(hit, stack),
+                }
+            )
         o = obs[obs.site_id == sid]
         period = o if pdate is None else o[o.day >= day_number(pdate)]
         if redisturbed:  # the recovery before mining came back is what the trend should describe
@@ -206,7 +251,7 @@ def track(
         tv = trend(period.day.to_numpy(dtype=float), period.veg_frac.to_numpy(dtype=float), params.alpha)
         ref, ref_src = reference_ndvi(stack, g, any_site, params, th)
         valid = period.dropna(subset=["ndvi_median"])
-        recent = float(np.median(valid.ndvi_median.iloc[-params.recent_looks:])) if len(valid) else np.nan
+        recent = float(np.median(valid.ndvi_median.iloc[-params.recent_looks :])) if len(valid) else np.nan
         initial = float(np.median(valid.ndvi_median.iloc[:3])) if len(valid) else np.nan
         span = int(valid.day.iloc[-1] - valid.day.iloc[0]) if len(valid) > 1 else 0
         denom = ref - initial
@@ -217,33 +262,59 @@ def track(
             status = "insufficient_data"
         elif recent >= params.recovered_ratio * ref:
             status = "recovered"
-        elif ((tr["slope"] >= params.min_slope and tr["p_increase"] < params.alpha)
-              or (tv["slope"] >= params.min_veg_slope and tv["p_increase"] < params.alpha)):
+        elif (tr["slope"] >= params.min_slope and tr["p_increase"] < params.alpha) or (
+            tv["slope"] >= params.min_veg_slope and tv["p_increase"] < params.alpha
+        ):
             status = "recovering"  # the site as a whole greens, or green cover spreads over part of it
         else:
             status = "stalled"
-        rows.append({
-            **row, "status": status, "n_looks": int(len(valid)),
-            "first_look": _date(valid.day.iloc[0]) if len(valid) else None,
-            "last_look": _date(valid.day.iloc[-1]) if len(valid) else None,
-            "short_record": bool(span < params.short_record_days),
-            "ndvi_initial": round(initial, 4), "ndvi_recent": round(recent, 4), "ndvi_reference": round(ref, 4),
-            "reference": ref_src, "recovery_pct": round(recovery_pct, 1) if np.isfinite(recovery_pct) else np.nan,
-            "ndvi_slope_per_yr": round(tr["slope"], 4), "ndvi_slope_lo": round(tr["slope_lo"], 4),
-            "ndvi_slope_hi": round(tr["slope_hi"], 4), "ndvi_intercept": tr["intercept"], "kendall_tau": round(tr["tau"], 3),
-            "p_increase": round(tr["p_increase"], 4), "veg_frac_slope_per_yr": round(tv["slope"], 4),
-            "veg_frac_p_increase": round(tv["p_increase"], 4),
-            "veg_frac_recent": round(float(np.nanmedian(valid.veg_frac.iloc[-params.recent_looks:])), 4) if len(valid) else np.nan,
-            "water_frac_recent": round(float(np.nanmedian(valid.water_frac.iloc[-params.recent_looks:])), 4) if len(valid) else np.nan,
-            "redisturbed_ha": round(disturbed_ha, 4) if redisturbed else 0.0,
-            "redisturbed_first_seen": _date(first[hit].min()) if redisturbed else None,
-            "redisturbed_confirmed": _date(conf[hit].min()) if redisturbed else None,
-        })
+        rows.append(
+            {
+                **row,
+                "status": status,
+                "n_looks": int(len(valid)),
+                "first_look": _date(valid.day.iloc[0]) if len(valid) else None,
+                "last_look": _date(valid.day.iloc[-1]) if len(valid) else None,
+                "short_record": bool(span < params.short_record_days),
+                "ndvi_initial": round(initial, 4),
+                "ndvi_recent": round(recent, 4),
+                "ndvi_reference": round(ref, 4),
+                "reference": ref_src,
+                "recovery_pct": round(recovery_pct, 1) if np.isfinite(recovery_pct) else np.nan,
+                "ndvi_slope_per_yr": round(tr["slope"], 4),
+                "ndvi_slope_lo": round(tr["slope_lo"], 4),
+                "ndvi_slope_hi": round(tr["slope_hi"], 4),
+                "ndvi_intercept": tr["intercept"],
+                "kendall_tau": round(tr["tau"], 3),
+                "p_increase": round(tr["p_increase"], 4),
+                "veg_frac_slope_per_yr": round(tv["slope"], 4),
+                "veg_frac_p_increase": round(tv["p_increase"], 4),
+                "veg_frac_recent": round(float(np.nanmedian(valid.veg_frac.iloc[-params.recent_looks :])), 4)
+                if len(valid)
+                else np.nan,
+                "water_frac_recent": round(float(np.nanmedian(valid.water_frac.iloc[-params.recent_looks :])), 4)
+                if len(valid)
+                else np.nan,
+                "redisturbed_ha": round(disturbed_ha, 4) if redisturbed else 0.0,
+                "redisturbed_first_seen": _date(first[hit].min()) if redisturbed else None,
+                "redisturbed_confirmed": _date(conf[hit].min()) if redisturbed else None,
+            }
+        )
         if status == "insufficient_data":
-            notes.append(f"site {sid}: only {len(valid)} usable date(s); at least {params.min_looks} are needed for a trend")
+            notes.append(
+                f"site {sid}: only {len(valid)} usable date(s); at least {params.min_looks} are needed for a trend"
+            )
     out = pd.DataFrame(rows)
-    frame = gpd.GeoDataFrame(out.merge(sites[["site_id", "geometry"]].assign(site_id=ids), on="site_id", how="left"),
-                             geometry="geometry", crs=stack.crs)
-    dist = gpd.GeoDataFrame(pd.DataFrame(dist_rows, columns=["site_id", "first_seen", "confirmed", "area_ha", "n_pixels",
-                                                              "site_share", "geometry"]), geometry="geometry", crs=stack.crs)
+    frame = gpd.GeoDataFrame(
+        out.merge(sites[["site_id", "geometry"]].assign(site_id=ids), on="site_id", how="left"),
+        geometry="geometry",
+        crs=stack.crs,
+    )
+    dist = gpd.GeoDataFrame(
+        pd.DataFrame(
+            dist_rows, columns=["site_id", "first_seen", "confirmed", "area_ha", "n_pixels", "site_share", "geometry"]
+        ),
+        geometry="geometry",
+        crs=stack.crs,
+    )
     return TrackResult(frame, obs, dist, notes, stack.simulated)

@@ -55,7 +55,7 @@ sites are spread over a whole region (a single bounding box over Madre de Dios w
 def groups(geoms: gpd.GeoSeries, cell_m: float = CELL_M) -> list[list[int]]:
     """Positions of ``geoms`` grouped by the ``cell_m`` cell of their label point (in the local UTM zone)."""
     pts = geoms.to_crs(geoms.estimate_utm_crs()).representative_point()
-    keys = list(zip((pts.x // cell_m).astype(int), (pts.y // cell_m).astype(int)))
+    keys = list(zip((pts.x // cell_m).astype(int), (pts.y // cell_m).astype(int), strict=True))
     out: dict[tuple, list[int]] = {}
     for i, k in enumerate(keys):
         out.setdefault(k, []).append(i)
@@ -107,8 +107,15 @@ def track_sites(
         for idx in groups(sites.geometry):
             sub = sites.iloc[idx]
             try:
-                st = load_stack(catalog, sub.geometry, start or default_start(sites), end, what=what, progress=progress,
-                                on_total=bar.add_total)
+                st = load_stack(
+                    catalog,
+                    sub.geometry,
+                    start or default_start(sites),
+                    end,
+                    what=what,
+                    progress=progress,
+                    on_total=bar.add_total,
+                )
             except AOIOutsideDataError:
                 if len(idx) == len(sites):
                     raise
@@ -121,9 +128,15 @@ def track_sites(
     alerts = redisturbance_alerts(result)
     out = Path(out)
     files = {
-        "gpkg": io.write_layers(out / "tracking.gpkg", {"sites": result.sites, "observations": result.observations,
-                                                        "redisturbance": result.disturbances,
-                                                        **({"alerts": alerts} if len(alerts) else {})}),
+        "gpkg": io.write_layers(
+            out / "tracking.gpkg",
+            {
+                "sites": result.sites,
+                "observations": result.observations,
+                "redisturbance": result.disturbances,
+                **({"alerts": alerts} if len(alerts) else {}),
+            },
+        ),
         "sites_csv": io.write_csv(result.sites, out / "tracking_sites.csv"),
         "observations_csv": io.write_csv(result.observations, out / "tracking_observations.csv"),
         "figure": trajectories_figure(result.sites, result.observations, out / "trajectories.png", result.simulated),
@@ -137,20 +150,35 @@ def track_sites(
 
 
 def _outside(sites: gpd.GeoDataFrame, crs) -> TrackResult:
-    rows = sites.assign(status="outside_imagery", n_looks=0, area_ha=sites.to_crs(sites.estimate_utm_crs()).area.round(0) / 1e4)
-    return TrackResult(gpd.GeoDataFrame(rows, geometry="geometry", crs=crs), pd.DataFrame(columns=list(OBS_COLUMNS)),
-                       gpd.GeoDataFrame(geometry=[], crs=crs), [f"site {s}: outside the imagery" for s in sites.site_id])
+    rows = sites.assign(
+        status="outside_imagery", n_looks=0, area_ha=sites.to_crs(sites.estimate_utm_crs()).area.round(0) / 1e4
+    )
+    return TrackResult(
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=crs),
+        pd.DataFrame(columns=list(OBS_COLUMNS)),
+        gpd.GeoDataFrame(geometry=[], crs=crs),
+        [f"site {s}: outside the imagery" for s in sites.site_id],
+    )
 
 
 def _merge_tracks(parts: list[TrackResult]) -> TrackResult:
     if len(parts) == 1:
         return parts[0]
     crs = next((p.sites.crs for p in parts if p.sites.crs is not None), None)
-    sites = gpd.GeoDataFrame(pd.concat([p.sites.to_crs(crs) for p in parts], ignore_index=True), geometry="geometry", crs=crs)
+    sites = gpd.GeoDataFrame(
+        pd.concat([p.sites.to_crs(crs) for p in parts], ignore_index=True), geometry="geometry", crs=crs
+    )
     dist = [p.disturbances.to_crs(crs) for p in parts if len(p.disturbances)]
-    dist = gpd.GeoDataFrame(pd.concat(dist, ignore_index=True), geometry="geometry", crs=crs) if dist else parts[0].disturbances.to_crs(crs)
-    obs = pd.concat([p.observations for p in parts if len(p.observations)], ignore_index=True) if any(
-        len(p.observations) for p in parts) else parts[0].observations
+    dist = (
+        gpd.GeoDataFrame(pd.concat(dist, ignore_index=True), geometry="geometry", crs=crs)
+        if dist
+        else parts[0].disturbances.to_crs(crs)
+    )
+    obs = (
+        pd.concat([p.observations for p in parts if len(p.observations)], ignore_index=True)
+        if any(len(p.observations) for p in parts)
+        else parts[0].observations
+    )
     return TrackResult(sites, obs, dist, [n for p in parts for n in p.notes], any(p.simulated for p in parts))
 
 
@@ -160,14 +188,26 @@ def mining_polygons(alerts: gpd.GeoDataFrame | None, footprints: gpd.GeoDataFram
     if alerts is not None and len(alerts):
         a = alerts[alerts.cause == "mining"] if "cause" in alerts.columns else alerts
         if len(a):
-            parts.append(gpd.GeoDataFrame({"last_active": activity_dates(a).to_list(), "source": "alerts"},
-                                          geometry=a.geometry.values, crs=a.crs).to_crs(4326))
+            parts.append(
+                gpd.GeoDataFrame(
+                    {"last_active": activity_dates(a).to_list(), "source": "alerts"},
+                    geometry=a.geometry.values,
+                    crs=a.crs,
+                ).to_crs(4326)
+            )
     if footprints is not None and len(footprints):
-        parts.append(gpd.GeoDataFrame({"last_active": activity_dates(footprints).to_list(), "source": "footprints"},
-                                      geometry=footprints.geometry.values, crs=footprints.crs).to_crs(4326))
+        parts.append(
+            gpd.GeoDataFrame(
+                {"last_active": activity_dates(footprints).to_list(), "source": "footprints"},
+                geometry=footprints.geometry.values,
+                crs=footprints.crs,
+            ).to_crs(4326)
+        )
     if not parts:
-        raise InputError("no mining polygons: give mining alerts (--alerts FILE, or a --store holding them) and/or "
-                         "--footprints FILE (e.g. Amazon Mining Watch)")
+        raise InputError(
+            "no mining polygons: give mining alerts (--alerts FILE, or a --store holding them) and/or "
+            "--footprints FILE (e.g. Amazon Mining Watch)"
+        )
     polys = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
     polys = polys[polys.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
@@ -199,7 +239,9 @@ def inventory_sites(
         for idx in groups(cands.geometry):
             sub = cands.iloc[idx].rename(columns={"sources": "source"})
             try:
-                st = load_stack(catalog, sub.geometry, start, end, what="mining polygons", progress=progress, on_total=bar.add_total)
+                st = load_stack(
+                    catalog, sub.geometry, start, end, what="mining polygons", progress=progress, on_total=bar.add_total
+                )
             except AOIOutsideDataError:
                 if len(idx) == len(cands):
                     raise
@@ -218,9 +260,19 @@ def _merge_inventories(parts: list[InventoryResult]) -> InventoryResult:
     if len(parts) == 1:
         return parts[0]
     crs = parts[0].sites.crs
-    cat = lambda frames: gpd.GeoDataFrame(pd.concat([f.to_crs(crs) for f in frames], ignore_index=True), geometry="geometry", crs=crs)  # noqa: E731
-    return InventoryResult(cat([p.sites for p in parts]), cat([p.ponds for p in parts]), [n for p in parts for n in p.notes],
-                           any(p.simulated for p in parts), parts[0].as_of)
+
+    def cat(frames):
+        return gpd.GeoDataFrame(
+            pd.concat([f.to_crs(crs) for f in frames], ignore_index=True), geometry="geometry", crs=crs
+        )
+
+    return InventoryResult(
+        cat([p.sites for p in parts]),
+        cat([p.ponds for p in parts]),
+        [n for p in parts for n in p.notes],
+        any(p.simulated for p in parts),
+        parts[0].as_of,
+    )
 
 
 def suitability_sites(
@@ -233,7 +285,9 @@ def suitability_sites(
     stack: Stack | None = None,
     simulated: bool = False,
 ) -> SuitabilityOutputs:
-    """Score and rank the inventory's sites; write ``suitability.gpkg``, ``suitability.csv`` and ``suitability_map.png``."""
+    """Score and rank the inventory's sites; write ``suitability.gpkg``, ``suitability.csv`` and
+    ``suitability_map.png``.
+    """
     from ..reports.restore_figures import suitability_map
 
     rules = rules if isinstance(rules, Rules) else load_rules(rules)
@@ -250,8 +304,16 @@ def suitability_sites(
     files = {
         "gpkg": io.write_layers(out / "suitability.gpkg", {"suitability": assessed}),
         "csv": io.write_csv(assessed, out / "suitability.csv"),
-        "map": suitability_map(assessed, out / "suitability_map.png", {k: o.label for k, o in rules.options.items()},
-                               ponds, rgb, bounds, rivers, simulated),
+        "map": suitability_map(
+            assessed,
+            out / "suitability_map.png",
+            {k: o.label for k, o in rules.options.items()},
+            ponds,
+            rgb,
+            bounds,
+            rivers,
+            simulated,
+        ),
     }
     return SuitabilityOutputs(assessed, files, notes, rules)
 

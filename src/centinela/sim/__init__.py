@@ -12,7 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .io import build_catalog, finish_out, prepare_out, read_footprints, river_truth, write_aoi, write_rasters, write_truth
+from .io import (
+    build_catalog,
+    finish_out,
+    prepare_out,
+    read_footprints,
+    river_truth,
+    write_aoi,
+    write_rasters,
+    write_truth,
+)
 from .landscape import DEFAULT_CENTER, DEFAULT_CRS, build_scene, scene_grid
 
 __all__ = ["SimulationResult", "simulate"]
@@ -53,8 +62,14 @@ def simulate(
     """
     out = Path(out).absolute()  # asset hrefs are made relative to the catalog from absolute paths
     params = {
-        "seed": seed, "size": size, "start": str(start), "end": str(end), "center": list(center),
-        "revisit": revisit, "events_from": str(events_from) if events_from else None, "changes": changes,
+        "seed": seed,
+        "size": size,
+        "start": str(start),
+        "end": str(end),
+        "center": list(center),
+        "revisit": revisit,
+        "events_from": str(events_from) if events_from else None,
+        "changes": changes,
     }
     if restoration_plots:  # only when asked, so the parameters of every other run stay as they were
         params["restoration_plots"] = restoration_plots
@@ -63,8 +78,18 @@ def simulate(
         t = scene_grid(center, size, DEFAULT_CRS)
         bounds = (t.c, t.f - size * 10.0, t.c + size * 10.0, t.f)
         footprints = read_footprints(events_from, DEFAULT_CRS, bounds)
-    scene = build_scene(seed, size, start, end, center, revisit, footprints, Path(events_from).name if events_from else "random",
-                        changes=changes, restoration_plots=restoration_plots)
+    scene = build_scene(
+        seed,
+        size,
+        start,
+        end,
+        center,
+        revisit,
+        footprints,
+        Path(events_from).name if events_from else "random",
+        changes=changes,
+        restoration_plots=restoration_plots,
+    )
     prepare_out(out, params, overwrite)
     if on_total:
         on_total(len(scene.acquisitions))
@@ -73,5 +98,7 @@ def simulate(
     events = sorted([*scene.events, *river_truth(scene)], key=lambda e: (e.day, e.event_id))
     truth = write_truth(scene, events, out / "truth.gpkg")
     aoi = write_aoi(scene, out / "aoi.geojson")
-    finish_out(out, params, {"n_dates": len(stats), "n_events": len(events), "catalog": str(catalog), "truth": str(truth)})
+    finish_out(
+        out, params, {"n_dates": len(stats), "n_events": len(events), "catalog": str(catalog), "truth": str(truth)}
+    )
     return SimulationResult(out, catalog, truth, aoi, len(stats), len(events))

@@ -73,14 +73,14 @@ NOISE_UNIT = 0.1  # metres per noise-lattice unit: textures are fixed to the gro
 
 _R = {
     #                 blue   green  red    nir
-    "leaf":          (0.012, 0.048, 0.017, 0.625),
-    "seedling":      (0.018, 0.060, 0.028, 0.520),
-    "grass":         (0.025, 0.065, 0.040, 0.400),
-    "npv":           (0.060, 0.080, 0.095, 0.210),
-    "sand":          (0.113, 0.152, 0.193, 0.279),
-    "wet_tailings":  (0.070, 0.090, 0.110, 0.140),
-    "turbid_water":  (0.070, 0.110, 0.120, 0.030),
-    "green_pond":    (0.030, 0.070, 0.040, 0.030),
+    "leaf": (0.012, 0.048, 0.017, 0.625),
+    "seedling": (0.018, 0.060, 0.028, 0.520),
+    "grass": (0.025, 0.065, 0.040, 0.400),
+    "npv": (0.060, 0.080, 0.095, 0.210),
+    "sand": (0.113, 0.152, 0.193, 0.279),
+    "wet_tailings": (0.070, 0.090, 0.110, 0.140),
+    "turbid_water": (0.070, 0.110, 0.120, 0.030),
+    "green_pond": (0.030, 0.070, 0.040, 0.030),
     "turquoise_pond": (0.075, 0.100, 0.060, 0.025),
 }
 SPECTRA = {k: np.asarray(v, dtype=np.float32) for k, v in _R.items()}
@@ -151,8 +151,13 @@ class Flight:
         return day_number(self.date)
 
 
-def build_site(seed: int = 1, center: tuple[float, float] = DEFAULT_CENTER, size_m: float = DEFAULT_SIZE_M,
-               first: dt.date = dt.date(2024, 7, 15), second: dt.date = dt.date(2025, 7, 20)) -> DroneSite:
+def build_site(
+    seed: int = 1,
+    center: tuple[float, float] = DEFAULT_CENTER,
+    size_m: float = DEFAULT_SIZE_M,
+    first: dt.date = dt.date(2024, 7, 15),
+    second: dt.date = dt.date(2025, 7, 20),
+) -> DroneSite:
     """Draw a site. ``first`` and ``second`` are the flight dates the story is built around: planting
     ~10 months before the first, a pond drained and a clearing opened between the two."""
     if not 40.0 <= size_m <= 2000.0:
@@ -175,14 +180,16 @@ def build_site(seed: int = 1, center: tuple[float, float] = DEFAULT_CENTER, size
     # The replanted block: a rotated rectangle well inside the mined ground.
     inner = mined.buffer(-0.08 * s)
     rx, ry = inner.representative_point().coords[0]
-    block = shapely.affinity.rotate(shapely.box(-0.14 * s, -0.1 * s, 0.14 * s, 0.1 * s), np.degrees(angle) + 20, origin=(0, 0))
+    block = shapely.affinity.rotate(
+        shapely.box(-0.14 * s, -0.1 * s, 0.14 * s, 0.1 * s), np.degrees(angle) + 20, origin=(0, 0)
+    )
     replant = shapely.affinity.translate(block, rx, ry).intersection(inner)
 
     # Ponds in what is left, apart from each other and from the planted block.
     ponds: list[Pond] = []
     taken = replant.buffer(4.0)
     room = mined.buffer(-0.05 * s).difference(taken)
-    for i in range(40):
+    for _ in range(40):
         if len(ponds) == 3 or room.is_empty:
             break
         px, py = _random_point(rng, room)
@@ -202,14 +209,27 @@ def build_site(seed: int = 1, center: tuple[float, float] = DEFAULT_CENTER, size
 
     # A new clearing where the forest meets the mine, on the side opposite the planted block.
     ex, ey = cx - (rx - cx), cy - (ry - cy)
-    edge_pt = mined.exterior.interpolate(mined.exterior.project(shapely.Point(ex, ey))) if mined.geom_type == "Polygon" \
+    edge_pt = (
+        mined.exterior.interpolate(mined.exterior.project(shapely.Point(ex, ey)))
+        if mined.geom_type == "Polygon"
         else mined.boundary.interpolate(0.3, normalized=True)
+    )
     clearing = blob(rng, edge_pt.x, edge_pt.y, 1.0, 1.3, float(rng.uniform(0, np.pi)))(0.08 * s)
     clearing = clearing.difference(mined).intersection(shapely.box(x0, y1 - s, x0 + s, y1))
     return DroneSite(
-        seed=seed, crs=DEFAULT_CRS, origin=(x0, y1), size_m=s, mined=shapely.make_valid(mined), ponds=tuple(ponds),
-        replant=shapely.make_valid(replant), planted_day=d1 - 300, row_angle=angle + np.radians(20), spacing_m=3.0,
-        regrowth=shapely.make_valid(regrowth), regrowth_day=d1 - 365, clearing=shapely.make_valid(clearing),
+        seed=seed,
+        crs=DEFAULT_CRS,
+        origin=(x0, y1),
+        size_m=s,
+        mined=shapely.make_valid(mined),
+        ponds=tuple(ponds),
+        replant=shapely.make_valid(replant),
+        planted_day=d1 - 300,
+        row_angle=angle + np.radians(20),
+        spacing_m=3.0,
+        regrowth=shapely.make_valid(regrowth),
+        regrowth_day=d1 - 365,
+        clearing=shapely.make_valid(clearing),
         clearing_day=int(d1 + 0.75 * (d2 - d1)),
     )
 
@@ -224,9 +244,17 @@ def _random_point(rng: np.random.Generator, geom: shapely.Geometry) -> tuple[flo
     return p.x, p.y
 
 
-def plan_flight(site: DroneSite, date: dt.date, res: float = DRONE_RES, shift_m: tuple[float, float] = (0.0, 0.0),
-                seed: int | None = None, multispectral: bool = False, gain: float | None = None,
-                diffuse: float | None = None, geo_error_m: tuple[float, float] = (0.0, 0.0)) -> Flight:
+def plan_flight(
+    site: DroneSite,
+    date: dt.date,
+    res: float = DRONE_RES,
+    shift_m: tuple[float, float] = (0.0, 0.0),
+    seed: int | None = None,
+    multispectral: bool = False,
+    gain: float | None = None,
+    diffuse: float | None = None,
+    geo_error_m: tuple[float, float] = (0.0, 0.0),
+) -> Flight:
     """A flight over ``site`` on ``date`` at ``res`` m: its flown area is the site shrunk by a ragged
     few metres (as ODM orthos end), moved by ``shift_m`` (east, north). ``geo_error_m`` offsets the
     georeference written to the file from where the pixels really are (a GPS-only flight's error)."""
@@ -241,7 +269,9 @@ def plan_flight(site: DroneSite, date: dt.date, res: float = DRONE_RES, shift_m:
     phi = np.linspace(0, 2 * np.pi, 181)[:-1]
     wob = 1 + 0.012 * np.sin(5 * phi + rng.uniform(0, 6)) + 0.008 * np.sin(13 * phi + rng.uniform(0, 6))
     c = box.centroid
-    ring = shapely.Polygon(np.column_stack([c.x + 2 * site.size_m * np.cos(phi) * wob, c.y + 2 * site.size_m * np.sin(phi) * wob]))
+    ring = shapely.Polygon(
+        np.column_stack([c.x + 2 * site.size_m * np.cos(phi) * wob, c.y + 2 * site.size_m * np.sin(phi) * wob])
+    )
     footprint = box.buffer(-0.03 * site.size_m, join_style="mitre").intersection(ring)
     footprint = footprint.buffer(-0.01 * site.size_m).buffer(0.01 * site.size_m * rng.uniform(0.5, 1.0))
     fx0, fy0, fx1, fy1 = footprint.bounds
@@ -250,10 +280,18 @@ def plan_flight(site: DroneSite, date: dt.date, res: float = DRONE_RES, shift_m:
     width = int(np.ceil((fx1 + 1 - ox) / res))
     height = int(np.ceil((oy - (fy0 - 1)) / res))
     return Flight(
-        date=date, res=float(res), transform=Affine(res, 0.0, float(ox), 0.0, -res, float(oy)), width=width, height=height,
-        footprint=footprint, gain=float(gain if gain is not None else rng.uniform(3.3, 3.9)),
-        sun_azimuth=float(rng.uniform(20, 80)), diffuse=float(diffuse if diffuse is not None else rng.uniform(0.1, 0.5)),
-        seed=int(seed), multispectral=multispectral, geo_error_m=(float(geo_error_m[0]), float(geo_error_m[1])),
+        date=date,
+        res=float(res),
+        transform=Affine(res, 0.0, float(ox), 0.0, -res, float(oy)),
+        width=width,
+        height=height,
+        footprint=footprint,
+        gain=float(gain if gain is not None else rng.uniform(3.3, 3.9)),
+        sun_azimuth=float(rng.uniform(20, 80)),
+        diffuse=float(diffuse if diffuse is not None else rng.uniform(0.1, 0.5)),
+        seed=int(seed),
+        multispectral=multispectral,
+        geo_error_m=(float(geo_error_m[0]), float(geo_error_m[1])),
     )
 
 
@@ -284,9 +322,17 @@ def _grid(site: DroneSite, transform: Affine, window: Window, seed: int = 0) -> 
     ys = transform.f - (np.arange(r0, r0 + h) + 0.5) * res
     X, Y = np.meshgrid(xs, ys)
     wt = transform @ Affine.translation(c0, r0)
-    return _Grid((xs - site.origin[0]) / NOISE_UNIT, (site.origin[1] - ys) / NOISE_UNIT, xs - site.origin[0],
-                 ys - site.origin[1], X, Y, wt, (h, w),
-                 np.random.default_rng([seed, r0, c0]))
+    return _Grid(
+        (xs - site.origin[0]) / NOISE_UNIT,
+        (site.origin[1] - ys) / NOISE_UNIT,
+        xs - site.origin[0],
+        ys - site.origin[1],
+        X,
+        Y,
+        wt,
+        (h, w),
+        np.random.default_rng([seed, r0, c0]),
+    )
 
 
 def _mask(geom: shapely.Geometry, g: _Grid) -> np.ndarray:
@@ -305,7 +351,7 @@ def _runs(idx: np.ndarray) -> list[tuple[int, int, int]]:
     cut = np.flatnonzero(np.diff(idx)) + 1
     starts = np.concatenate([[0], cut])
     stops = np.concatenate([cut, [idx.size]])
-    return [(int(idx[a]), int(a), int(b)) for a, b in zip(starts, stops)]
+    return [(int(idx[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
 
 
 def _crowns(x: np.ndarray, y: np.ndarray, cell: float, seed: int):
@@ -413,7 +459,7 @@ def ground(site: DroneSite, flight: Flight, g: _Grid, day: int | None = None, wi
         green = reg & (n > thr)
         if with_colour and green.any():
             tex = 0.65 + 0.7 * fbm(g.v, g.u, 2.5, s + 62, octaves=2)
-            refl[:, green] = (SPECTRA["grass"][:, None] * tex[green][None])
+            refl[:, green] = SPECTRA["grass"][:, None] * tex[green][None]
         truth[green] = VEGETATION
 
     # Planted seedlings: crowns on a rotated 3 m grid, growing each year, some dead.
@@ -468,7 +514,9 @@ def ground(site: DroneSite, flight: Flight, g: _Grid, day: int | None = None, wi
         if with_colour:
             plume = np.clip(fbm(g.v, g.u, 120.0, s + 91 + k, octaves=2) * 1.6 - 0.3, 0, 1)
             ripple = 1 + 0.012 * (fbm(g.v, g.u, 4.0, s + 95 + k, octaves=1) - 0.5)
-            water = (1 - plume)[None] * SPECTRA[p.colour][:, None, None] + plume[None] * SPECTRA["turbid_water"][:, None, None]
+            water = (1 - plume)[None] * SPECTRA[p.colour][:, None, None] + plume[None] * SPECTRA["turbid_water"][
+                :, None, None
+            ]
             refl[:, m] = (water * ripple[None])[:, m]
         truth[m] = WATER
     return refl, truth
@@ -519,8 +567,13 @@ def _windows(width: int, height: int, step: int = WINDOW):
             yield Window(c, r, min(step, width - c), min(step, height - r))
 
 
-def write_flight(site: DroneSite, flight: Flight, path: str | Path, truth_path: str | Path | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
+def write_flight(
+    site: DroneSite,
+    flight: Flight,
+    path: str | Path,
+    truth_path: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
     """Write the flight as an ODM-like orthophoto COG (and its truth classes as a uint8 COG)."""
     import rasterio
     import rasterio.shutil
@@ -530,8 +583,20 @@ def write_flight(site: DroneSite, flight: Flight, path: str | Path, truth_path: 
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 5 if flight.multispectral else 4
     dtype = "uint16" if flight.multispectral else "uint8"
-    prof = dict(driver="GTiff", width=flight.width, height=flight.height, count=n, dtype=dtype, crs=site.crs,
-                transform=flight.written_transform, tiled=True, blockxsize=512, blockysize=512, compress="deflate", predictor=2)
+    prof = dict(
+        driver="GTiff",
+        width=flight.width,
+        height=flight.height,
+        count=n,
+        dtype=dtype,
+        crs=site.crs,
+        transform=flight.written_transform,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="deflate",
+        predictor=2,
+    )
     tmp, ttmp = path.with_suffix(".tmp.tif"), path.with_suffix(".truth.tmp.tif")
     wins = list(_windows(flight.width, flight.height))
     tags = {
@@ -540,8 +605,10 @@ def write_flight(site: DroneSite, flight: Flight, path: str | Path, truth_path: 
         "CENTINELA_SIMULATED": "true",
     }
     try:
-        with rasterio.open(tmp, "w", **prof) as dst, \
-                rasterio.open(ttmp, "w", **{**prof, "count": 1, "dtype": "uint8", "predictor": 1}) as tdst:
+        with (
+            rasterio.open(tmp, "w", **prof) as dst,
+            rasterio.open(ttmp, "w", **{**prof, "count": 1, "dtype": "uint8", "predictor": 1}) as tdst,
+        ):
             if flight.multispectral:
                 dst.colorinterp = [ColorInterp.undefined] * 4 + [ColorInterp.alpha]
                 for i, name in enumerate(("Red", "Green", "Blue", "NIR"), start=1):
@@ -555,11 +622,13 @@ def write_flight(site: DroneSite, flight: Flight, path: str | Path, truth_path: 
                 tdst.write(truth, 1, window=win)
                 if progress:
                     progress(k + 1, len(wins))
-        rasterio.shutil.copy(tmp, path, driver="COG", compress="DEFLATE", predictor="YES", blocksize="512",
-                             overview_resampling="AVERAGE")
+        rasterio.shutil.copy(
+            tmp, path, driver="COG", compress="DEFLATE", predictor="YES", blocksize="512", overview_resampling="AVERAGE"
+        )
         if truth_path is not None:
-            rasterio.shutil.copy(ttmp, truth_path, driver="COG", compress="DEFLATE", blocksize="512",
-                                 overview_resampling="MODE")
+            rasterio.shutil.copy(
+                ttmp, truth_path, driver="COG", compress="DEFLATE", blocksize="512", overview_resampling="MODE"
+            )
     finally:
         for p in (tmp, ttmp):
             p.unlink(missing_ok=True)
@@ -606,19 +675,39 @@ def simulate_drone(
     second = dates[1] if len(dates) > 1 else dates[0] + dt.timedelta(days=365)
     site = build_site(seed, center, size_m, dates[0], second)
     flights, orthos, truths = [], [], []
-    for i, (d, r) in enumerate(zip(dates, ress)):
-        f = plan_flight(site, d, r, (shift_m[0] * i, shift_m[1] * i), multispectral=multispectral,
-                        geo_error_m=(geo_error_m[0] * i, geo_error_m[1] * i))
+    for i, (d, r) in enumerate(zip(dates, ress, strict=True)):
+        f = plan_flight(
+            site,
+            d,
+            r,
+            (shift_m[0] * i, shift_m[1] * i),
+            multispectral=multispectral,
+            geo_error_m=(geo_error_m[0] * i, geo_error_m[1] * i),
+        )
         stem = f"flight_{d:%Y%m%d}"
         orthos.append(write_flight(site, f, out / f"{stem}_odm_orthophoto.tif", out / f"{stem}_truth.tif", progress))
         truths.append(out / f"{stem}_truth.tif")
         flights.append(f)
-    names, geoms = zip(*site.sites())
+    names, geoms = zip(*site.sites(), strict=True)
     sites = out / "sites.gpkg"
-    gpd.GeoDataFrame({"site": list(names), "simulated": True}, geometry=list(geoms), crs=site.crs).to_file(sites, layer="sites")
-    (out / "drone_simulation.json").write_text(json.dumps({
-        "seed": seed, "dates": [str(d) for d in dates], "res": list(ress), "size_m": size_m, "center": list(center),
-        "multispectral": multispectral, "shift_m": list(shift_m), "geo_error_m": list(geo_error_m), "simulated": True,
-        "truth_codes": {"0": "nodata", "1": "vegetation", "2": "bare", "3": "water"},
-    }, indent=2))
+    gpd.GeoDataFrame({"site": list(names), "simulated": True}, geometry=list(geoms), crs=site.crs).to_file(
+        sites, layer="sites"
+    )
+    (out / "drone_simulation.json").write_text(
+        json.dumps(
+            {
+                "seed": seed,
+                "dates": [str(d) for d in dates],
+                "res": list(ress),
+                "size_m": size_m,
+                "center": list(center),
+                "multispectral": multispectral,
+                "shift_m": list(shift_m),
+                "geo_error_m": list(geo_error_m),
+                "simulated": True,
+                "truth_codes": {"0": "nodata", "1": "vegetation", "2": "bare", "3": "water"},
+            },
+            indent=2,
+        )
+    )
     return DroneSimulation(out, site, tuple(flights), tuple(orthos), tuple(truths), sites)

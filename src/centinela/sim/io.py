@@ -75,7 +75,8 @@ def read_footprints(path: str | Path, crs: str, bounds: tuple[float, float, floa
     cols = set(gdf.columns)
     if "period" not in cols and "event_date" not in cols:
         raise InputError(
-            f"{path}: needs a 'period' (YYYYPP, Amazon Mining Watch) or 'event_date' column; found {sorted(cols - {'geometry'})}"
+            f"{path}: needs a 'period' (YYYYPP, Amazon Mining Watch) or 'event_date' column; "
+            f"found {sorted(cols - {'geometry'})}"
         )
     gdf = gdf.to_crs(crs)
     gdf = gdf[~gdf.geometry.is_empty & gdf.geometry.notna()]
@@ -109,8 +110,18 @@ def to_dn(refl: np.ndarray) -> np.ndarray:
 
 def _profile(scene: Scene, dtype: str) -> dict:
     return dict(
-        driver="GTiff", width=scene.size, height=scene.size, count=1, dtype=dtype, crs=scene.crs,
-        transform=scene.transform, nodata=0, tiled=True, blockxsize=256, blockysize=256, compress="deflate",
+        driver="GTiff",
+        width=scene.size,
+        height=scene.size,
+        count=1,
+        dtype=dtype,
+        crs=scene.crs,
+        transform=scene.transform,
+        nodata=0,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
     )
 
 
@@ -158,8 +169,13 @@ def render_date(acq: Acquisition, cog_dir: str) -> dict:
     for b, p in tmp.items():
         resampling = "NEAREST" if b == "scl" else "AVERAGE"
         rasterio.shutil.copy(
-            p, folder / f"{b}.tif", driver="COG", compress="DEFLATE", predictor="NO" if b == "scl" else "YES",
-            blocksize="256", overview_resampling=resampling,
+            p,
+            folder / f"{b}.tif",
+            driver="COG",
+            compress="DEFLATE",
+            predictor="NO" if b == "scl" else "YES",
+            blocksize="256",
+            overview_resampling=resampling,
         )
         p.unlink()
     valid = int(counts[1:].sum())
@@ -173,7 +189,9 @@ def render_date(acq: Acquisition, cog_dir: str) -> dict:
     return stats
 
 
-def write_rasters(scene: Scene, cog_dir: Path, workers: int = 1, progress: Callable[[int], None] | None = None) -> list[dict]:
+def write_rasters(
+    scene: Scene, cog_dir: Path, workers: int = 1, progress: Callable[[int], None] | None = None
+) -> list[dict]:
     """Render every date; dates already finished by an interrupted run are kept, not redone."""
     cog_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, dict] = {}
@@ -229,22 +247,33 @@ def build_catalog(scene: Scene, stats: list[dict], out: Path) -> Path:
     """A self-contained static STAC catalog: catalog → sentinel-2-l2a collection → one item per date."""
     catalog = pystac.Catalog(
         id="centinela-sim",
-        description=f"Simulated Sentinel-2 L2A scenes for Madre de Dios (Centinela simulator, seed {scene.seed}). Not real acquisitions.",
+        description=(
+            f"Simulated Sentinel-2 L2A scenes for Madre de Dios (Centinela simulator, seed {scene.seed}). "
+            "Not real acquisitions."
+        ),
         title="Centinela simulated Sentinel-2 L2A",
     )
     items = []
     epsg = int(scene.crs.split(":")[1])
-    for acq, st in zip(scene.acquisitions, stats):
+    for acq, st in zip(scene.acquisitions, stats, strict=True):
         footprint = _to_wgs84(scene, _valid_footprint(scene, acq))
-        when = dt.datetime.combine(acq.date, dt.time(14, 55, 0), tzinfo=dt.timezone.utc)  # ~09:55 local overpass
+        when = dt.datetime.combine(acq.date, dt.time(14, 55, 0), tzinfo=dt.UTC)  # ~09:55 local overpass
         item = pystac.Item(
-            id=st["id"], geometry=shapely.geometry.mapping(footprint), bbox=list(footprint.bounds), datetime=when,
+            id=st["id"],
+            geometry=shapely.geometry.mapping(footprint),
+            bbox=list(footprint.bounds),
+            datetime=when,
             properties={
-                "platform": acq.platform, "constellation": "sentinel-2", "instruments": ["msi"],
-                "s2:processing_baseline": BASELINE, "sat:relative_orbit": acq.relative_orbit,
-                "mgrs:utm_zone": 19, "mgrs:latitude_band": "L",
+                "platform": acq.platform,
+                "constellation": "sentinel-2",
+                "instruments": ["msi"],
+                "s2:processing_baseline": BASELINE,
+                "sat:relative_orbit": acq.relative_orbit,
+                "mgrs:utm_zone": 19,
+                "mgrs:latitude_band": "L",
                 "earthsearch:boa_offset_applied": False,
-                "centinela:simulated": True, "centinela:seed": scene.seed,
+                "centinela:simulated": True,
+                "centinela:seed": scene.seed,
             },
         )
         EOExtension.ext(item, add_if_missing=True).cloud_cover = st["cloud_cover"]
@@ -254,18 +283,35 @@ def build_catalog(scene: Scene, stats: list[dict], out: Path) -> Path:
         for b in (*BANDS, "scl"):
             href = str(out / "cogs" / st["id"] / f"{b}.tif")
             roles = ["data"] if b == "scl" else ["data", "reflectance"]
-            asset = pystac.Asset(href=href, media_type=pystac.MediaType.COG, roles=roles,
-                                 title="Scene classification map (SCL)" if b == "scl" else f"{BAND_IDS[b]} ({b})")
+            asset = pystac.Asset(
+                href=href,
+                media_type=pystac.MediaType.COG,
+                roles=roles,
+                title="Scene classification map (SCL)" if b == "scl" else f"{BAND_IDS[b]} ({b})",
+            )
             item.add_asset(b, asset)
             ap = ProjectionExtension.ext(asset)
             ap.shape = [scene.size, scene.size]
             ap.transform = list(scene.transform)[:6]
             if b == "scl":
-                RasterExtension.ext(asset).bands = [RasterBand.create(nodata=0, data_type=DataType.UINT8, spatial_resolution=20)]
+                RasterExtension.ext(asset).bands = [
+                    RasterBand.create(nodata=0, data_type=DataType.UINT8, spatial_resolution=20)
+                ]
             else:
-                EOExtension.ext(asset).bands = [Band.create(name=BAND_IDS[b], common_name=b, center_wavelength=CENTRE_UM[b], full_width_half_max=FWHM_UM[b])]
-                RasterExtension.ext(asset).bands = [RasterBand.create(
-                    nodata=0, data_type=DataType.UINT16, scale=SCALE, offset=OFFSET, spatial_resolution=NATIVE_RES_M[b])]
+                EOExtension.ext(asset).bands = [
+                    Band.create(
+                        name=BAND_IDS[b], common_name=b, center_wavelength=CENTRE_UM[b], full_width_half_max=FWHM_UM[b]
+                    )
+                ]
+                RasterExtension.ext(asset).bands = [
+                    RasterBand.create(
+                        nodata=0,
+                        data_type=DataType.UINT16,
+                        scale=SCALE,
+                        offset=OFFSET,
+                        spatial_resolution=NATIVE_RES_M[b],
+                    )
+                ]
         items.append(item)
     collection = pystac.Collection(
         id=COLLECTION_ID,
@@ -290,6 +336,7 @@ def build_catalog(scene: Scene, stats: list[dict], out: Path) -> Path:
 
 def write_truth(scene: Scene, events: list, path: Path) -> Path:
     """Ground-truth GeoPackage: layers ``events``, ``baseline_mining``, ``scene`` and ``river``."""
+
     def frame(evs):
         return gpd.GeoDataFrame(
             {
@@ -310,9 +357,16 @@ def write_truth(scene: Scene, events: list, path: Path) -> Path:
     frame(events).to_file(path, layer="events", driver="GPKG")
     frame(list(scene.stock_mining)).to_file(path, layer="baseline_mining", driver="GPKG")
     meta = gpd.GeoDataFrame(
-        {"seed": [scene.seed], "size_px": [scene.size], "start": [str(scene.acquisitions[0].date)],
-         "end": [str(scene.acquisitions[-1].date)], "events_source": [scene.events_source], "simulated": [True]},
-        geometry=[scene.footprint], crs=scene.crs,
+        {
+            "seed": [scene.seed],
+            "size_px": [scene.size],
+            "start": [str(scene.acquisitions[0].date)],
+            "end": [str(scene.acquisitions[-1].date)],
+            "events_source": [scene.events_source],
+            "simulated": [True],
+        },
+        geometry=[scene.footprint],
+        crs=scene.crs,
     )
     meta.to_file(path, layer="scene", driver="GPKG")
     river_centreline(scene).to_file(path, layer="river", driver="GPKG")
@@ -330,11 +384,15 @@ def river_centreline(scene: Scene) -> gpd.GeoDataFrame:
     line = shapely.LineString(np.column_stack([x, y])).intersection(scene.footprint.buffer(extent * 0.25))
     if line.geom_type == "MultiLineString":  # keep the longest piece; the axis crosses the box once
         line = max(line.geoms, key=lambda g: g.length)
-    return gpd.GeoDataFrame({"name": ["simulated river"], "flows": ["downstream along the line"]}, geometry=[line], crs=scene.crs)
+    return gpd.GeoDataFrame(
+        {"name": ["simulated river"], "flows": ["downstream along the line"]}, geometry=[line], crs=scene.crs
+    )
 
 
 def write_aoi(scene: Scene, path: Path) -> Path:
-    gpd.GeoDataFrame({"name": ["simulated scene"]}, geometry=[_to_wgs84(scene, scene.footprint)], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"name": ["simulated scene"]}, geometry=[_to_wgs84(scene, scene.footprint)], crs="EPSG:4326"
+    ).to_file(path, driver="GeoJSON")
     return path
 
 
@@ -352,4 +410,6 @@ def prepare_out(out: Path, params: dict, overwrite: bool) -> None:
 
 
 def finish_out(out: Path, params: dict, summary: dict) -> None:
-    (out / "simulation.json").write_text(json.dumps({"params": params, "complete": True, **summary}, indent=2, default=str))
+    (out / "simulation.json").write_text(
+        json.dumps({"params": params, "complete": True, **summary}, indent=2, default=str)
+    )

@@ -222,7 +222,9 @@ def random_point_in(rng: np.random.Generator, geom: shapely.Geometry) -> tuple[f
     return rp.x, rp.y
 
 
-def _roadside(rng: np.random.Generator, road: shapely.LineString, angle: float, dmin: float, dmax: float) -> tuple[float, float, int]:
+def _roadside(
+    rng: np.random.Generator, road: shapely.LineString, angle: float, dmin: float, dmax: float
+) -> tuple[float, float, int]:
     """A random point on a random side of ``road``, ``dmin``–``dmax`` m off it: (x, y, side)."""
     p = road.interpolate(rng.uniform(0, road.length))
     side = int(rng.choice([-1, 1]))
@@ -295,9 +297,7 @@ def build_scene(
     if not changes:
         river = dataclasses.replace(river, migration_m_per_year=0.0)
     u_range = (-extent * 1.5, extent * 1.5)
-    belt_all = shapely.union_all(
-        [river.belt_polygon(t, u_range, margin=30.0) for t in np.linspace(d0, d1 + 365, 5)]
-    )
+    belt_all = shapely.union_all([river.belt_polygon(t, u_range, margin=30.0) for t in np.linspace(d0, d1 + 365, 5)])
 
     # Highway (Interoceanic-like): a gently curving line across the scene, with cleared verges.
     h_angle = river.angle + rng.uniform(0.5, 1.2) * rng.choice([-1, 1])
@@ -305,7 +305,9 @@ def build_scene(
     pts = []
     for s in np.linspace(-1.6 * extent, 1.6 * extent, 64):
         bend = 0.04 * extent * np.sin(s / extent * 2.0 + seed)
-        pts.append((hx + s * np.cos(h_angle) - bend * np.sin(h_angle), hy + s * np.sin(h_angle) + bend * np.cos(h_angle)))
+        pts.append(
+            (hx + s * np.cos(h_angle) - bend * np.sin(h_angle), hy + s * np.sin(h_angle) + bend * np.cos(h_angle))
+        )
     highway_line = shapely.LineString(pts)
     highway = highway_line.buffer(6.0).intersection(box)
     verges = highway_line.buffer(25.0).difference(belt_all).intersection(box)
@@ -315,8 +317,10 @@ def build_scene(
     n_farms = max(3, int(area_km2 * 1.8))
     for _ in range(n_farms):
         x, y, side = _roadside(rng, highway_line, h_angle, 30, 900)
-        w, l = rng.uniform(80, 300), rng.uniform(100, 500)
-        rect = shapely.affinity.rotate(shapely.box(-l / 2, 0, l / 2, side * w), np.degrees(h_angle), origin=(0, 0))
+        w, length = rng.uniform(80, 300), rng.uniform(100, 500)
+        rect = shapely.affinity.rotate(
+            shapely.box(-length / 2, 0, length / 2, side * w), np.degrees(h_angle), origin=(0, 0)
+        )
         pasture_parts.append(shapely.affinity.translate(rect, x, y))
     pasture = shapely.union_all(pasture_parts).difference(belt_all).intersection(box)
 
@@ -324,9 +328,11 @@ def build_scene(
     for i in range(n_clear):
         x, y, _ = _roadside(rng, highway_line, h_angle, 150, 2000)
         ha = rng.lognormal(np.log(1.5), 0.6)  # small clearings, median 1.5 ha
-        l = np.sqrt(ha * 1e4 * rng.uniform(1.0, 3.0))
-        w = ha * 1e4 / l
-        rect = shapely.affinity.rotate(shapely.box(-l / 2, -w / 2, l / 2, w / 2), np.degrees(h_angle) + rng.normal(0, 10), origin=(0, 0))
+        length = np.sqrt(ha * 1e4 * rng.uniform(1.0, 3.0))
+        w = ha * 1e4 / length
+        rect = shapely.affinity.rotate(
+            shapely.box(-length / 2, -w / 2, length / 2, w / 2), np.degrees(h_angle) + rng.normal(0, 10), origin=(0, 0)
+        )
         geom = shapely.affinity.translate(rect, x, y)
         geom = geom.difference(belt_all).difference(pasture).intersection(box)
         if geom.area > 2 * RES * RES:
@@ -344,7 +350,9 @@ def build_scene(
             seg = shapely.LineString(path[j : j + seg_per_stage + 1]).buffer(4.0, cap_style="flat")
             seg = seg.difference(belt_all).difference(pasture).intersection(box)
             if seg.area > 0.5 * RES * RES:
-                events.append(Event(f"road-{i:03d}-s{k:02d}", "logging_road", day + 14 * k, seg, f"road-{i:03d}", k + 1))
+                events.append(
+                    Event(f"road-{i:03d}-s{k:02d}", "logging_road", day + 14 * k, seg, f"road-{i:03d}", k + 1)
+                )
 
     # Mining: real footprints with their periods, or fronts along the river.
     stock: list[Event] = []
@@ -397,12 +405,16 @@ def build_scene(
                 continue
             group = f"mine-{i:04d}"
             if i >= n_fronts:  # older mines, already there
-                stages = grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), d0 - 400, 1, flow, group, "random")
+                stages = grow_front(
+                    rng, region, (x, y), float(rng.uniform(0.5, 0.9)), d0 - 400, 1, flow, group, "random"
+                )
                 stock.extend(stages)
             else:
                 months = int(rng.integers(3, 10))
                 t0 = int(rng.integers(d0 - 60, max(d0, d1 - 30 * months)))
-                stages = grow_front(rng, region, (x, y), float(rng.uniform(0.5, 0.9)), t0, months, flow, group, "random")
+                stages = grow_front(
+                    rng, region, (x, y), float(rng.uniform(0.5, 0.9)), t0, months, flow, group, "random"
+                )
                 events.extend(stages)
             if stages:
                 claimed = shapely.union_all([claimed, *(e.geometry for e in stages)])
@@ -424,13 +436,17 @@ def build_scene(
     # Regrowth on part of the old mine scars (natural or assisted recovery).
     for j, site in enumerate(stock):
         if rng.random() < 0.35:
-            part = site.geometry.intersection(shapely.Point(random_point_in(rng, site.geometry)).buffer(np.sqrt(site.geometry.area) * 0.6))
+            part = site.geometry.intersection(
+                shapely.Point(random_point_in(rng, site.geometry)).buffer(np.sqrt(site.geometry.area) * 0.6)
+            )
             if part.area > 4 * RES * RES:
                 day = int(rng.integers(d0 - 200, max(d0 - 199, d1 - 30)))
                 events.append(Event(f"regrowth-{j:03d}", "regrowth", day, part, site.group, 0, site.source))
 
     if restoration_plots:
-        avoid = shapely.union_all([belt_all, highway_line.buffer(40.0), pasture, *(e.geometry for e in (*stock, *events))])
+        avoid = shapely.union_all(
+            [belt_all, highway_line.buffer(40.0), pasture, *(e.geometry for e in (*stock, *events))]
+        )
         plot_stock, plot_events = restoration_plots_for(seed, restoration_plots, box, avoid, d0, d1, transform)
         stock.extend(plot_stock)
         events.extend(plot_events)
@@ -485,7 +501,13 @@ def pond_share(geom: shapely.Geometry, transform: Affine, seed: int) -> float:
 
 
 def restoration_plots_for(
-    seed: int, n: int, box: shapely.Geometry, avoid: shapely.Geometry, d0: int, d1: int, transform: Affine,
+    seed: int,
+    n: int,
+    box: shapely.Geometry,
+    avoid: shapely.Geometry,
+    d0: int,
+    d1: int,
+    transform: Affine,
     source: str = "simulated",
 ) -> tuple[list[Event], list[Event]]:
     """``n`` old mine scars (about 1.5–3 ha, in forest, clear of the river, roads, farms and other mining) with known
@@ -507,7 +529,9 @@ def restoration_plots_for(
         kind = RESTORATION_TRAJECTORIES[k % len(RESTORATION_TRAJECTORIES)]
         for _ in range(1000):
             cx, cy = rng.uniform(x0 + margin, x1 - margin), rng.uniform(y0 + margin, y1 - margin)
-            shape = blob(rng, cx, cy, 1.0, float(rng.uniform(1.0, 1.4)), float(rng.uniform(0, np.pi)))(float(rng.uniform(70, 90)))
+            shape = blob(rng, cx, cy, 1.0, float(rng.uniform(1.0, 1.4)), float(rng.uniform(0, np.pi)))(
+                float(rng.uniform(70, 90))
+            )
             lo, hi = POND_SHARE[kind]
             if not shape.buffer(40.0).intersects(taken) and lo <= pond_share(shape, transform, seed) <= hi:
                 break

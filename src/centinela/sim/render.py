@@ -45,7 +45,7 @@ class Prepared:
     cloud_thresholds: dict[int, float] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, scene: Scene) -> "Prepared":
+    def of(cls, scene: Scene) -> Prepared:
         p = cls(scene)
         groups = {"stock": list(scene.stock_mining)}
         for cause in ("mining", "agriculture", "logging_road", "regrowth"):
@@ -73,7 +73,9 @@ def _cloud_noise(rows: np.ndarray, cols: np.ndarray, seed: int) -> np.ndarray:
     return 0.65 * fbm(rows, cols, 140.0, seed, octaves=5) + 0.35 * fbm(rows, cols, 600.0, seed + 1, octaves=2)
 
 
-def _burn(prep: Prepared, name: str, bounds: tuple, shape: tuple[int, int], transform: Affine, value: str = "day") -> np.ndarray:
+def _burn(
+    prep: Prepared, name: str, bounds: tuple, shape: tuple[int, int], transform: Affine, value: str = "day"
+) -> np.ndarray:
     """Rasterise the events of one group: the earliest day covering each pixel (NEVER elsewhere)."""
     tree, evs = prep.trees[name]
     idx = tree.query(shapely.box(*bounds))
@@ -82,7 +84,11 @@ def _burn(prep: Prepared, name: str, bounds: tuple, shape: tuple[int, int], tran
         return out
     chosen = sorted((evs[i] for i in idx), key=lambda e: -e.day)  # earliest burnt last, so it wins
     return features.rasterize(
-        ((e.geometry, e.day) for e in chosen), out_shape=shape, transform=transform, fill=NEVER, dtype="int32",
+        ((e.geometry, e.day) for e in chosen),
+        out_shape=shape,
+        transform=transform,
+        fill=NEVER,
+        dtype="int32",
         all_touched=(name == "logging_road"),
     )
 
@@ -133,7 +139,9 @@ def surface(prep: Prepared, acq: Acquisition, rows: np.ndarray, cols: np.ndarray
     pond_n = pond_noise(rows, cols, s)
     wet_n = fbm(rows, cols, 6.0, s + 11, octaves=2)
     bright = 0.8 + 0.4 * fbm(rows, cols, 3.0, s + 15, octaves=2)
-    turb = np.clip((fbm(rows, cols, 40.0, s + 12, 2) - 0.3) / 0.4 + 0.3 * np.sin(2 * np.pi * t / 90.0 + 6 * pond_n), 0, 1)
+    turb = np.clip(
+        (fbm(rows, cols, 40.0, s + 12, 2) - 0.3) / 0.4 + 0.3 * np.sin(2 * np.pi * t / 90.0 + 6 * pond_n), 0, 1
+    )
     greenness = np.clip((fbm(rows, cols, 60.0, s + 13, 2) - 0.4) / 0.3, 0, 1)
     turquoise = np.clip((fbm(rows, cols, 50.0, s + 14, 2) - 0.45) / 0.2, 0, 1)
     pond = np.moveaxis(pond_spectrum(turb, greenness, turquoise), -1, 0)
@@ -250,7 +258,9 @@ def _via_20m(bands: np.ndarray) -> np.ndarray:
     return np.stack([ndimage.map_coordinates(c, [R, C], order=1, mode="nearest") for c in coarse])
 
 
-def classify(obs: np.ndarray, alpha: np.ndarray, thin: np.ndarray, shadow: np.ndarray, rows, cols, seed: int) -> np.ndarray:
+def classify(
+    obs: np.ndarray, alpha: np.ndarray, thin: np.ndarray, shadow: np.ndarray, rows, cols, seed: int
+) -> np.ndarray:
     """An imperfect Sen2Cor-like scene classification.
 
     Like the real SCL it misses thin cloud and faint shadows (those pixels keep a surface class),

@@ -12,4 +12,14 @@ from .exports import FORMATS, export
 from .lifecycle import STATUSES, TRANSITIONS
 from .url import open_store, store_path
 
-__all__ = ["FORMATS", "STATUSES", "TRANSITIONS", "EmbeddedStore", "IngestResult", "StoreError", "export", "open_store", "store_path"]
+__all__ = [
+    "FORMATS",
+    "STATUSES",
+    "TRANSITIONS",
+    "EmbeddedStore",
+    "IngestResult",
+    "StoreError",
+    "export",
+    "open_store",
+    "store_path",
+]

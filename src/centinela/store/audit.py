@@ -29,8 +29,16 @@ def verify_chain(rows: list[dict]) -> Verification:
     for i, row in enumerate(rows):
         record = {k: v for k, v in row.items() if k not in ("prev_hash", "hash")}
         if row["prev_hash"] != prev:
-            return Verification(False, len(rows), row["seq"], f"entry {row['seq']}: does not follow entry {rows[i - 1]['seq'] if i else 'genesis'} (entries removed or reordered)")
+            return Verification(
+                False,
+                len(rows),
+                row["seq"],
+                f"entry {row['seq']}: does not follow entry {rows[i - 1]['seq'] if i else 'genesis'} "
+                "(entries removed or reordered)",
+            )
         if entry_hash(prev, record) != row["hash"]:
-            return Verification(False, len(rows), row["seq"], f"entry {row['seq']}: content does not match its hash (entry edited)")
+            return Verification(
+                False, len(rows), row["seq"], f"entry {row['seq']}: content does not match its hash (entry edited)"
+            )
         prev = row["hash"]
     return Verification(True, len(rows), None, f"{len(rows)} entries, chain intact")

@@ -30,16 +30,37 @@ from .lifecycle import STATUSES, check_transition
 
 SRS = 4326
 ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
-    "alert_id": "str", "first_seen": "str", "confirmed": "str", "cause": "str", "confidence": "str", "area_ha": "float64",
-    "reasons": "str", "lon": "float64", "lat": "float64", "status": "str", "assignee": "str", "area_name": "str",
-    "created_at": "str", "updated_at": "str", "version": "int64",
+    "alert_id": "str",
+    "first_seen": "str",
+    "confirmed": "str",
+    "cause": "str",
+    "confidence": "str",
+    "area_ha": "float64",
+    "reasons": "str",
+    "lon": "float64",
+    "lat": "float64",
+    "status": "str",
+    "assignee": "str",
+    "area_name": "str",
+    "created_at": "str",
+    "updated_at": "str",
+    "version": "int64",
 }
-AREA_FIELDS = {"name": "str", "catalog": "str", "since": "str", "created_at": "str", "last_run": "str", "last_result": "str"}
+AREA_FIELDS = {
+    "name": "str",
+    "catalog": "str",
+    "since": "str",
+    "created_at": "str",
+    "last_run": "str",
+    "last_result": "str",
+}
 """Monitored areas: a layer of the store, so QGIS shows them beside the alerts."""
 TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
 
 MIGRATIONS: list[tuple[int, str]] = [
-    (1, """
+    (
+        1,
+        """
         CREATE UNIQUE INDEX IF NOT EXISTS alerts_alert_id ON alerts(alert_id);
         CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
         CREATE TABLE IF NOT EXISTS alert_notes (
@@ -51,29 +72,41 @@ MIGRATIONS: list[tuple[int, str]] = [
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
         CREATE UNIQUE INDEX IF NOT EXISTS areas_name ON areas(name);
-    """),
-    (3, """
+    """,
+    ),
+    (
+        3,
+        """
         CREATE TABLE IF NOT EXISTS subscriptions (
             id INTEGER PRIMARY KEY, area TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,
             min_confidence TEXT, zone_kinds TEXT, secret TEXT, created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS outbox (
             id INTEGER PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
-    """),
-    (4, """
+    """,
+    ),
+    (
+        4,
+        """
         CREATE TABLE IF NOT EXISTS users (
             username TEXT PRIMARY KEY, password_hash TEXT, role TEXT NOT NULL, see_sensitive INTEGER NOT NULL DEFAULT 0,
             disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS api_tokens (
-            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS sessions (
-            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS sensitive_areas (
             name TEXT PRIMARY KEY, wkb BLOB NOT NULL, reason TEXT, created_at TEXT NOT NULL);
-    """),
+    """,
+    ),
 ]
 
 
@@ -91,7 +124,7 @@ class IngestResult:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def default_actor() -> str:
@@ -121,8 +154,10 @@ class EmbeddedStore:
         x0, y0, x1, y1 = bounds
         return c.execute(
             "SELECT a.* FROM alerts a JOIN rtree_alerts_geom r ON a.fid = r.id "
-            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? AND a.cause = ? AND a.status != 'closed'",
-            (x0, x1, y0, y1, cause)).fetchall()
+            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
+            "AND a.cause = ? AND a.status != 'closed'",
+            (x0, x1, y0, y1, cause),
+        ).fetchall()
 
     def migrations(self) -> list[tuple[int, str]]:
         return MIGRATIONS
@@ -137,11 +172,15 @@ class EmbeddedStore:
                 raise StoreError(f"{self.path}: not a readable GeoPackage store ({exc})") from exc
         for name, fields in (("alerts", ALERT_FIELDS), ("areas", AREA_FIELDS)):
             if name not in layers:
-                empty = gpd.GeoDataFrame({k: pd.Series(dtype="object" if t == "str" else t) for k, t in fields.items()},
-                                         geometry=gpd.GeoSeries([], crs=SRS), crs=SRS)
+                empty = gpd.GeoDataFrame(
+                    {k: pd.Series(dtype="object" if t == "str" else t) for k, t in fields.items()},
+                    geometry=gpd.GeoSeries([], crs=SRS),
+                    crs=SRS,
+                )
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                pyogrio.write_dataframe(empty, self.path, layer=name, driver="GPKG", geometry_type="MultiPolygon",
-                                        append=self.path.exists())
+                pyogrio.write_dataframe(
+                    empty, self.path, layer=name, driver="GPKG", geometry_type="MultiPolygon", append=self.path.exists()
+                )
 
     @contextmanager
     def connect(self, write: bool = False):
@@ -161,7 +200,9 @@ class EmbeddedStore:
             if write and conn.in_transaction:
                 conn.execute("ROLLBACK")
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(f"{self.path}: the store is locked by another process (waited {self.timeout_s:.0f} s); try again") from exc
+                raise StoreError(
+                    f"{self.path}: the store is locked by another process (waited {self.timeout_s:.0f} s); try again"
+                ) from exc
             raise StoreError(f"{self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             if write and conn.in_transaction:
@@ -176,11 +217,16 @@ class EmbeddedStore:
 
     def _migrate(self) -> None:
         with self.connect(write=True) as c:
-            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
             known = {v for v, _ in self.migrations()}
             if done - known:
-                raise StoreError(f"{self.label()}: made by a newer Centinela (schema versions {sorted(done - known)}); upgrade Centinela")
+                raise StoreError(
+                    f"{self.label()}: made by a newer Centinela (schema versions {sorted(done - known)}); "
+                    "upgrade Centinela"
+                )
             for version, sql in self.migrations():
                 if version not in done:
                     self._apply(c, sql)
@@ -202,10 +248,19 @@ class EmbeddedStore:
     def _audit(self, c: sqlite3.Connection, actor: str, action: str, alert_id: str | None, detail: dict) -> None:
         last = c.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-        record = {"seq": seq, "at": _now(), "actor": actor, "action": action, "alert_id": alert_id,
-                  "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str)}
-        c.execute("INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
-                  (seq, record["at"], actor, action, alert_id, record["detail"], prev, entry_hash(prev, record)))
+        record = {
+            "seq": seq,
+            "at": _now(),
+            "actor": actor,
+            "action": action,
+            "alert_id": alert_id,
+            "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str),
+        }
+        c.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, prev_hash, hash) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (seq, record["at"], actor, action, alert_id, record["detail"], prev, entry_hash(prev, record)),
+        )
 
     def log_event(self, actor: str, action: str, alert_id: str | None = None, detail: dict | None = None) -> None:
         """Record an event that changes no table but belongs in the chain of custody (e.g. an evidence download)."""
@@ -230,7 +285,11 @@ class EmbeddedStore:
         created_ids = []
         with self.connect(write=True) as c:
             for r in a.itertuples():
-                geom = shapely.MultiPolygon(shapely.get_parts(r.geometry)) if r.geometry.geom_type == "Polygon" else r.geometry
+                geom = (
+                    shapely.MultiPolygon(shapely.get_parts(r.geometry))
+                    if r.geometry.geom_type == "Polygon"
+                    else r.geometry
+                )
                 new = {k: _clean(getattr(r, k, None)) for k in TRACKED}
                 row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (r.alert_id,)).fetchone()
                 if row is None:
@@ -238,13 +297,22 @@ class EmbeddedStore:
                     if row is not None:
                         merged += 1
                         geom = shapely.union_all([self._g_out(row["geom"]), geom])
-                        geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
+                        geom = (
+                            geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
+                        )
                 if row is None:
                     c.execute(
-                        "INSERT INTO alerts (geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
-                        + ", ".join(TRACKED) + f") VALUES ({self.G},?,?,?,?,?,?,?," + ",".join("?" * len(TRACKED)) + ")",
-                        (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()))
-                    self._audit(c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]})
+                        "INSERT INTO alerts "
+                        "(geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
+                        + ", ".join(TRACKED)
+                        + f") VALUES ({self.G},?,?,?,?,?,?,?,"
+                        + ",".join("?" * len(TRACKED))
+                        + ")",
+                        (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
+                    )
+                    self._audit(
+                        c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]}
+                    )
                     created += 1
                     created_ids.append(r.alert_id)
                     continue
@@ -257,8 +325,12 @@ class EmbeddedStore:
                 if not changes:
                     unchanged += 1
                     continue
-                c.execute(f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, " + ", ".join(f"{k}=?" for k in TRACKED)
-                          + " WHERE alert_id=?", (self._g_in(geom), _now(), *new.values(), row["alert_id"]))
+                c.execute(
+                    f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, "
+                    + ", ".join(f"{k}=?" for k in TRACKED)
+                    + " WHERE alert_id=?",
+                    (self._g_in(geom), _now(), *new.values(), row["alert_id"]),
+                )
                 self._audit(c, actor, "updated", row["alert_id"], changes)
                 updated += 1
         return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
@@ -278,7 +350,10 @@ class EmbeddedStore:
         with self.connect(write=True) as c:
             row = self._row(c, alert_id)
             check_transition(alert_id, row["status"], status)
-            c.execute("UPDATE alerts SET status=?, updated_at=?, version=version+1 WHERE alert_id=?", (status, _now(), alert_id))
+            c.execute(
+                "UPDATE alerts SET status=?, updated_at=?, version=version+1 WHERE alert_id=?",
+                (status, _now(), alert_id),
+            )
             self._audit(c, actor, "status", alert_id, {"status": [row["status"], status]})
             if note:
                 self._note(c, alert_id, note, actor)
@@ -287,7 +362,10 @@ class EmbeddedStore:
         actor = actor or default_actor()
         with self.connect(write=True) as c:
             row = self._row(c, alert_id)
-            c.execute("UPDATE alerts SET assignee=?, updated_at=?, version=version+1 WHERE alert_id=?", (assignee, _now(), alert_id))
+            c.execute(
+                "UPDATE alerts SET assignee=?, updated_at=?, version=version+1 WHERE alert_id=?",
+                (assignee, _now(), alert_id),
+            )
             self._audit(c, actor, "assign", alert_id, {"assignee": [row["assignee"], assignee]})
 
     def add_note(self, alert_id: str, text: str, actor: str | None = None) -> None:
@@ -299,44 +377,73 @@ class EmbeddedStore:
             self._note(c, alert_id, text, actor)
 
     def _note(self, c, alert_id: str, text: str, actor: str) -> None:
-        c.execute("INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?)", (alert_id, _now(), actor, text))
+        c.execute(
+            "INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?)", (alert_id, _now(), actor, text)
+        )
         self._audit(c, actor, "note", alert_id, {"note": [None, text]})
 
     # --- monitored areas --------------------------------------------------------------------------
-    def add_area(self, name: str, aoi: shapely.Geometry, catalog: str, since: dt.date, actor: str | None = None) -> None:
+    def add_area(
+        self, name: str, aoi: shapely.Geometry, catalog: str, since: dt.date, actor: str | None = None
+    ) -> None:
         """Save an area of interest (WGS84) with its imagery source; a name is added once."""
         actor = actor or default_actor()
         geom = shapely.MultiPolygon([p for p in shapely.get_parts(aoi) if p.geom_type == "Polygon"])
         with self.connect(write=True) as c:
             if c.execute("SELECT 1 FROM areas WHERE name = ?", (name,)).fetchone():
                 raise InputError(f"an area named '{name}' already exists in {self.path}")
-            c.execute(f"INSERT INTO areas (geom, name, catalog, since, created_at) VALUES ({self.G},?,?,?,?)",
-                      (self._g_in(geom), name, catalog, str(since), _now()))
-            self._audit(c, actor, "area_added", None, {"area": [None, name], "catalog": [None, catalog], "since": [None, str(since)]})
+            c.execute(
+                f"INSERT INTO areas (geom, name, catalog, since, created_at) VALUES ({self.G},?,?,?,?)",
+                (self._g_in(geom), name, catalog, str(since), _now()),
+            )
+            self._audit(
+                c,
+                actor,
+                "area_added",
+                None,
+                {"area": [None, name], "catalog": [None, catalog], "since": [None, str(since)]},
+            )
 
     def area(self, name: str) -> dict:
         with self.connect() as c:
             row = c.execute("SELECT * FROM areas WHERE name = ?", (name,)).fetchone()
             if row is None:
                 names = [r["name"] for r in c.execute("SELECT name FROM areas ORDER BY name")]
-                raise InputError(f"no monitored area '{name}' in {self.path}; known: {', '.join(names) or 'none (use areas add)'}")
+                raise InputError(
+                    f"no monitored area '{name}' in {self.path}; known: {', '.join(names) or 'none (use areas add)'}"
+                )
             out = dict(row)
         out["geometry"] = self._g_out(out.pop("geom"))
         return out
 
     def areas(self) -> list[dict]:
         with self.connect() as c:
-            return [{k: v for k, v in dict(r).items() if k != "geom"} for r in c.execute("SELECT * FROM areas ORDER BY name")]
+            return [
+                {k: v for k, v in dict(r).items() if k != "geom"}
+                for r in c.execute("SELECT * FROM areas ORDER BY name")
+            ]
 
     def record_run(self, name: str, result: dict, actor: str | None = None) -> None:
         actor = actor or default_actor()
         with self.connect(write=True) as c:
-            c.execute("UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name))
-            self._audit(c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}})
+            c.execute(
+                "UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name)
+            )
+            self._audit(
+                c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}}
+            )
 
     # --- subscriptions and the outbox ----------------------------------------------------------------
-    def subscribe(self, area: str, channel: str, target: str, min_confidence: str | None = None,
-                  zone_kinds: list[str] | None = None, secret: str | None = None, actor: str | None = None) -> int:
+    def subscribe(
+        self,
+        area: str,
+        channel: str,
+        target: str,
+        min_confidence: str | None = None,
+        zone_kinds: list[str] | None = None,
+        secret: str | None = None,
+        actor: str | None = None,
+    ) -> int:
         actor = actor or default_actor()
         if channel not in ("email", "webhook"):
             raise InputError(f"unknown channel '{channel}'; expected email or webhook")
@@ -344,12 +451,20 @@ class EmbeddedStore:
             raise InputError(f"--min-confidence must be low or high; got {min_confidence!r}")
         self.area(area)  # must exist
         with self.connect(write=True) as c:
-            cur = c.execute("INSERT INTO subscriptions (area, channel, target, min_confidence, zone_kinds, secret, created_at) "
-                            "VALUES (?,?,?,?,?,?,?) RETURNING id", (area, channel, target, min_confidence,
-                                                                    ",".join(zone_kinds or []) or None, secret, _now()))
+            cur = c.execute(
+                "INSERT INTO subscriptions (area, channel, target, min_confidence, zone_kinds, secret, created_at) "
+                "VALUES (?,?,?,?,?,?,?) RETURNING id",
+                (area, channel, target, min_confidence, ",".join(zone_kinds or []) or None, secret, _now()),
+            )
             new_id = int(cur.fetchone()["id"])
             # The secret is never written to the audit log.
-            self._audit(c, actor, "subscribe", None, {"area": [None, area], "channel": [None, channel], "target": [None, target]})
+            self._audit(
+                c,
+                actor,
+                "subscribe",
+                None,
+                {"area": [None, area], "channel": [None, channel], "target": [None, target]},
+            )
             return new_id
 
     def subscriptions(self, area: str) -> list[dict]:
@@ -358,38 +473,66 @@ class EmbeddedStore:
 
     def enqueue(self, subscription_id: int, payload: dict) -> int:
         with self.connect(write=True) as c:
-            cur = c.execute("INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?) RETURNING id",
-                            (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)))
+            cur = c.execute(
+                "INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?) RETURNING id",
+                (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)),
+            )
             return int(cur.fetchone()["id"])
 
     def pending(self) -> list[dict]:
         with self.connect() as c:
-            return [dict(r) for r in c.execute(
-                "SELECT o.*, s.channel, s.target, s.secret FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id "
-                "WHERE o.delivered_at IS NULL ORDER BY o.id")]
+            return [
+                dict(r)
+                for r in c.execute(
+                    "SELECT o.*, s.channel, s.target, s.secret "
+                    "FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id "
+                    "WHERE o.delivered_at IS NULL ORDER BY o.id"
+                )
+            ]
 
     def mark_delivery(self, outbox_id: int, error: str | None) -> None:
         with self.connect(write=True) as c:
             if error is None:
-                c.execute("UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?", (_now(), outbox_id))
+                c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
+                    (_now(), outbox_id),
+                )
             else:
-                c.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:500], outbox_id))
+                c.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error[:500], outbox_id)
+                )
 
     # --- reading ----------------------------------------------------------------------------------
-    def alerts(self, status: str | None = None, cause: str | None = None, confidence: str | None = None,
-               since: dt.date | None = None, until: dt.date | None = None, min_area_ha: float | None = None,
-               within: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+    def alerts(
+        self,
+        status: str | None = None,
+        cause: str | None = None,
+        confidence: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        min_area_ha: float | None = None,
+        within: shapely.Geometry | None = None,
+    ) -> gpd.GeoDataFrame:
         """Alerts matching every given filter, as a GeoDataFrame in WGS84."""
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown status '{status}'; expected one of {', '.join(STATUSES)}")
         where, args = [], []
-        for col, val, op in (("status", status, "="), ("cause", cause, "="), ("confidence", confidence, "="),
-                             ("first_seen", str(since) if since else None, ">="), ("first_seen", str(until) if until else None, "<="),
-                             ("area_ha", min_area_ha, ">=")):
+        for col, val, op in (
+            ("status", status, "="),
+            ("cause", cause, "="),
+            ("confidence", confidence, "="),
+            ("first_seen", str(since) if since else None, ">="),
+            ("first_seen", str(until) if until else None, "<="),
+            ("area_ha", min_area_ha, ">="),
+        ):
             if val is not None:
                 where.append(f"{col} {op} ?")
                 args.append(val)
-        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY first_seen, alert_id"
+        sql = (
+            "SELECT * FROM alerts"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY first_seen, alert_id"
+        )
         with self.connect() as c:
             rows = [dict(r) for r in c.execute(sql, args)]
         geoms = [self._g_out(r.pop("geom")) for r in rows]
@@ -405,9 +548,16 @@ class EmbeddedStore:
         with self.connect() as c:
             row = dict(self._row(c, alert_id))
             row["geometry"] = self._g_out(row.pop("geom"))
-            row["notes"] = [dict(n) for n in c.execute("SELECT at, actor, text FROM alert_notes WHERE alert_id=? ORDER BY id", (alert_id,))]
-            row["history"] = [dict(h) for h in c.execute(
-                "SELECT seq, at, actor, action, detail FROM audit_log WHERE alert_id=? ORDER BY seq", (alert_id,))]
+            row["notes"] = [
+                dict(n)
+                for n in c.execute("SELECT at, actor, text FROM alert_notes WHERE alert_id=? ORDER BY id", (alert_id,))
+            ]
+            row["history"] = [
+                dict(h)
+                for h in c.execute(
+                    "SELECT seq, at, actor, action, detail FROM audit_log WHERE alert_id=? ORDER BY seq", (alert_id,)
+                )
+            ]
         return row
 
     def audit(self) -> list[dict]:

@@ -46,8 +46,9 @@ def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -
             kml.unlink()
     elif fmt == "gpx":
         # GPS units take waypoints: one per alert, at a point inside it, named by the alert id.
-        pts = gpd.GeoDataFrame({"name": a["alert_id"], "desc": _description(a)},
-                               geometry=a.geometry.representative_point(), crs=4326)
+        pts = gpd.GeoDataFrame(
+            {"name": a["alert_id"], "desc": _description(a)}, geometry=a.geometry.representative_point(), crs=4326
+        )
         pts.to_file(path, driver="GPX", layer="waypoints", dataset_options={"GPX_USE_EXTENSIONS": "NO"})
     elif fmt == "csv":
         p = a.geometry.representative_point()

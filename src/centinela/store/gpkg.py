@@ -22,7 +22,12 @@ def to_blob(geom: shapely.Geometry | None, srs_id: int = 4326) -> bytes | None:
     if geom.is_empty:
         return b"GP" + bytes([0, 0b00010001]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, byte_order=1)
     x0, y0, x1, y1 = geom.bounds
-    return b"GP" + bytes([0, 0b00000011]) + struct.pack("<i4d", srs_id, x0, x1, y0, y1) + shapely.to_wkb(geom, byte_order=1)
+    return (
+        b"GP"
+        + bytes([0, 0b00000011])
+        + struct.pack("<i4d", srs_id, x0, x1, y0, y1)
+        + shapely.to_wkb(geom, byte_order=1)
+    )
 
 
 def _header(blob: bytes) -> tuple[int, int, tuple[float, ...]]:
@@ -54,6 +59,7 @@ def _bound(i: int):
             return env[i]
         b = from_blob(blob).bounds  # (minx, miny, maxx, maxy) → envelope order (minx, maxx, miny, maxy)
         return (b[0], b[2], b[1], b[3])[i]
+
     return f
 
 

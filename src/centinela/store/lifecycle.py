@@ -32,5 +32,7 @@ def check_transition(alert_id: str, old: str, new: str) -> None:
     if new not in STATUSES:
         raise InputError(f"unknown status '{new}'; expected one of {', '.join(STATUSES)}")
     if new not in TRANSITIONS[old]:
-        raise InputError(f"alert {alert_id}: cannot go from '{old}' to '{new}'; from '{old}' it may go to "
-                         f"{', '.join(TRANSITIONS[old])}")
+        raise InputError(
+            f"alert {alert_id}: cannot go from '{old}' to '{new}'; from '{old}' it may go to "
+            f"{', '.join(TRANSITIONS[old])}"
+        )

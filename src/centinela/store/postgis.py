@@ -13,15 +13,19 @@ from contextlib import contextmanager
 
 import shapely
 
+from ..extras import optional
 from .embedded import EmbeddedStore, StoreError
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
-    (1, """
+    (
+        1,
+        """
         CREATE EXTENSION IF NOT EXISTS postgis;
         CREATE TABLE IF NOT EXISTS alerts (
             fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326), alert_id TEXT UNIQUE NOT NULL, first_seen TEXT,
             confirmed TEXT, cause TEXT, confidence TEXT, area_ha DOUBLE PRECISION, reasons TEXT, lon DOUBLE PRECISION,
-            lat DOUBLE PRECISION, status TEXT, assignee TEXT, area_name TEXT, created_at TEXT, updated_at TEXT, version BIGINT);
+            lat DOUBLE PRECISION, status TEXT, assignee TEXT, area_name TEXT, created_at TEXT, updated_at TEXT,
+            version BIGINT);
         CREATE INDEX IF NOT EXISTS alerts_geom ON alerts USING GIST (geom);
         CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
         CREATE TABLE IF NOT EXISTS alert_notes (
@@ -34,31 +38,44 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
         CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
             FOR EACH ROW EXECUTE FUNCTION centinela_audit_append_only();
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
         CREATE TABLE IF NOT EXISTS areas (
-            fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326), name TEXT UNIQUE NOT NULL, catalog TEXT, since TEXT,
+            fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326), name TEXT UNIQUE NOT NULL, catalog TEXT,
+            since TEXT,
             created_at TEXT, last_run TEXT, last_result TEXT);
-    """),
-    (3, """
+    """,
+    ),
+    (
+        3,
+        """
         CREATE TABLE IF NOT EXISTS subscriptions (
             id SERIAL PRIMARY KEY, area TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,
             min_confidence TEXT, zone_kinds TEXT, secret TEXT, created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS outbox (
             id SERIAL PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
-    """),
-    (4, """
+    """,
+    ),
+    (
+        4,
+        """
         CREATE TABLE IF NOT EXISTS users (
             username TEXT PRIMARY KEY, password_hash TEXT, role TEXT NOT NULL, see_sensitive INTEGER NOT NULL DEFAULT 0,
             disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS api_tokens (
-            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS sessions (
-            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS sensitive_areas (
             name TEXT PRIMARY KEY, wkb BYTEA NOT NULL, reason TEXT, created_at TEXT NOT NULL);
-    """),
+    """,
+    ),
 ]
 
 _PARAM = re.compile(r"\?")
@@ -98,8 +115,10 @@ class PostgisStore(EmbeddedStore):
 
     def _near(self, c, bounds, cause):
         x0, y0, x1, y1 = bounds
-        return c.execute("SELECT * FROM alerts WHERE geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND cause = ? AND status != 'closed'",
-                         (x0, y0, x1, y1, cause)).fetchall()
+        return c.execute(
+            "SELECT * FROM alerts WHERE geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND cause = ? AND status != 'closed'",
+            (x0, y0, x1, y1, cause),
+        ).fetchall()
 
     def _create_if_missing(self) -> None:  # tables come from the migrations
         pass
@@ -112,8 +131,8 @@ class PostgisStore(EmbeddedStore):
 
     @contextmanager
     def connect(self, write: bool = False):
-        import psycopg
-        from psycopg.rows import dict_row
+        psycopg = optional("psycopg", "postgis", "A PostgreSQL/PostGIS store")
+        dict_row = optional("psycopg.rows", "postgis", "A PostgreSQL/PostGIS store").dict_row
 
         safe = self.label()
         try:
@@ -132,7 +151,9 @@ class PostgisStore(EmbeddedStore):
                 conn.execute("COMMIT")
         except psycopg.errors.LockNotAvailable as exc:
             conn.execute("ROLLBACK")
-            raise StoreError(f"{safe}: the store is locked by another writer (waited {self.timeout_s:.0f} s); try again") from exc
+            raise StoreError(
+                f"{safe}: the store is locked by another writer (waited {self.timeout_s:.0f} s); try again"
+            ) from exc
         except psycopg.Error as exc:
             if write:
                 conn.execute("ROLLBACK")

@@ -14,7 +14,7 @@ def store_path(value: str | None = None) -> Path:
     """The embedded store's file from a path or ``sqlite:///path`` (default: CENTINELA_STORE, then centinela.gpkg)."""
     value = value or os.environ.get("CENTINELA_STORE") or DEFAULT_STORE
     if value.startswith("sqlite:///"):
-        return Path(value[len("sqlite:///"):])
+        return Path(value[len("sqlite:///") :])
     if "://" in value:
         raise InputError(f"--store {value!r}: expected a GeoPackage path, sqlite:///path or postgresql://… URL")
     return Path(value)

@@ -45,7 +45,7 @@ class User:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _sha(text: str) -> str:
@@ -59,7 +59,9 @@ def _check_name(username: str) -> str:
     return name
 
 
-def add_user(store, username: str, password: str | None, role: str, see_sensitive: bool = False, actor: str = "admin") -> User:
+def add_user(
+    store, username: str, password: str | None, role: str, see_sensitive: bool = False, actor: str = "admin"
+) -> User:
     name = _check_name(username)
     if role not in ROLES:
         raise InputError(f"role {role!r}: expected one of {', '.join(ROLES)}")
@@ -68,9 +70,18 @@ def add_user(store, username: str, password: str | None, role: str, see_sensitiv
     with store.connect(write=True) as c:
         if c.execute("SELECT 1 FROM users WHERE username = ?", (name,)).fetchone():
             raise InputError(f"user '{name}' already exists")
-        c.execute("INSERT INTO users (username, password_hash, role, see_sensitive, disabled, created_at) VALUES (?,?,?,?,0,?)",
-                  (name, _hasher.hash(password) if password else None, role, int(see_sensitive), _now().isoformat()))
-        store._audit(c, actor, "user_added", None, {"user": [None, name], "role": [None, role], "see_sensitive": [None, see_sensitive]})
+        c.execute(
+            "INSERT INTO users (username, password_hash, role, see_sensitive, disabled, created_at) "
+            "VALUES (?,?,?,?,0,?)",
+            (name, _hasher.hash(password) if password else None, role, int(see_sensitive), _now().isoformat()),
+        )
+        store._audit(
+            c,
+            actor,
+            "user_added",
+            None,
+            {"user": [None, name], "role": [None, role], "see_sensitive": [None, see_sensitive]},
+        )
     return User(name, role, see_sensitive)
 
 
@@ -83,8 +94,17 @@ def set_role(store, username: str, role: str, see_sensitive: bool | None = None,
             raise InputError(f"no user '{username}'")
         see = bool(row["see_sensitive"]) if see_sensitive is None else see_sensitive
         c.execute("UPDATE users SET role = ?, see_sensitive = ? WHERE username = ?", (role, int(see), username))
-        store._audit(c, actor, "user_role", None, {"user": [username, username], "role": [row["role"], role],
-                                                    "see_sensitive": [bool(row["see_sensitive"]), see]})
+        store._audit(
+            c,
+            actor,
+            "user_role",
+            None,
+            {
+                "user": [username, username],
+                "role": [row["role"], role],
+                "see_sensitive": [bool(row["see_sensitive"]), see],
+            },
+        )
 
 
 def set_password(store, username: str, password: str, actor: str = "admin") -> None:
@@ -110,7 +130,9 @@ def disable_user(store, username: str, actor: str = "admin") -> None:
 
 def list_users(store) -> list[dict]:
     with store.connect() as c:
-        rows = c.execute("SELECT username, role, see_sensitive, disabled, created_at FROM users ORDER BY username").fetchall()
+        rows = c.execute(
+            "SELECT username, role, see_sensitive, disabled, created_at FROM users ORDER BY username"
+        ).fetchall()
     return [dict(r) for r in rows]
 
 
@@ -121,7 +143,9 @@ def _user(row) -> User:
 def authenticate(store, username: str, password: str) -> User | None:
     """The user when the password matches; None otherwise (same answer for unknown users and bad passwords)."""
     with store.connect() as c:
-        row = c.execute("SELECT * FROM users WHERE username = ? AND disabled = 0", ((username or "").strip(),)).fetchone()
+        row = c.execute(
+            "SELECT * FROM users WHERE username = ? AND disabled = 0", ((username or "").strip(),)
+        ).fetchone()
     if row is None or not row["password_hash"]:
         _hasher.hash("x" * MIN_PASSWORD)  # spend the same time, so timing does not tell which usernames exist
         return None
@@ -138,16 +162,21 @@ def create_token(store, username: str, label: str = "", actor: str = "admin") ->
     with store.connect(write=True) as c:
         if not c.execute("SELECT 1 FROM users WHERE username = ? AND disabled = 0", (username,)).fetchone():
             raise InputError(f"no active user '{username}'")
-        c.execute("INSERT INTO api_tokens (token_hash, username, label, created_at, revoked) VALUES (?,?,?,?,0)",
-                  (_sha(token), username, label, _now().isoformat()))
+        c.execute(
+            "INSERT INTO api_tokens (token_hash, username, label, created_at, revoked) VALUES (?,?,?,?,0)",
+            (_sha(token), username, label, _now().isoformat()),
+        )
         store._audit(c, actor, "token_created", None, {"user": [None, username], "label": [None, label]})
     return token
 
 
 def user_for_token(store, token: str) -> User | None:
     with store.connect() as c:
-        row = c.execute("SELECT u.* FROM api_tokens t JOIN users u ON u.username = t.username "
-                        "WHERE t.token_hash = ? AND t.revoked = 0 AND u.disabled = 0", (_sha(token),)).fetchone()
+        row = c.execute(
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.username = t.username "
+            "WHERE t.token_hash = ? AND t.revoked = 0 AND u.disabled = 0",
+            (_sha(token),),
+        ).fetchone()
     return _user(row) if row else None
 
 
@@ -157,16 +186,21 @@ def open_session(store, user: User, hours: float = 12.0) -> tuple[str, str]:
     now = _now()
     with store.connect(write=True) as c:
         c.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
-        c.execute("INSERT INTO sessions (session_hash, username, csrf, created_at, expires_at) VALUES (?,?,?,?,?)",
-                  (_sha(sid), user.username, csrf, now.isoformat(), (now + dt.timedelta(hours=hours)).isoformat()))
+        c.execute(
+            "INSERT INTO sessions (session_hash, username, csrf, created_at, expires_at) VALUES (?,?,?,?,?)",
+            (_sha(sid), user.username, csrf, now.isoformat(), (now + dt.timedelta(hours=hours)).isoformat()),
+        )
     return sid, csrf
 
 
 def session_user(store, sid: str) -> tuple[User, str] | None:
     """(user, CSRF token) of a live session, or None."""
     with store.connect() as c:
-        row = c.execute("SELECT u.*, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.username = s.username "
-                        "WHERE s.session_hash = ? AND u.disabled = 0", (_sha(sid),)).fetchone()
+        row = c.execute(
+            "SELECT u.*, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.username = s.username "
+            "WHERE s.session_hash = ? AND u.disabled = 0",
+            (_sha(sid),),
+        ).fetchone()
     if row is None or row["expires_at"] < _now().isoformat():
         return None
     return _user(row), row["csrf"]
@@ -183,8 +217,10 @@ def mark_sensitive(store, name: str, geom: shapely.Geometry, reason: str = "", a
         raise InputError(f"sensitive area '{name}': empty geometry")
     with store.connect(write=True) as c:
         c.execute("DELETE FROM sensitive_areas WHERE name = ?", (name,))
-        c.execute("INSERT INTO sensitive_areas (name, wkb, reason, created_at) VALUES (?,?,?,?)",
-                  (name, shapely.to_wkb(geom), reason, _now().isoformat()))
+        c.execute(
+            "INSERT INTO sensitive_areas (name, wkb, reason, created_at) VALUES (?,?,?,?)",
+            (name, shapely.to_wkb(geom), reason, _now().isoformat()),
+        )
         store._audit(c, actor, "sensitive_area", None, {"area": [None, name], "reason": [None, reason]})
 
 

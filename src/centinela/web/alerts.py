@@ -13,16 +13,22 @@ import geopandas as gpd
 import shapely
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from ..store import users as U
 from ..store.lifecycle import TRANSITIONS
 from .errors import Forbidden, NotFound
 from .params import AlertFilter, AlertId, ExportFormat, Filter, Status, safe_name
 
-MEDIA = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "kml": "application/vnd.google-earth.kml+xml",
-         "kmz": "application/vnd.google-earth.kmz", "gpx": "application/gpx+xml", "csv": "text/csv"}
+MEDIA = {
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "kmz": "application/vnd.google-earth.kmz",
+    "gpx": "application/gpx+xml",
+    "csv": "text/csv",
+}
 
 
 class StatusBody(BaseModel):
@@ -52,8 +58,15 @@ class Context:
 
     def visible(self, user: U.User, f: AlertFilter | None = None) -> gpd.GeoDataFrame:
         f = f or AlertFilter(None, None, None, None, None, None, None, None)
-        a = self.store.alerts(status=f.status, cause=f.cause, confidence=f.confidence, since=f.since, until=f.until,
-                              min_area_ha=f.min_area_ha, within=f.bbox)
+        a = self.store.alerts(
+            status=f.status,
+            cause=f.cause,
+            confidence=f.confidence,
+            since=f.since,
+            until=f.until,
+            min_area_ha=f.min_area_ha,
+            within=f.bbox,
+        )
         if f.zone:
             zone = self.zones.find(f.zone).union_all()
             a = a[a.intersects(zone)]
@@ -89,16 +102,24 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
     router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
     @router.get("", summary="Alerts as GeoJSON, filtered and paged")
-    def list_alerts(f: Filter, user: U.User = Depends(current_user),
-                    limit: Annotated[int, Query(ge=1, le=ctx.settings.max_page)] = 100,
-                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
+    def list_alerts(
+        f: Filter,
+        user: U.User = Depends(current_user),
+        limit: Annotated[int, Query(ge=1, le=ctx.settings.max_page)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> dict[str, Any]:
         a = ctx.visible(user, f)
-        page = a.iloc[offset:offset + limit]
+        page = a.iloc[offset : offset + limit]
         links = []
         if offset + limit < len(a):
             links.append({"rel": "next", "href": f"?offset={offset + limit}&limit={limit}"})
-        return {"type": "FeatureCollection", "features": _features(page), "numberMatched": len(a),
-                "numberReturned": len(page), "links": links}
+        return {
+            "type": "FeatureCollection",
+            "features": _features(page),
+            "numberMatched": len(a),
+            "numberReturned": len(page),
+            "links": links,
+        }
 
     @router.get("/{alert_id}", summary="One alert with its zones, legal status, notes, history and allowed actions")
     def get_alert(alert_id: AlertId, user: U.User = Depends(current_user)) -> dict[str, Any]:
@@ -108,44 +129,69 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         props = {k: v for k, v in a.items() if k not in ("geometry", "history", "notes", "fid", "geom")}
         one = gpd.GeoDataFrame([props], geometry=[a["geometry"]], crs=4326)
         judged = assess(one, ctx.zones, load_rules(), ctx.settings.default_lang).iloc[0]
-        props.update(zones=judged["zones"], legal_status=judged["legal_status"], legal_label=judged["legal_label"],
-                     legal_reasons=judged["legal_reasons"])
+        props.update(
+            zones=judged["zones"],
+            legal_status=judged["legal_status"],
+            legal_label=judged["legal_label"],
+            legal_reasons=judged["legal_reasons"],
+        )
         props["notes"] = a["notes"]
-        props["history"] = [{**h, "detail": json.loads(h["detail"]) if isinstance(h["detail"], str) else h["detail"]} for h in a["history"]]
+        props["history"] = [
+            {**h, "detail": json.loads(h["detail"]) if isinstance(h["detail"], str) else h["detail"]}
+            for h in a["history"]
+        ]
         props["allowed_transitions"] = allowed(user, a["status"])
         can_pkg = user.can("evidence") and (ctx.settings.catalog is not None or bool(a.get("area_name")))
         props["evidence_url"] = f"/api/alerts/{alert_id}/evidence.zip" if can_pkg else None
-        return {"type": "Feature", "id": alert_id, "geometry": shapely.geometry.mapping(a["geometry"]), "properties": props}
+        return {
+            "type": "Feature",
+            "id": alert_id,
+            "geometry": shapely.geometry.mapping(a["geometry"]),
+            "properties": props,
+        }
 
     @router.post("/{alert_id}/status", summary="Change the status (lifecycle rules and the role decide which)")
-    def set_status(alert_id: AlertId, body: StatusBody, user: U.User = Depends(require("status"))) -> dict[str, Any]:
+    def set_status(
+        alert_id: AlertId, body: StatusBody, user: Annotated[U.User, Depends(require("status"))]
+    ) -> dict[str, Any]:
         a = ctx.one(user, alert_id)
         if body.status not in allowed(user, a["status"]):
-            raise Forbidden(f"the role '{user.role}' may not move alert {alert_id} from '{a['status']}' to '{body.status}'"
-                            + (f"; allowed: {', '.join(allowed(user, a['status']))}" if allowed(user, a["status"]) else ""))
+            raise Forbidden(
+                f"the role '{user.role}' may not move alert {alert_id} from '{a['status']}' to '{body.status}'"
+                + (f"; allowed: {', '.join(allowed(user, a['status']))}" if allowed(user, a["status"]) else "")
+            )
         ctx.store.set_status(alert_id, body.status, actor=user.username, note=body.note)
         return get_alert(alert_id, user)
 
     @router.post("/{alert_id}/notes", summary="Add a note (audited)")
-    def add_note(alert_id: AlertId, body: NoteBody, user: U.User = Depends(require("note"))) -> dict[str, Any]:
+    def add_note(
+        alert_id: AlertId, body: NoteBody, user: Annotated[U.User, Depends(require("note"))]
+    ) -> dict[str, Any]:
         ctx.one(user, alert_id)
         ctx.store.add_note(alert_id, body.text, actor=user.username)
         return get_alert(alert_id, user)
 
     @router.post("/{alert_id}/assign", summary="Assign the alert to someone (analysts)")
-    def assign(alert_id: AlertId, body: AssignBody, user: U.User = Depends(require("assign"))) -> dict[str, Any]:
+    def assign(
+        alert_id: AlertId, body: AssignBody, user: Annotated[U.User, Depends(require("assign"))]
+    ) -> dict[str, Any]:
         ctx.one(user, alert_id)
         ctx.store.assign(alert_id, body.assignee, actor=user.username)
         return get_alert(alert_id, user)
 
-    @router.get("/{alert_id}/evidence.zip", summary="The alert's evidence package (zip with SHA-256 manifest)",
-                response_class=FileResponse)
-    def evidence(alert_id: AlertId, user: U.User = Depends(require("evidence"))):
+    @router.get(
+        "/{alert_id}/evidence.zip",
+        summary="The alert's evidence package (zip with SHA-256 manifest)",
+        response_class=FileResponse,
+    )
+    def evidence(alert_id: AlertId, user: Annotated[U.User, Depends(require("evidence"))]):
         from ..alerts.evidence import evidence_for
 
         ctx.one(user, alert_id)
         out = ctx.settings.work_dir / "evidence"
-        _, zip_path = evidence_for(ctx.store, alert_id, out, ctx.settings.catalog, ctx.settings.default_lang, ctx.settings.zones)
+        _, zip_path = evidence_for(
+            ctx.store, alert_id, out, ctx.settings.catalog, ctx.settings.default_lang, ctx.settings.zones
+        )
         ctx.store.log_event(user.username, "evidence_downloaded", alert_id, {"file": [None, zip_path.name]})
         return FileResponse(zip_path, media_type="application/zip", filename=f"{safe_name(alert_id)}.zip")
 
@@ -156,14 +202,18 @@ def export_router(ctx: Context, require: Callable) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["alerts"])
 
     @router.get("/export", summary="Alerts matching the filters as a file for GIS or GPS", response_class=FileResponse)
-    def export(f: Filter, format: ExportFormat = "geojson", user: U.User = Depends(require("export"))):
+    def export(f: Filter, user: Annotated[U.User, Depends(require("export"))], format: ExportFormat = "geojson"):
         from ..store.exports import export as write
 
         a = ctx.visible(user, f)
         out = ctx.settings.work_dir / "exports" / f"alerts_{uuid.uuid4().hex}.{format}"  # one file per request
         write(a, out, format)
         ctx.store.log_event(user.username, "export", None, {"format": [None, format], "alerts": [None, len(a)]})
-        return FileResponse(out, media_type=MEDIA[format], filename=f"centinela_alerts.{format}",
-                            background=BackgroundTask(out.unlink, missing_ok=True))
+        return FileResponse(
+            out,
+            media_type=MEDIA[format],
+            filename=f"centinela_alerts.{format}",
+            background=BackgroundTask(out.unlink, missing_ok=True),
+        )
 
     return router

@@ -20,8 +20,11 @@ from .maps import maps_router
 from .settings import Settings
 
 # The page loads only its own files; MapLibre needs blob: workers and data:/blob: images.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "worker-src 'self' blob:; child-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "worker-src 'self' blob:; child-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
 
 
 def static_dir() -> Path:
@@ -36,8 +39,13 @@ def create_app(settings: Settings) -> FastAPI:
     ctx = Context(store, load_zones(zones_path), settings)
     settings.work_dir.mkdir(parents=True, exist_ok=True)
 
-    app = FastAPI(title="Centinela", version=__version__,
-                  description="Alerts of illegal gold mining in the Peruvian Amazon: alerts, zones, statistics, evidence, imagery tiles.")
+    app = FastAPI(
+        title="Centinela",
+        version=__version__,
+        description=(
+            "Alerts of illegal gold mining in the Peruvian Amazon: alerts, zones, statistics, evidence, imagery tiles."
+        ),
+    )
     add_handlers(app)
     current_user = current_user_dependency(store)
     need = partial(require, current_user)
@@ -70,10 +78,13 @@ def create_app(settings: Settings) -> FastAPI:
         def index() -> FileResponse:
             return FileResponse(static / "index.html", media_type="text/html")
     else:
+
         @app.get("/", include_in_schema=False)
         def index_missing() -> HTMLResponse:
-            return HTMLResponse("<h1>Centinela</h1><p>El mapa no está compilado / the map page is not built: "
-                                "<code>make web</code>. API: <a href='/docs'>/docs</a></p>")
+            return HTMLResponse(
+                "<h1>Centinela</h1><p>El mapa no está compilado / the map page is not built: "
+                "<code>make web</code>. API: <a href='/docs'>/docs</a></p>"
+            )
 
     app.state.ctx = ctx
     return app

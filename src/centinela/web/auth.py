@@ -114,8 +114,15 @@ def auth_router(store, settings: Settings, current_user: Callable) -> APIRouter:
             raise Unauthenticated("wrong username or password")
         per_user.clear(key)
         sid, csrf = U.open_session(store, user, settings.session_hours)
-        response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=settings.secure_cookies,
-                            max_age=int(settings.session_hours * 3600), path="/")
+        response.set_cookie(
+            COOKIE,
+            sid,
+            httponly=True,
+            samesite="strict",
+            secure=settings.secure_cookies,
+            max_age=int(settings.session_hours * 3600),
+            path="/",
+        )
         return _me(user, csrf)
 
     @router.post("/logout", status_code=204, summary="End the browser session")

@@ -56,27 +56,44 @@ def drone_router(ctx: Context, current_user: Callable) -> APIRouter:
             raise NotFound(f"no drone flight '{flight_id}'")
         return rec
 
-    @router.get("/api/drone/flights", summary="Ingested drone orthomosaics: date, resolution, cover, footprint, tile URL")
+    @router.get(
+        "/api/drone/flights", summary="Ingested drone orthomosaics: date, resolution, cover, footprint, tile URL"
+    )
     def list_(user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
         out = []
         for fid, r in visible(user).items():
             geom = r.get("geometry")
-            out.append({
-                "flight_id": fid, "flight_date": r.get("flight_date"), "file_name": r.get("file_name"),
-                "res_m": float(r["res_m"]), "bands": str(r["bands"]).split(","), "simulated": bool(r.get("simulated")),
-                "bbox": list(geom.bounds) if geom is not None else None,
-                "footprint": shapely.geometry.mapping(geom) if geom is not None else None,
-                "cover": {c: float(r[f"{c}_frac"]) for c in ("vegetation", "bare", "water", "shadow")},
-                "valid_ha": float(r["valid_ha"]),
-                "sites": json.loads(r.get("sites_json") or "[]"),
-                "tiles": f"/tiles/drone/{fid}/{{z}}/{{x}}/{{y}}.png",
-            })
+            out.append(
+                {
+                    "flight_id": fid,
+                    "flight_date": r.get("flight_date"),
+                    "file_name": r.get("file_name"),
+                    "res_m": float(r["res_m"]),
+                    "bands": str(r["bands"]).split(","),
+                    "simulated": bool(r.get("simulated")),
+                    "bbox": list(geom.bounds) if geom is not None else None,
+                    "footprint": shapely.geometry.mapping(geom) if geom is not None else None,
+                    "cover": {c: float(r[f"{c}_frac"]) for c in ("vegetation", "bare", "water", "shadow")},
+                    "valid_ha": float(r["valid_ha"]),
+                    "sites": json.loads(r.get("sites_json") or "[]"),
+                    "tiles": f"/tiles/drone/{fid}/{{z}}/{{x}}/{{y}}.png",
+                }
+            )
         return out
 
-    @router.get("/tiles/drone/{flight_id}/{z}/{x}/{y}.png", summary="XYZ tile of a drone orthomosaic (true colour)",
-                response_class=Response, responses={200: {"content": {"image/png": {}}}})
-    def tile(flight_id: FlightId, z: Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM)], x: Annotated[int, Path(ge=0)],
-             y: Annotated[int, Path(ge=0)], user: U.User = Depends(current_user)) -> Response:
+    @router.get(
+        "/tiles/drone/{flight_id}/{z}/{x}/{y}.png",
+        summary="XYZ tile of a drone orthomosaic (true colour)",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    def tile(
+        flight_id: FlightId,
+        z: Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM)],
+        x: Annotated[int, Path(ge=0)],
+        y: Annotated[int, Path(ge=0)],
+        user: U.User = Depends(current_user),
+    ) -> Response:
         if x >= 2**z or y >= 2**z:
             raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
         rec = one(user, flight_id)
@@ -86,7 +103,9 @@ def drone_router(ctx: Context, current_user: Callable) -> APIRouter:
         idx = json.loads(rec["band_index"])
         lo = [float(v) for v in str(rec.get("display_min") or "").split(",") if v] or None
         hi = [float(v) for v in str(rec.get("display_max") or "").split(",") if v] or None
-        png = render_ortho_tile(path, z, x, y, rgb=(idx["red"], idx["green"], idx["blue"]), display_min=lo, display_max=hi)
+        png = render_ortho_tile(
+            path, z, x, y, rgb=(idx["red"], idx["green"], idx["blue"]), display_min=lo, display_max=hi
+        )
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     return router

@@ -37,10 +37,18 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             x0, y0, x1, y1 = -72.4, -13.4, -68.6, -9.9  # Madre de Dios
             center, span = [(x0 + x1) / 2, (y0 + y1) / 2], 3.5
         zoom = float(max(3, min(16, round(9 - math.log2(span), 1))))
-        dates = pd.to_datetime(a.first_seen, errors="coerce").dropna() if len(a) else pd.Series([], dtype="datetime64[ns]")
-        return {"default_lang": ctx.settings.default_lang, "center": center, "zoom": zoom, "bounds": [x0, y0, x1, y1],
-                "first_date": str(dates.min().date()) if len(dates) else None,
-                "last_date": str(dates.max().date()) if len(dates) else None, "tiles": ctx.settings.catalog is not None}
+        dates = (
+            pd.to_datetime(a.first_seen, errors="coerce").dropna() if len(a) else pd.Series([], dtype="datetime64[ns]")
+        )
+        return {
+            "default_lang": ctx.settings.default_lang,
+            "center": center,
+            "zoom": zoom,
+            "bounds": [x0, y0, x1, y1],
+            "first_date": str(dates.min().date()) if len(dates) else None,
+            "last_date": str(dates.max().date()) if len(dates) else None,
+            "tiles": ctx.settings.catalog is not None,
+        }
 
     @router.get("/api/zones", summary="Zones as GeoJSON (protected areas, buffer zones, indigenous lands, corridor…)")
     def zones(kind: Kind | None = None, bbox: BBoxText = None, user: U.User = Depends(current_user)) -> dict[str, Any]:
@@ -55,15 +63,23 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         out = z[keep + ["geometry"]].copy()
         out["sensitive"] = out["name"].isin(sensitive)
         out["illustrative"] = out.get("illustrative", False).astype(bool)
-        return json.loads(out.to_json(na="null", drop_id=True)) if len(out) else {"type": "FeatureCollection", "features": []}
+        return (
+            json.loads(out.to_json(na="null", drop_id=True))
+            if len(out)
+            else {"type": "FeatureCollection", "features": []}
+        )
 
     @router.get("/api/areas", summary="Monitored areas with their last run")
     def areas(user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
         return [{k: v for k, v in a.items() if k not in ("geometry", "geom", "fid")} for a in ctx.store.areas()]
 
     @router.get("/api/stats/monthly", summary="Detected hectares per month, by zone and cause (equal-area)")
-    def monthly(since: dt.date | None = None, until: dt.date | None = None,
-                cause: Literal["mining", "other"] | None = None, user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+    def monthly(
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        cause: Literal["mining", "other"] | None = None,
+        user: U.User = Depends(current_user),
+    ) -> list[dict[str, Any]]:
         from ..zones import normalise_events, split_by_zones
 
         a = ctx.visible(user, AlertFilter(None, since, until, None, cause, None, None, None))
@@ -71,12 +87,24 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             return []
         pieces = split_by_zones(normalise_events(a.assign(first_seen=a.first_seen.astype(str)), "store"), ctx.zones)
         g = pieces.groupby(["month", "kind", "name", "cause"], as_index=False).area_ha.sum()
-        return [{"month": str(r.month), "zone_kind": r.kind, "zone": r.name, "cause": r.cause, "hectares": round(float(r.area_ha), 4)}
-                for r in g.itertuples()]
+        return [
+            {
+                "month": str(r.month),
+                "zone_kind": r.kind,
+                "zone": r.name,
+                "cause": r.cause,
+                "hectares": round(float(r.area_ha), 4),
+            }
+            for r in g.itertuples()
+        ]
 
     @router.get("/api/imagery/dates", summary="Acquisition dates over a box, with cloud cover, for before/after views")
-    def imagery_dates(bbox: BBoxText = None, start: dt.date | None = None, end: dt.date | None = None,
-                      user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+    def imagery_dates(
+        bbox: BBoxText = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        user: U.User = Depends(current_user),
+    ) -> list[dict[str, Any]]:
         from ..imagery.tiles import acquisition_dates
 
         if ctx.settings.catalog is None:
@@ -85,10 +113,20 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         acq = acquisition_dates(ctx.settings.catalog, tuple(box.bounds) if box is not None else None, start, end)
         return [{"date": str(x.date), "cloud_cover": x.cloud_cover} for x in acq]
 
-    @router.get("/tiles/{date}/{z}/{x}/{y}.png", summary="XYZ imagery tile of one date (true or false colour)",
-                response_class=Response, responses={200: {"content": {"image/png": {}}}})
-    def tile(date: dt.date, z: Annotated[int, Path(ge=MIN_TILE_ZOOM, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
-             style: Literal["true", "false"] = "true", user: U.User = Depends(current_user)) -> Response:
+    @router.get(
+        "/tiles/{date}/{z}/{x}/{y}.png",
+        summary="XYZ imagery tile of one date (true or false colour)",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    def tile(
+        date: dt.date,
+        z: Annotated[int, Path(ge=MIN_TILE_ZOOM, le=22)],
+        x: Annotated[int, Path(ge=0)],
+        y: Annotated[int, Path(ge=0)],
+        style: Literal["true", "false"] = "true",
+        user: U.User = Depends(current_user),
+    ) -> Response:
         from ..imagery.tiles import render_tile
 
         if ctx.settings.catalog is None:

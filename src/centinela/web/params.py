@@ -20,8 +20,12 @@ Confidence = Literal["high", "low"]
 ExportFormat = Literal["geojson", "gpkg", "kml", "kmz", "gpx", "csv"]
 
 AlertId = Annotated[str, Path(pattern=ALERT_ID, description="Alert identifier, e.g. CEN-20240720-12.95555-69.7134W")]
-BBoxText = Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat in WGS84 degrees", max_length=200,
-                                       examples=["-70.2,-13.2,-69.5,-12.6"])]
+BBoxText = Annotated[
+    str | None,
+    Query(
+        description="minLon,minLat,maxLon,maxLat in WGS84 degrees", max_length=200, examples=["-70.2,-13.2,-69.5,-12.6"]
+    ),
+]
 
 
 def parse_bbox(text: str | None) -> shapely.Geometry | None:
@@ -58,7 +62,9 @@ def alert_filter(
     status: Status | None = None,
     cause: Cause | None = None,
     confidence: Confidence | None = None,
-    zone: Annotated[str | None, Query(max_length=200, description="only alerts meeting the zone with this name")] = None,
+    zone: Annotated[
+        str | None, Query(max_length=200, description="only alerts meeting the zone with this name")
+    ] = None,
     min_area_ha: Annotated[float | None, Query(ge=0, le=1e7)] = None,
 ) -> AlertFilter:
     if since and until and until < since:

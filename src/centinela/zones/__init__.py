@@ -12,5 +12,19 @@ from .legal import assess, load_rules, zone_hits
 from .registry import ZoneSet, load_zones, save_layer
 from .stats import equal_area_crs, normalise_events, split_by_zones, zone_table
 
-__all__ = ["KINDS", "ZoneLayer", "ZoneSet", "assess", "equal_area_crs", "load_rules", "load_zones", "normalise_events",
-           "prepare_layer", "read_zone_file", "save_layer", "split_by_zones", "zone_hits", "zone_table"]
+__all__ = [
+    "KINDS",
+    "ZoneLayer",
+    "ZoneSet",
+    "assess",
+    "equal_area_crs",
+    "load_rules",
+    "load_zones",
+    "normalise_events",
+    "prepare_layer",
+    "read_zone_file",
+    "save_layer",
+    "split_by_zones",
+    "zone_hits",
+    "zone_table",
+]

@@ -29,7 +29,20 @@ def write_stats(pieces: gpd.GeoDataFrame, table: pd.DataFrame, out: str | Path) 
     gpkg = out / "zone_pieces.gpkg"
     if gpkg.exists():
         gpkg.unlink()
-    cols = ["piece_of", "cause", "year", "quarter", "month", "zone_id", "kind", "layer", "name", "illustrative", "area_ha", "geometry"]
+    cols = [
+        "piece_of",
+        "cause",
+        "year",
+        "quarter",
+        "month",
+        "zone_id",
+        "kind",
+        "layer",
+        "name",
+        "illustrative",
+        "area_ha",
+        "geometry",
+    ]
     p = pieces[cols].copy()
     p["area_ha"] = p.area_ha.round(4)
     p["illustrative"] = p.illustrative.astype(bool)

@@ -24,7 +24,18 @@ from .kinds import KINDS
 log = logging.getLogger(__name__)
 
 STORE_CRS = "EPSG:4326"  # zones are kept in WGS84 (QGIS and GPS friendly); areas are computed equal-area
-NAME_GUESSES = ("name", "nombre", "NOMBRE", "Name", "NOMBDIST", "NOMBPROV", "NOMBDEP", "name_field", "NOM_ANP", "anp_nomb")
+NAME_GUESSES = (
+    "name",
+    "nombre",
+    "NOMBRE",
+    "Name",
+    "NOMBDIST",
+    "NOMBPROV",
+    "NOMBDEP",
+    "name_field",
+    "NOM_ANP",
+    "anp_nomb",
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,15 @@ def read_vector(spec: str | Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def read_zone_file(path: str | Path, kind: str, name_field: str | None = None, source: str | None = None,
-                   licence: str | None = None, layer: str | None = None, illustrative: bool = False) -> ZoneLayer:
+def read_zone_file(
+    path: str | Path,
+    kind: str,
+    name_field: str | None = None,
+    source: str | None = None,
+    licence: str | None = None,
+    layer: str | None = None,
+    illustrative: bool = False,
+) -> ZoneLayer:
     """Read, check, repair and reproject a zone layer (GeoPackage, zipped Shapefile, GeoJSON, KML, FlatGeobuf)."""
     path = Path(path)
     if kind not in KINDS:
@@ -87,31 +105,55 @@ def read_zone_file(path: str | Path, kind: str, name_field: str | None = None, s
         gdf = gpd.read_file(_gdal_path(path))
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputError(f"{path}: cannot be read as a vector layer ({exc})") from exc
-    return prepare_layer(gdf, str(path), kind, name_field, source or path.name, licence or "unknown", sha256(path),
-                         layer or slug(path.stem), illustrative)
+    return prepare_layer(
+        gdf,
+        str(path),
+        kind,
+        name_field,
+        source or path.name,
+        licence or "unknown",
+        sha256(path),
+        layer or slug(path.stem),
+        illustrative,
+    )
 
 
-def prepare_layer(gdf: gpd.GeoDataFrame, where: str, kind: str, name_field: str | None, source: str, licence: str,
-                  file_hash: str, layer: str, illustrative: bool = False) -> ZoneLayer:
+def prepare_layer(
+    gdf: gpd.GeoDataFrame,
+    where: str,
+    kind: str,
+    name_field: str | None,
+    source: str,
+    licence: str,
+    file_hash: str,
+    layer: str,
+    illustrative: bool = False,
+) -> ZoneLayer:
     """Validate and normalise an in-memory layer (pure: no I/O)."""
     if kind not in KINDS:
         raise InputError(f"{where}: unknown zone kind '{kind}'; expected one of {', '.join(KINDS)}")
     if gdf.empty:
         raise InputError(f"{where}: the layer has no features")
     if gdf.crs is None:
-        raise InputError(f"{where}: the layer declares no CRS (expected e.g. EPSG:4326 or a UTM zone); "
-                         "set it in QGIS ('Assign projection') and export again")
+        raise InputError(
+            f"{where}: the layer declares no CRS (expected e.g. EPSG:4326 or a UTM zone); "
+            "set it in QGIS ('Assign projection') and export again"
+        )
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
     polys = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polys.any():
-        raise InputError(f"{where}: no polygon in the layer (found {sorted(set(gdf.geometry.geom_type))}); zones must be areas")
+        raise InputError(
+            f"{where}: no polygon in the layer (found {sorted(set(gdf.geometry.geom_type))}); zones must be areas"
+        )
     if (~polys).any():
         log.warning("%s: %d non-polygon features ignored", where, int((~polys).sum()))
     gdf = gdf[polys]
     if name_field is None:
         name_field = next((c for c in NAME_GUESSES if c in gdf.columns), None)
     elif name_field not in gdf.columns:
-        raise InputError(f"{where}: no field '{name_field}'; fields are {sorted(c for c in gdf.columns if c != 'geometry')}")
+        raise InputError(
+            f"{where}: no field '{name_field}'; fields are {sorted(c for c in gdf.columns if c != 'geometry')}"
+        )
     invalid = ~gdf.geometry.is_valid
     repaired = int(invalid.sum())
     if repaired:
@@ -120,17 +162,28 @@ def prepare_layer(gdf: gpd.GeoDataFrame, where: str, kind: str, name_field: str 
         fixed = gdf.geometry[invalid].make_valid()
         gdf.loc[invalid, "geometry"] = fixed.apply(_polygonal)
     gdf = gdf.to_crs(STORE_CRS)  # reprojected once, here
-    names = gdf[name_field].astype(str) if name_field else pd.Series([f"{layer} {i + 1}" for i in range(len(gdf))], index=gdf.index)
-    attrs = gdf.drop(columns="geometry").apply(lambda r: json.dumps({k: _plain(v) for k, v in r.items()}, ensure_ascii=False), axis=1)
+    names = (
+        gdf[name_field].astype(str)
+        if name_field
+        else pd.Series([f"{layer} {i + 1}" for i in range(len(gdf))], index=gdf.index)
+    )
+    attrs = gdf.drop(columns="geometry").apply(
+        lambda r: json.dumps({k: _plain(v) for k, v in r.items()}, ensure_ascii=False), axis=1
+    )
     zones = gpd.GeoDataFrame(
         {
             "zone_id": [f"{kind}:{layer}:{slug(n)}" for n in names],
-            "kind": kind, "name": names.values, "layer": layer, "illustrative": illustrative, "attrs_json": attrs.values,
+            "kind": kind,
+            "name": names.values,
+            "layer": layer,
+            "illustrative": illustrative,
+            "attrs_json": attrs.values,
         },
-        geometry=gdf.geometry.values, crs=STORE_CRS,
+        geometry=gdf.geometry.values,
+        crs=STORE_CRS,
     )
     zones = _dedupe_ids(zones)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return ZoneLayer(layer, kind, zones, source, licence, file_hash, now, repaired, illustrative)
 
 

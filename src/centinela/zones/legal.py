@@ -58,19 +58,30 @@ def load_rules(name_or_path: str | Path = DEFAULT_RULES) -> RuleSet:
     known = {s["id"] for s in statuses}
     rules = []
     for r in doc["rules"]:
-        kinds = [*r.get("if_inside", []), *r.get("and_inside", []), *(k for k in (r.get("if_outside"), r.get("and_outside")) if k)]
+        kinds = [
+            *r.get("if_inside", []),
+            *r.get("and_inside", []),
+            *(k for k in (r.get("if_outside"), r.get("and_outside")) if k),
+        ]
         if r.get("if_inside_named"):
             kinds.append(r["if_inside_named"]["kind"])
         bad = [k for k in kinds if k not in KINDS]
         if bad or (r.get("status") is not None and r["status"] not in known):
             raise InputError(f"{path}: rule {r.get('id')}: unknown kind {bad} or status {r.get('status')!r}")
         named = r.get("if_inside_named")
-        rules.append(Rule(
-            id=r["id"], status=r.get("status"), text={"es": r["es"], "en": r["en"]}, source=r["source"],
-            inside=tuple(r.get("if_inside", [])), and_inside=tuple(r.get("and_inside", [])),
-            outside=r.get("if_outside"), and_outside=r.get("and_outside"),
-            named=(named["kind"], named["pattern"]) if named else None,
-        ))
+        rules.append(
+            Rule(
+                id=r["id"],
+                status=r.get("status"),
+                text={"es": r["es"], "en": r["en"]},
+                source=r["source"],
+                inside=tuple(r.get("if_inside", [])),
+                and_inside=tuple(r.get("and_inside", [])),
+                outside=r.get("if_outside"),
+                and_outside=r.get("and_outside"),
+                named=(named["kind"], named["pattern"]) if named else None,
+            )
+        )
     return RuleSet(doc["jurisdiction"], str(doc["version"]), statuses, tuple(rules))
 
 
@@ -82,8 +93,16 @@ def zone_hits(alerts: gpd.GeoDataFrame, zones: ZoneSet) -> pd.DataFrame:
         return pd.DataFrame(columns=["alert", "zone_id", "kind", "name", "illustrative", "share"])
     inter = shapely.intersection(pairs.geometry.values, zones.zones.geometry.loc[pairs.index_right].values)
     share = shapely.area(inter) / shapely.area(a.geometry.loc[pairs.index].values)  # a ratio: degrees² cancel out
-    out = pd.DataFrame({"alert": pairs.index, "zone_id": pairs.zone_id.values, "kind": pairs.kind.values,
-                        "name": pairs["name"].values, "illustrative": pairs.illustrative.values.astype(bool), "share": share})
+    out = pd.DataFrame(
+        {
+            "alert": pairs.index,
+            "zone_id": pairs.zone_id.values,
+            "kind": pairs.kind.values,
+            "name": pairs["name"].values,
+            "illustrative": pairs.illustrative.values.astype(bool),
+            "share": share,
+        }
+    )
     return out[out.share > 1e-4]
 
 

@@ -31,7 +31,7 @@ class ZoneSet:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_layers(cls, layers: list[ZoneLayer]) -> "ZoneSet":
+    def from_layers(cls, layers: list[ZoneLayer]) -> ZoneSet:
         frames = []
         for lyr in layers:
             z = lyr.zones.copy()
@@ -46,8 +46,11 @@ class ZoneSet:
 
     def layers(self) -> pd.DataFrame:
         cols = ["layer", "kind", *PROVENANCE, "illustrative"]
-        return self.zones.groupby("layer", as_index=False).first()[cols].assign(
-            zones=self.zones.groupby("layer").size().values)
+        return (
+            self.zones.groupby("layer", as_index=False)
+            .first()[cols]
+            .assign(zones=self.zones.groupby("layer").size().values)
+        )
 
     def of_kind(self, kind: str) -> gpd.GeoDataFrame:
         return self.zones[self.zones.kind == kind]
@@ -58,13 +61,18 @@ class ZoneSet:
         if hit.empty:
             hit = self.zones[self.zones.name.str.casefold().str.contains(name.casefold(), regex=False)]
         if hit.empty:
-            raise InputError(f"no zone named '{name}'; try one of: {', '.join(sorted(self.zones.name.unique())[:15])} …")
+            raise InputError(
+                f"no zone named '{name}'; try one of: {', '.join(sorted(self.zones.name.unique())[:15])} …"
+            )
         return hit
 
 
 def _empty() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"zone_id": [], "kind": [], "name": [], "layer": [], "illustrative": []},
-                            geometry=gpd.GeoSeries([], crs=STORE_CRS), crs=STORE_CRS)
+    return gpd.GeoDataFrame(
+        {"zone_id": [], "kind": [], "name": [], "layer": [], "illustrative": []},
+        geometry=gpd.GeoSeries([], crs=STORE_CRS),
+        crs=STORE_CRS,
+    )
 
 
 def read_store_zones(store: Path) -> gpd.GeoDataFrame | None:

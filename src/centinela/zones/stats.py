@@ -17,7 +17,9 @@ def equal_area_crs(gdf: gpd.GeoDataFrame) -> CRS:
     """Lambert azimuthal equal-area centred on the data: areas are true on the ellipsoid to well under 0.1 %
     over a region the size of Madre de Dios."""
     lon0, lat0, lon1, lat1 = gdf.to_crs(4326).total_bounds
-    return CRS.from_proj4(f"+proj=laea +lat_0={(lat0 + lat1) / 2:.6f} +lon_0={(lon0 + lon1) / 2:.6f} +datum=WGS84 +units=m +no_defs")
+    return CRS.from_proj4(
+        f"+proj=laea +lat_0={(lat0 + lat1) / 2:.6f} +lon_0={(lon0 + lon1) / 2:.6f} +datum=WGS84 +units=m +no_defs"
+    )
 
 
 def normalise_events(gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
@@ -28,20 +30,33 @@ def normalise_events(gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
         raise InputError(f"{where}: no CRS declared")
     if "first_seen" in g.columns:
         d = pd.to_datetime(g["first_seen"])
-        g["year"], g["month"], g["quarter"] = d.dt.year, d.dt.strftime("%Y-%m"), d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str)
+        g["year"], g["month"], g["quarter"] = (
+            d.dt.year,
+            d.dt.strftime("%Y-%m"),
+            d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str),
+        )
     elif "period" in g.columns:
         code = g["period"].astype(int)
         year, sub = code // 100, code % 100
         if ((sub < 0) | (sub > 4)).any():
-            raise InputError(f"{where}: field 'period' must be YYYY00 (year) or YYYY0Q (quarter); got {sorted(set(code[(sub < 0) | (sub > 4)]))[:5]}")
+            raise InputError(
+                f"{where}: field 'period' must be YYYY00 (year) or YYYY0Q (quarter); "
+                f"got {sorted(set(code[(sub < 0) | (sub > 4)]))[:5]}"
+            )
         g["year"], g["month"] = year, ""
         g["quarter"] = np.where(sub > 0, year.astype(str) + "-Q" + sub.astype(str), "")
     elif "date" in g.columns or "event_date" in g.columns:
         d = pd.to_datetime(g["date"] if "date" in g.columns else g["event_date"])
-        g["year"], g["month"], g["quarter"] = d.dt.year, d.dt.strftime("%Y-%m"), d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str)
+        g["year"], g["month"], g["quarter"] = (
+            d.dt.year,
+            d.dt.strftime("%Y-%m"),
+            d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str),
+        )
     else:
-        raise InputError(f"{where}: needs 'first_seen' (alerts), 'period' (YYYYPP) or 'date'; fields are "
-                         f"{sorted(c for c in g.columns if c != 'geometry')}")
+        raise InputError(
+            f"{where}: needs 'first_seen' (alerts), 'period' (YYYYPP) or 'date'; fields are "
+            f"{sorted(c for c in g.columns if c != 'geometry')}"
+        )
     if "cause" not in g.columns:
         g["cause"] = "mining"
     g["piece_of"] = g["alert_id"] if "alert_id" in g.columns else [f"f{i}" for i in range(len(g))]
@@ -68,7 +83,9 @@ def split_by_zones(events: gpd.GeoDataFrame, zones: ZoneSet, crs: CRS | None = N
         rest = ev.copy()
         rest["geometry"] = ev.geometry.difference(covered) if covered is not None else ev.geometry
         rest = rest[~rest.geometry.is_empty & (rest.geometry.area > 0.01)]
-        rest = rest.assign(zone_id=f"{layer}:outside", kind=z.kind.iloc[0], name=OUTSIDE, illustrative=False, layer=layer)
+        rest = rest.assign(
+            zone_id=f"{layer}:outside", kind=z.kind.iloc[0], name=OUTSIDE, illustrative=False, layer=layer
+        )
         frames += [inside, rest]
     pieces = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
     pieces["area_ha"] = pieces.geometry.area / 1e4
@@ -82,13 +99,22 @@ def zone_table(pieces: gpd.GeoDataFrame) -> pd.DataFrame:
         p = pieces[pieces[ptype].astype(str) != ""]
         if p.empty:
             continue
-        t = (p.groupby(["kind", "layer", "name", ptype, "cause"], as_index=False)
-             .agg(hectares=("area_ha", "sum"), pieces=("area_ha", "size"))
-             .rename(columns={ptype: "period", "kind": "zone_kind", "layer": "zone_layer", "name": "zone_name"}))
+        t = (
+            p.groupby(["kind", "layer", "name", ptype, "cause"], as_index=False)
+            .agg(hectares=("area_ha", "sum"), pieces=("area_ha", "size"))
+            .rename(columns={ptype: "period", "kind": "zone_kind", "layer": "zone_layer", "name": "zone_name"})
+        )
         t.insert(3, "period_type", ptype)
         t["period"] = t["period"].astype(str)
         rows.append(t)
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["zone_kind", "zone_layer", "zone_name", "period_type", "period", "cause", "hectares", "pieces"])
+    out = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(
+            columns=["zone_kind", "zone_layer", "zone_name", "period_type", "period", "cause", "hectares", "pieces"]
+        )
+    )
     out["hectares"] = out.hectares.round(4)
-    return out.sort_values(["zone_kind", "zone_layer", "zone_name", "period_type", "period", "cause"]).reset_index(drop=True)
+    return out.sort_values(["zone_kind", "zone_layer", "zone_name", "period_type", "period", "cause"]).reset_index(
+        drop=True
+    )
