@@ -211,6 +211,7 @@ def test_interrupted_run_resumes_to_the_same_alerts(mining, tmp_path):
     assert resumed.alerts[cols].equals(full.alerts[cols])
 
 
+@pytest.mark.slow
 def test_dates_read_through_odc_stac_give_the_same_result(mining, tmp_path):
     """Dates that cannot be read straight from their files (several items a day, another grid) go through
     odc-stac's lazy cube: same numbers, so the same state and alerts."""
@@ -259,6 +260,7 @@ def test_windows_read_straight_from_files_equal_odc_stac_even_past_the_files_edg
                 assert (scl_a == 0).any(), "the window reaches past the files"
 
 
+@pytest.mark.slow
 def test_any_number_of_threads_gives_the_same_result(mining, tmp_path, capsys):
     one = _detect(mining, tmp_path, "one.gpkg", block=64, threads=1)
     three = _detect(mining, tmp_path, "three.gpkg", block=64, threads=3)  # three rows of blocks at once
@@ -290,6 +292,7 @@ def test_any_number_of_threads_gives_the_same_result(mining, tmp_path, capsys):
     assert sorted(gpd.read_file(tmp_path / "cli.gpkg").alert_id) == sorted(one.alerts.alert_id)
 
 
+@pytest.mark.slow
 def test_corrupt_cog_is_a_clear_error_and_a_rerun_after_repair_resumes(mining, tmp_path):
     """A damaged COG stops the run with its name; blocks already saved stay, and once the file is
     repaired a re-run finishes with the same alerts as a run that never failed."""

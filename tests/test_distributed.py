@@ -135,6 +135,7 @@ def _blocks(folder: Path) -> list[Block]:
     return [Block(r, c, min(size, H - r), min(size, W - c)) for r in range(0, H, size) for c in range(0, W, size)]
 
 
+@pytest.mark.slow
 def test_cluster_run_equals_single_process(scene, cluster, tmp_path):
     from distributed import Client
 
@@ -149,6 +150,7 @@ def test_cluster_run_equals_single_process(scene, cluster, tmp_path):
     assert sorted(ran.values()) == [1, 1], "both workers folded blocks"
 
 
+@pytest.mark.slow
 def test_incremental_run_moves_between_cluster_and_single_process(scene, cluster, tmp_path, capsys):
     full = _run(scene, tmp_path / "full.gpkg")
     out = tmp_path / "inc.gpkg"

@@ -38,6 +38,7 @@ def lab(tmp_path_factory):
     return tmp, write_csv(frame, tmp / "lab.csv"), truth
 
 
+@pytest.mark.slow
 def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
     tmp, csv, truth = lab
     store = tmp / "store.gpkg"

@@ -50,6 +50,7 @@ def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path, backen
     assert st.area("Zona piloto")["last_run"] is not None and st.verify().ok
 
 
+@pytest.mark.slow
 def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
     ref = _new_store(tmp_path / "ref.gpkg", scene)
     monitor(ref, "Zona piloto", history_days=75, actor="test", block=64)
@@ -97,6 +98,7 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
     assert again.returncode == 0 and "0 new dates read" in again.stdout and "(0 new, 0 updated" in again.stdout
 
 
+@pytest.mark.slow
 def test_evidence_package_is_complete_and_byte_identical(scene, tmp_path, capsys):
     import hashlib
     import json as _json

@@ -44,6 +44,7 @@ def test_quicklook_at_requested_dates(catalog, tmp_path):
         write_quicklook(ds, tmp_path, dates=(dt.date(2023, 1, 1), dt.date(2024, 8, 20)))
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--lang", "en", "demo", "--out", str(tmp_path / "demo"), "--size", "128", "--workers", "1"])

@@ -371,6 +371,7 @@ def _run(args, capsys, monkeypatch, lang="en"):
     return exc.value.code, out.out + out.err
 
 
+@pytest.mark.slow
 def test_cli_track_inventory_suitability(scene, sites_file, tmp_path, capsys, monkeypatch):
     store = tmp_path / "store.gpkg"
     args = [

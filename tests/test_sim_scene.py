@@ -114,6 +114,7 @@ def test_windows_join_seamlessly(scene):
     assert (scl_small == scl_big[32:96, 64:128]).mean() > 0.999
 
 
+@pytest.mark.slow
 def test_scl_misses_some_thin_cloud_but_not_thick_cloud(scene):
     """The SCL is imperfect like Sen2Cor's: some haze-affected pixels keep a clear class."""
     prep = Prepared.of(scene)
