@@ -1,10 +1,15 @@
-"""Where alerts live: the embedded GeoPackage store, lifecycle, hash-chained audit, exports.
+"""Where alerts live: the embedded GeoPackage store or its PostgreSQL/PostGIS dialect, and what keeps them.
 
-- :mod:`.embedded` — the store (sqlite3 over a GeoPackage file QGIS opens);
+- :mod:`.embedded` — the store and its logic (sqlite3 over a GeoPackage file QGIS opens; migrations,
+  areas, subscriptions and the notification outbox);
+- :mod:`.postgis` — the same store on PostgreSQL/PostGIS (the optional ``postgis`` extra);
+- :mod:`.url` — which store a ``--store`` value names (:func:`open_store`, :func:`store_path`);
 - :mod:`.gpkg` — GeoPackage geometry blobs and R-tree trigger functions;
 - :mod:`.lifecycle` — statuses and allowed transitions;
 - :mod:`.audit` — the hash chain and its verification;
-- :mod:`.exports` — GeoJSON, GeoPackage, KML/KMZ, GPX, CSV.
+- :mod:`.exports` — GeoJSON, GeoPackage, KML/KMZ, GPX, CSV;
+- :mod:`.users` — web users, roles, API tokens, sessions and sensitive areas;
+- :mod:`.monitor` — a monitoring run: detection for a saved area, merged into the store, then notifications.
 """
 
 from .embedded import EmbeddedStore, IngestResult, StoreError

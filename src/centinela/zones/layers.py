@@ -1,6 +1,7 @@
 """Reading zone layers from files: validation, repair, one reprojection, provenance.
 
-The only module of :mod:`centinela.zones` that opens files.
+The one reader of users' zone files (GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf); the zones in use are
+kept in the store file by ``registry.py``, alert layers and statistics files go through ``io.py``.
 """
 
 from __future__ import annotations
