@@ -4,16 +4,10 @@
 # Installs Node.js with apt where it is missing (root, or through sudo). Standard output stays empty.
 set -euo pipefail
 exec 1>&2
+source "$(dirname "$0")/apt.sh"
 cd "$(dirname "$0")/../web/frontend"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "check-bundle: Node.js and npm are needed to check the map page's bundle; install them and run again."
-    exit 1
-  fi
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+  apt_install "Node.js (to check the map page's bundle)" nodejs npm
 fi
 # The exact packages of package-lock.json (esbuild and MapLibre), from the npm registry.
 npm ci --no-audit --no-fund --loglevel=error

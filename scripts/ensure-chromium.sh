@@ -5,12 +5,10 @@
 # Prints nothing on standard output: what apt-get says goes to standard error.
 set -euo pipefail
 exec 1>&2
+source "$(dirname "$0")/apt.sh"
 if [ -x /usr/bin/chromium ] && [ "${CENTINELA_FORCE_INSTALL:-0}" != 1 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Chromium not found at /usr/bin/chromium; browser tests will be skipped (install it to run them)."
   exit 0
 fi
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get install -y -q --no-install-recommends chromium \
-  || { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends chromium; }
+apt_install "Chromium (for the browser tests)" chromium

@@ -5,17 +5,11 @@
 # to standard error.
 set -euo pipefail
 exec 1>&2
+source "$(dirname "$0")/apt.sh"
 known=$(ldconfig -p 2>/dev/null || true)
 missing=${CENTINELA_FORCE_INSTALL:-0}
 for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1; do
   grep -qF "$lib" <<<"$known" || missing=1
 done
 [ "$missing" = 0 ] && exit 0
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Please install Pango (libpango-1.0, libpangoft2-1.0) and fontconfig with your package manager."
-  exit 1
-fi
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core
+apt_install "Pango and fontconfig (for PDFs)" libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core

@@ -6,28 +6,21 @@
 # called here print goes to standard error, so an apt-get progress line can never end up in the URL.
 set -euo pipefail
 exec 3>&1 1>&2
+source "$(dirname "$0")/apt.sh"
 
 DIR=${CENTINELA_PG_DIR:-/tmp/centinela-pg-test}
 PORT=${CENTINELA_PG_PORT:-54329}
-SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true; }
 has_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 install_postgis() {
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "pg-test-cluster: PostgreSQL with PostGIS is missing and there is no apt-get; install them" \
-      "(server binaries under /usr/lib/postgresql/*/bin, the postgis extension) and run again." >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends postgresql
+  apt_install "PostgreSQL (for the PostGIS test cluster)" postgresql
   # The PostGIS package is named after the server's major version (postgresql-15-postgis-3 on Debian 12).
   local major
   major=$(basename "$(dirname "$(pg_bin)")")
-  $SUDO apt-get install -y -q --no-install-recommends "postgresql-$major-postgis-3"
+  apt_install "PostGIS (for the PostGIS test cluster)" "postgresql-$major-postgis-3"
 }
 
 case "${1:-start}" in
