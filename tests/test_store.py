@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from centinela.cli import main
-from centinela.errors import InputError
+from centinela.errors import InputError, NotFoundError
 from centinela.store import EmbeddedStore, StoreError, export, open_store, store_path
 
 
@@ -92,7 +92,7 @@ def test_lifecycle_transitions_and_bad_input_change_nothing(store):
         store.set_status("CEN-1", "new", "ana")
     with pytest.raises(InputError, match="unknown status 'fixed'"):
         store.set_status("CEN-1", "fixed", "ana")
-    with pytest.raises(InputError, match="no alert 'CEN-404'"):
+    with pytest.raises(NotFoundError, match="no alert 'CEN-404'"):
         store.set_status("CEN-404", "under_review", "ana")
     assert len(store.audit()) == n and store.alert("CEN-1")["status"] == "verified_mining"
     store.set_status("CEN-1", "referred", "fiscal")

@@ -48,3 +48,15 @@ class SimulationError(CentinelaError, ValueError):
 
 class MissingExtraError(CentinelaError, ImportError):
     """A command needs an optional part of Centinela (a pyproject extra) that is not installed."""
+
+
+class NotFoundError(CentinelaError, LookupError):
+    """Something named by the user (an alert, an area, a user, a flight) does not exist."""
+
+
+class StoreError(CentinelaError, OSError):
+    """The store is missing, damaged, from an unknown version, or refused a change."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be used right now (locked by another writer, database unreachable): try again shortly."""

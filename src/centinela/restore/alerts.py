@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from ..errors import NotFoundError
 from .track import TrackResult
 
 HIGH_CONFIDENCE_HA = 0.3  # detection's minimum mapping unit: smaller re-clearings are reported with low confidence
@@ -98,5 +98,5 @@ def _exists(store, alert_id: str) -> bool:
     try:
         store.alert(alert_id)
         return True
-    except InputError:
+    except NotFoundError:
         return False

@@ -12,7 +12,8 @@
 - :mod:`.monitor` — a monitoring run: detection for a saved area, merged into the store, then notifications.
 """
 
-from .embedded import EmbeddedStore, IngestResult, StoreError
+from ..errors import StoreError
+from .embedded import EmbeddedStore, IngestResult
 from .exports import FORMATS, export
 from .lifecycle import STATUSES, TRANSITIONS
 from .url import open_store, store_path

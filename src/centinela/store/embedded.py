@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..errors import CentinelaError, InputError
+from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableError
 from . import gpkg
 from .audit import GENESIS, Verification, entry_hash, verify_chain
 from .lifecycle import STATUSES, check_transition
@@ -108,10 +108,6 @@ MIGRATIONS: list[tuple[int, str]] = [
     """,
     ),
 ]
-
-
-class StoreError(CentinelaError, OSError):
-    """The store file is missing, locked, corrupt or from an unknown version."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +196,7 @@ class EmbeddedStore:
             if write and conn.in_transaction:
                 conn.execute("ROLLBACK")
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
+                raise StoreUnavailableError(
                     f"{self.path}: the store is locked by another process (waited {self.timeout_s:.0f} s); try again"
                 ) from exc
             raise StoreError(f"{self.path}: {exc}") from exc
@@ -270,7 +266,7 @@ class EmbeddedStore:
     def _row(self, c, alert_id: str) -> sqlite3.Row:
         row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
         if row is None:
-            raise InputError(f"no alert '{alert_id}' in {self.path}")
+            raise NotFoundError(f"no alert '{alert_id}' in this store")
         return row
 
     # --- alerts in --------------------------------------------------------------------------------

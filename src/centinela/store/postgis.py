@@ -8,13 +8,15 @@ trigger that refuses UPDATE and DELETE.
 
 from __future__ import annotations
 
+import math
 import re
 from contextlib import contextmanager
 
 import shapely
 
+from ..errors import StoreError, StoreUnavailableError
 from ..extras import optional
-from .embedded import EmbeddedStore, StoreError
+from .embedded import EmbeddedStore
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -136,14 +138,17 @@ class PostgisStore(EmbeddedStore):
 
         safe = self.label()
         try:
-            conn = psycopg.connect(self.url, row_factory=dict_row, autocommit=True, connect_timeout=int(self.timeout_s))
+            conn = psycopg.connect(
+                self.url, row_factory=dict_row, autocommit=True, connect_timeout=max(1, math.ceil(self.timeout_s))
+            )
         except psycopg.OperationalError as exc:
-            raise StoreError(f"{safe}: the database cannot be reached ({str(exc).splitlines()[0]})") from exc
+            raise StoreUnavailableError(f"{safe}: the database cannot be reached ({str(exc).splitlines()[0]})") from exc
         c = _Conn(conn)
         try:
+            # Reads wait for locks too (a writer's LOCK TABLE blocks them): bound every wait, not only writes'.
+            conn.execute(f"SET lock_timeout = '{max(1, int(self.timeout_s * 1000))}ms'")
             if write:
                 conn.execute("BEGIN")
-                conn.execute(f"SET LOCAL lock_timeout = '{int(self.timeout_s * 1000)}ms'")
                 if self._has_audit(conn):  # one writer at a time: the audit chain and versions stay linear
                     conn.execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
             yield c
@@ -151,7 +156,7 @@ class PostgisStore(EmbeddedStore):
                 conn.execute("COMMIT")
         except psycopg.errors.LockNotAvailable as exc:
             conn.execute("ROLLBACK")
-            raise StoreError(
+            raise StoreUnavailableError(
                 f"{safe}: the store is locked by another writer (waited {self.timeout_s:.0f} s); try again"
             ) from exc
         except psycopg.Error as exc:

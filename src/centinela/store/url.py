@@ -25,12 +25,16 @@ def is_server(value: str | None) -> bool:
     return value.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(value: str | None = None):
-    """The store a ``--store`` value names: the embedded GeoPackage, or PostgreSQL/PostGIS by URL."""
+def open_store(value: str | None = None, timeout_s: float = 30.0):
+    """The store a ``--store`` value names: the embedded GeoPackage, or PostgreSQL/PostGIS by URL.
+
+    ``timeout_s``: how long to wait for a store locked by another writer before StoreUnavailableError (the
+    command line waits; the web answers 503 quickly instead of holding a request).
+    """
     if is_server(value):
         from .postgis import PostgisStore
 
-        return PostgisStore(value or os.environ["CENTINELA_STORE"])
+        return PostgisStore(value or os.environ["CENTINELA_STORE"], timeout_s=timeout_s)
     from .embedded import EmbeddedStore
 
-    return EmbeddedStore(store_path(value))
+    return EmbeddedStore(store_path(value), timeout_s=timeout_s)

@@ -16,7 +16,7 @@ import shapely
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..errors import InputError
+from ..errors import InputError, NotFoundError
 
 ROLES = ("viewer", "ranger", "analyst", "admin")
 PERMISSIONS = {
@@ -91,7 +91,7 @@ def set_role(store, username: str, role: str, see_sensitive: bool | None = None,
     with store.connect(write=True) as c:
         row = c.execute("SELECT role, see_sensitive FROM users WHERE username = ?", (username,)).fetchone()
         if not row:
-            raise InputError(f"no user '{username}'")
+            raise NotFoundError(f"no user '{username}'")
         see = bool(row["see_sensitive"]) if see_sensitive is None else see_sensitive
         c.execute("UPDATE users SET role = ?, see_sensitive = ? WHERE username = ?", (role, int(see), username))
         store._audit(
@@ -112,7 +112,7 @@ def set_password(store, username: str, password: str, actor: str = "admin") -> N
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     with store.connect(write=True) as c:
         if not c.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise InputError(f"no user '{username}'")
+            raise NotFoundError(f"no user '{username}'")
         c.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_hasher.hash(password), username))
         c.execute("DELETE FROM sessions WHERE username = ?", (username,))  # a new password ends old sessions
         store._audit(c, actor, "user_password", None, {"user": [username, username]})
@@ -121,7 +121,7 @@ def set_password(store, username: str, password: str, actor: str = "admin") -> N
 def disable_user(store, username: str, actor: str = "admin") -> None:
     with store.connect(write=True) as c:
         if not c.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise InputError(f"no user '{username}'")
+            raise NotFoundError(f"no user '{username}'")
         c.execute("UPDATE users SET disabled = 1 WHERE username = ?", (username,))
         c.execute("DELETE FROM sessions WHERE username = ?", (username,))
         c.execute("UPDATE api_tokens SET revoked = 1 WHERE username = ?", (username,))
@@ -161,7 +161,7 @@ def create_token(store, username: str, label: str = "", actor: str = "admin") ->
     token = "cnt_" + secrets.token_urlsafe(32)
     with store.connect(write=True) as c:
         if not c.execute("SELECT 1 FROM users WHERE username = ? AND disabled = 0", (username,)).fetchone():
-            raise InputError(f"no active user '{username}'")
+            raise NotFoundError(f"no active user '{username}'")
         c.execute(
             "INSERT INTO api_tokens (token_hash, username, label, created_at, revoked) VALUES (?,?,?,?,0)",
             (_sha(token), username, label, _now().isoformat()),

@@ -8,7 +8,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..errors import CatalogError, CentinelaError, InputError, NoImageryError, RasterReadError
+from ..errors import (
+    CatalogError,
+    CentinelaError,
+    InputError,
+    NoImageryError,
+    NotFoundError,
+    RasterReadError,
+    StoreError,
+    StoreUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +30,17 @@ STATUS = (  # most specific first
 )
 
 
-class NotFound(CentinelaError, LookupError):
+class NotFound(NotFoundError):
     """Something named in the URL does not exist."""
+
+
+# Store messages name the file or database; a web client gets neither (the server's log keeps them).
+STORE_BUSY = (
+    "the store is busy or unreachable; try again shortly / "
+    "el almacén está ocupado o no responde; intente de nuevo en unos segundos"
+)
+STORE_BROKEN = "the store could not be used; see the server's log / no se pudo usar el almacén; vea el registro"
+RETRY_AFTER_S = 5
 
 
 class Forbidden(CentinelaError, PermissionError):
@@ -48,9 +66,19 @@ def add_handlers(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: Forbidden):
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
-    @app.exception_handler(NotFound)
-    async def _notfound(request: Request, exc: NotFound):
+    @app.exception_handler(NotFoundError)
+    async def _notfound(request: Request, exc: NotFoundError):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _busy(request: Request, exc: StoreUnavailableError):
+        log.warning("store unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": STORE_BUSY}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError):
+        log.error("store error for %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": STORE_BROKEN}, status_code=500)
 
     @app.exception_handler(TooManyAttempts)
     async def _toomany(request: Request, exc: TooManyAttempts):

@@ -18,4 +18,6 @@ class Settings:
     login_attempts: int = 5  # failed logins allowed per user and address …
     login_window_s: float = 300.0  # … within this many seconds
     max_page: int = 1000
+    # A request waits this long for a store locked by another writer, then answers 503 with Retry-After.
+    store_timeout_s: float = 2.0
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
