@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -136,3 +137,31 @@ def test_evidence_package_is_complete_and_byte_identical(scene, tmp_path, capsys
         and facts["dates_used"]["before"] < facts["first_seen"] <= facts["dates_used"]["after"]
     )
     assert len(facts["scenes"]) == 2 and facts["software"]["name"] == "centinela"
+
+
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_a_run_killed_while_queueing_digests_stores_nothing_and_the_rerun_notifies(
+    scene, tmp_path, backend, request, monkeypatch
+):
+    """Alerts, the run's record and the digests of its new alerts are one transaction: no alert lands
+    without its notifications (before, a kill after the alerts' commit lost the digests for good)."""
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "work"))
+    st = _new_store(tmp_path / "s.gpkg" if backend == "gpkg" else request.getfixturevalue("pg_url"), scene)
+    st.subscribe("Zona piloto", "webhook", "http://127.0.0.1:9/dead", actor="test")  # nothing listens on port 9
+    real = type(st)._enqueue
+
+    def killed(self, c, subscription_id, payload):
+        raise KeyboardInterrupt("killed while queueing the digest")
+
+    monkeypatch.setattr(type(st), "_enqueue", killed)
+    with pytest.raises(KeyboardInterrupt):
+        monitor(st, "Zona piloto", history_days=75, actor="test", block=96, notify_backoff_s=0)
+    assert len(st.alerts()) == 0 and st.pending() == [] and st.area("Zona piloto")["last_run"] is None
+
+    monkeypatch.setattr(type(st), "_enqueue", real)
+    run = monitor(st, "Zona piloto", history_days=75, actor="test", block=96, notify_backoff_s=0)
+    assert run.ingest.created == len(st.alerts()) > 0
+    assert run.delivery.queued == 1 and run.delivery.failed == 1  # the digest waits in the outbox
+    (waiting,) = st.pending()
+    assert len(json.loads(waiting["payload"])["alerts"]) == run.ingest.created
+    assert st.verify().ok

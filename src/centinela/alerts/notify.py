@@ -124,15 +124,28 @@ def deliver_pending(store, retries: int = RETRIES, backoff_s: float = 0.5) -> tu
     return delivered, failed
 
 
+def digests_for(
+    area: str, subscriptions: list[dict], new_alerts: gpd.GeoDataFrame, zones=None
+) -> list[tuple[int, dict]]:
+    """(subscription id, digest) for every subscriber with matching new alerts; nothing is written."""
+    out = []
+    for sub in subscriptions:
+        hits = matching(new_alerts, sub, zones)
+        if len(hits):
+            out.append((sub["id"], digest(area, hits)))
+    return out
+
+
 def notify(
     store, area: str, new_alerts: gpd.GeoDataFrame, zones=None, retries: int = RETRIES, backoff_s: float = 0.5
 ) -> DeliveryReport:
-    """Queue one digest per matching subscriber, then deliver everything pending (this run's and older)."""
-    queued = 0
-    for sub in store.subscriptions(area):
-        hits = matching(new_alerts, sub, zones)
-        if len(hits):
-            store.enqueue(sub["id"], digest(area, hits))
-            queued += 1
+    """Queue one digest per matching subscriber, then deliver everything pending (this run's and older).
+
+    A monitoring run queues its digests in the transaction that stores its alerts instead
+    (``store.ingest_run`` with :func:`digests_for`), then calls :func:`deliver_pending`.
+    """
+    queued = digests_for(area, store.subscriptions(area), new_alerts, zones)
+    for subscription_id, payload in queued:
+        store.enqueue(subscription_id, payload)
     delivered, failed = deliver_pending(store, retries, backoff_s)
-    return DeliveryReport(queued, delivered, failed)
+    return DeliveryReport(len(queued), delivered, failed)

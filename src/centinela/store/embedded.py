@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,62 +274,87 @@ class EmbeddedStore:
     def ingest(self, alerts: gpd.GeoDataFrame, actor: str | None = None, area_name: str | None = None) -> IngestResult:
         """Merge detection output into the store: new alerts are created, known ones (same id, or the same
         ground: a growing front) are updated, identical ones are left alone. One transaction."""
+        with self.connect(write=True) as c:
+            return self._ingest(c, alerts, actor or default_actor(), area_name)
+
+    def ingest_run(
+        self,
+        area_name: str,
+        alerts: gpd.GeoDataFrame,
+        result: dict,
+        actor: str | None = None,
+        digests: Callable[[list[dict], tuple[str, ...]], list[tuple[int, dict]]] | None = None,
+    ) -> IngestResult:
+        """A monitoring run's commit: merge its alerts, record the run and queue the digests of its new alerts,
+        in one transaction. A crash leaves none of it or all of it, so a new alert never lands without its
+        notifications (a re-run would see it as known and notify nobody).
+
+        ``digests(subscriptions, created_ids)`` turns the area's subscriptions and the ids this run created into
+        ``(subscription_id, payload)`` pairs to queue in the outbox.
+        """
         actor = actor or default_actor()
+        with self.connect(write=True) as c:
+            merged = self._ingest(c, alerts, actor, area_name)
+            self._record_run(c, area_name, {**result, "created": merged.created, "updated": merged.updated}, actor)
+            if digests is not None:
+                subs = [
+                    dict(r) for r in c.execute("SELECT * FROM subscriptions WHERE area = ? ORDER BY id", (area_name,))
+                ]
+                for subscription_id, payload in digests(subs, merged.created_ids):
+                    self._enqueue(c, subscription_id, payload)
+        return merged
+
+    def _ingest(self, c, alerts: gpd.GeoDataFrame, actor: str, area_name: str | None) -> IngestResult:
         if alerts.crs is None:
             raise InputError("alerts have no CRS")
         a = alerts.to_crs(SRS)
         created = updated = unchanged = merged = 0
         created_ids = []
-        with self.connect(write=True) as c:
-            for r in a.itertuples():
-                geom = (
-                    shapely.MultiPolygon(shapely.get_parts(r.geometry))
-                    if r.geometry.geom_type == "Polygon"
-                    else r.geometry
-                )
-                new = {k: _clean(getattr(r, k, None)) for k in TRACKED}
-                row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (r.alert_id,)).fetchone()
-                if row is None:
-                    row = self._same_ground(c, geom, new["cause"])
-                    if row is not None:
-                        merged += 1
-                        geom = shapely.union_all([self._g_out(row["geom"]), geom])
-                        geom = (
-                            geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
-                        )
-                if row is None:
-                    c.execute(
-                        "INSERT INTO alerts "
-                        "(geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
-                        + ", ".join(TRACKED)
-                        + f") VALUES ({self.G},?,?,?,?,?,?,?,"
-                        + ",".join("?" * len(TRACKED))
-                        + ")",
-                        (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
-                    )
-                    self._audit(
-                        c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]}
-                    )
-                    created += 1
-                    created_ids.append(r.alert_id)
-                    continue
-                old_geom = self._g_out(row["geom"])
-                changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
-                if not shapely.equals_exact(shapely.normalize(old_geom), shapely.normalize(geom), 1e-9):
-                    changes["geometry_ha"] = [row["area_ha"], new["area_ha"]]
-                if r.alert_id != row["alert_id"]:
-                    changes["merged_alert_id"] = [None, r.alert_id]
-                if not changes:
-                    unchanged += 1
-                    continue
+        for r in a.itertuples():
+            geom = (
+                shapely.MultiPolygon(shapely.get_parts(r.geometry)) if r.geometry.geom_type == "Polygon" else r.geometry
+            )
+            new = {k: _clean(getattr(r, k, None)) for k in TRACKED}
+            row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (r.alert_id,)).fetchone()
+            if row is None:
+                row = self._same_ground(c, geom, new["cause"])
+                if row is not None:
+                    merged += 1
+                    geom = shapely.union_all([self._g_out(row["geom"]), geom])
+                    geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
+            if row is None:
                 c.execute(
-                    f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, "
-                    + ", ".join(f"{k}=?" for k in TRACKED)
-                    + " WHERE alert_id=?",
-                    (self._g_in(geom), _now(), *new.values(), row["alert_id"]),
+                    "INSERT INTO alerts "
+                    "(geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
+                    + ", ".join(TRACKED)
+                    + f") VALUES ({self.G},?,?,?,?,?,?,?,"
+                    + ",".join("?" * len(TRACKED))
+                    + ")",
+                    (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
                 )
-                self._audit(c, actor, "updated", row["alert_id"], changes)
-                updated += 1
+                self._audit(
+                    c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]}
+                )
+                created += 1
+                created_ids.append(r.alert_id)
+                continue
+            old_geom = self._g_out(row["geom"])
+            changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
+            if not shapely.equals_exact(shapely.normalize(old_geom), shapely.normalize(geom), 1e-9):
+                changes["geometry_ha"] = [row["area_ha"], new["area_ha"]]
+            if r.alert_id != row["alert_id"]:
+                changes["merged_alert_id"] = [None, r.alert_id]
+            if not changes:
+                unchanged += 1
+                continue
+            c.execute(
+                f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, "
+                + ", ".join(f"{k}=?" for k in TRACKED)
+                + " WHERE alert_id=?",
+                (self._g_in(geom), _now(), *new.values(), row["alert_id"]),
+            )
+            self._audit(c, actor, "updated", row["alert_id"], changes)
+            updated += 1
         return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
 
     def _same_ground(self, c, geom: shapely.Geometry, cause: str):
@@ -420,14 +446,12 @@ class EmbeddedStore:
             ]
 
     def record_run(self, name: str, result: dict, actor: str | None = None) -> None:
-        actor = actor or default_actor()
         with self.connect(write=True) as c:
-            c.execute(
-                "UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name)
-            )
-            self._audit(
-                c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}}
-            )
+            self._record_run(c, name, result, actor or default_actor())
+
+    def _record_run(self, c, name: str, result: dict, actor: str) -> None:
+        c.execute("UPDATE areas SET last_run = ?, last_result = ? WHERE name = ?", (_now(), json.dumps(result), name))
+        self._audit(c, actor, "monitor_run", None, {"area": [None, name], **{k: [None, v] for k, v in result.items()}})
 
     # --- subscriptions and the outbox ----------------------------------------------------------------
     def subscribe(
@@ -469,11 +493,14 @@ class EmbeddedStore:
 
     def enqueue(self, subscription_id: int, payload: dict) -> int:
         with self.connect(write=True) as c:
-            cur = c.execute(
-                "INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?) RETURNING id",
-                (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)),
-            )
-            return int(cur.fetchone()["id"])
+            return self._enqueue(c, subscription_id, payload)
+
+    def _enqueue(self, c, subscription_id: int, payload: dict) -> int:
+        cur = c.execute(
+            "INSERT INTO outbox (subscription_id, created_at, payload) VALUES (?,?,?) RETURNING id",
+            (subscription_id, _now(), json.dumps(payload, sort_keys=True, ensure_ascii=False)),
+        )
+        return int(cur.fetchone()["id"])
 
     def pending(self) -> list[dict]:
         with self.connect() as c:

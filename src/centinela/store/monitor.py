@@ -72,21 +72,22 @@ def monitor(
         scheduler=scheduler,
         threads=threads,
     )
-    merged = store.ingest(res.alerts, actor, area_name=name)
-    store.record_run(
-        name,
-        {
-            "dates_processed": res.dates_processed,
-            "alerts": len(res.alerts),
-            "created": merged.created,
-            "updated": merged.updated,
-        },
-        actor,
-    )
-    # Notifications after the alerts are safe in the store: a failed delivery waits in the outbox.
-    from ..alerts.notify import notify
+    from ..alerts.notify import DeliveryReport, deliver_pending, digests_for
     from ..zones import load_zones
 
-    new = res.alerts[res.alerts.alert_id.isin(merged.created_ids)]
-    delivery = notify(store, name, new, load_zones(store.path), backoff_s=notify_backoff_s)  # path None: bundled zones
+    zones = load_zones(store.path)  # path None (PostGIS): the bundled zones
+    queued: list = []
+
+    def digests(subscriptions, created_ids):
+        new = res.alerts[res.alerts.alert_id.isin(created_ids)]
+        queued[:] = digests_for(name, subscriptions, new, zones)
+        return queued
+
+    # Alerts, the run's record and the digests of its new alerts commit together: a run killed at any point
+    # leaves all or none of them, and a re-run then creates (and notifies) what this one did not.
+    run = {"dates_processed": res.dates_processed, "alerts": len(res.alerts)}
+    merged = store.ingest_run(name, res.alerts, run, actor, digests)
+    # Delivery after the commit: a failed one waits in the outbox for the next run.
+    delivered, failed = deliver_pending(store, backoff_s=notify_backoff_s)
+    delivery = DeliveryReport(len(queued), delivered, failed)
     return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged, delivery)
