@@ -1,7 +1,7 @@
 """Running detection's blocks on a Dask distributed cluster: chunked by space, same result as one process.
 
 Each row of spatial blocks is one task that does what the single-process run does for it
-(:func:`centinela.detect.run.fold_row`): load each block's saved state, read its new dates, fold them
+(:func:`centinela.detect.fold.fold_row`): load each block's saved state, read its new dates, fold them
 in with the kernel, save the state, and send back the blocks' summaries for the alerts (2 bytes a
 pixel plus its breaks). Rows are independent, so tasks never talk to each other. The worker reads
 through the very description of the pixels the client built (items, grid and lazy cube, sent once to
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..extras import optional
+from .fold import fold_row
 from .state import Block
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def run_rows(
 ) -> Iterator[tuple[Block, dict, int, int]]:
     """Fold every row of blocks on the cluster; yields what ``fold_row`` returns for each block, as rows finish.
 
-    ``job`` (:class:`centinela.detect.run.FoldJob`) holds the pixels (a :class:`~centinela.imagery.dn.DnCube`),
+    ``job`` (:class:`centinela.detect.fold.FoldJob`) holds the pixels (a :class:`~centinela.imagery.dn.DnCube`),
     dates, state folder and method; ``steps`` is how far each row advances ``progress`` (its blocks'
     date groups plus one per block, as the single-process run counts).
     """
@@ -117,8 +118,6 @@ _JOB: dict = {}  # per worker process: the job of the run in progress, unpickled
 
 def _worker_row(token: str, payload: bytes, row: list[Block]):
     """One row of blocks on a worker: the single-process code."""
-    from .run import fold_row  # here, not at the top: run imports this module
-
     if token not in _JOB:
         _JOB.clear()  # a long-lived worker keeps only the job of the current run
         _JOB[token] = pickle.loads(payload)

@@ -41,8 +41,8 @@ from scipy import ndimage
 from ..errors import InputError
 from .cover import (
     BARE,
+    CHANGE_COLOURS,
     CLASS_NAMES,
-    NODATA,
     SHADOW,
     VEGETATION,
     WATER,
@@ -69,34 +69,6 @@ SHIFT_MIN_FACTOR, SHIFT_MAX_RES_M = 2.0, 2.0
 flights be resampled alike) and no coarser than 2 m (crowns and pond edges must stay visible)."""
 SHIFT_WARN_M = 0.5
 """An estimated offset above this is worth a warning: change maps at drone pixels show it along every edge."""
-
-_GREY = (150, 150, 150, 255)
-CHANGE_COLOURS: dict[int, tuple[int, int, int, int]] = {
-    NODATA: (0, 0, 0, 0),
-    11: (196, 214, 196, 255),
-    22: (228, 222, 208, 255),
-    33: (196, 208, 228, 255),
-    44: _GREY,
-    21: (0, 170, 0, 255),  # bare → vegetation: recovery, planting
-    31: (0, 160, 140, 255),  # water → vegetation
-    12: (220, 30, 30, 255),  # vegetation → bare: clearing
-    13: (110, 0, 160, 255),  # vegetation → water
-    23: (30, 120, 255, 255),  # bare → water: a new pond
-    32: (255, 150, 0, 255),  # water → bare: drained or filled
-    **{c: _GREY for c in (14, 24, 34, 41, 42, 43)},  # shadow in one flight: cannot tell
-}
-"""Change code → colour, written into change.tif's colour table and used in change.png."""
-CHANGE_KEYS = {
-    21: "drone.ch_21",
-    31: "drone.ch_31",
-    12: "drone.ch_12",
-    13: "drone.ch_13",
-    23: "drone.ch_23",
-    32: "drone.ch_32",
-    11: "drone.ch_same",
-    44: "drone.ch_uncertain",
-}
-"""Legend entries (i18n keys) of the change picture."""
 
 
 @dataclass(frozen=True)

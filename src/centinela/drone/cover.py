@@ -410,3 +410,33 @@ class _maybe_outputs:
         for cm in reversed(self.cms):
             cm.__exit__(*exc)
         return False
+
+
+# Change between two flights: code 10 × class before + class after (12 = vegetation → bare).
+_GREY = (150, 150, 150, 255)
+CHANGE_COLOURS: dict[int, tuple[int, int, int, int]] = {
+    NODATA: (0, 0, 0, 0),
+    11: (196, 214, 196, 255),
+    22: (228, 222, 208, 255),
+    33: (196, 208, 228, 255),
+    44: _GREY,
+    21: (0, 170, 0, 255),  # bare → vegetation: recovery, planting
+    31: (0, 160, 140, 255),  # water → vegetation
+    12: (220, 30, 30, 255),  # vegetation → bare: clearing
+    13: (110, 0, 160, 255),  # vegetation → water
+    23: (30, 120, 255, 255),  # bare → water: a new pond
+    32: (255, 150, 0, 255),  # water → bare: drained or filled
+    **{c: _GREY for c in (14, 24, 34, 41, 42, 43)},  # shadow in one flight: cannot tell
+}
+"""Change code → colour, written into change.tif's colour table and used in change.png."""
+CHANGE_KEYS = {
+    21: "drone.ch_21",
+    31: "drone.ch_31",
+    12: "drone.ch_12",
+    13: "drone.ch_13",
+    23: "drone.ch_23",
+    32: "drone.ch_32",
+    11: "drone.ch_same",
+    44: "drone.ch_uncertain",
+}
+"""Legend entries (i18n keys) of the change picture."""

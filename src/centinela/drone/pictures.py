@@ -12,8 +12,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from ..i18n import both
-from .compare import CHANGE_COLOURS, CHANGE_KEYS
-from .cover import CLASS_COLOURS, CLASS_NAMES
+from .cover import CHANGE_COLOURS, CHANGE_KEYS, CLASS_COLOURS, CLASS_NAMES
 from .ortho import OrthoInfo, OrthoReader, read_decimated
 
 MAX_PX = 1600  # pictures are drawn from overviews: a 50 000 px orthomosaic costs what a 1600 px one does
