@@ -49,6 +49,19 @@ def test_a_save_killed_half_way_leaves_the_previous_state(tmp_path):
     assert head == h2 and _same(st, _state(2))
 
 
+@pytest.mark.parametrize("written", [0, 20])
+def test_a_first_save_killed_before_its_header_counts_as_no_save(tmp_path, written):
+    """The CI failure of 2026-12-02: a run killed just after creating a block's first slot file left it
+    empty, and the re-run refused the whole state folder instead of resuming."""
+    block_path(tmp_path, 0, 0, 0).write_bytes(bytes(written))
+    head = read_header(tmp_path, B)
+    assert (head.generation, head.slot) == (0, 1)  # a new block, whose next save goes to slot 0
+    h1 = save_block(tmp_path, B, _state(1), head, 19001, 7)
+    assert h1.slot == 0 and _same(load_block(tmp_path, B)[0], _state(1))
+    block_path(tmp_path, 0, 0, 1).write_bytes(bytes(written))  # the second save killed just as early
+    assert read_header(tmp_path, B) == h1
+
+
 def test_foreign_or_truncated_files_are_clear_errors(tmp_path):
     save_block(tmp_path, B, _state(1), read_header(tmp_path, B), 19001, 7)
     path = block_path(tmp_path, 0, 0, 0)
@@ -58,6 +71,9 @@ def test_foreign_or_truncated_files_are_clear_errors(tmp_path):
     path.write_bytes(data[: HEADER.size + 30])
     with pytest.raises(InputError, match="truncated"):
         load_block(tmp_path, B)
+    path.write_bytes(b"CEN")  # short, but not zeros: not ours
+    with pytest.raises(InputError, match="not a Centinela"):
+        read_header(tmp_path, B)
     path.write_bytes(b"PK\x03\x04" + data[4:])
     with pytest.raises(InputError, match=r"block_00000_00000\.a\.state.*not a Centinela"):
         read_header(tmp_path, B)

@@ -115,8 +115,10 @@ def read_header(folder: Path, b: Block) -> Header:
 
 
 def _check(path: Path, raw: bytes, b: Block, slot: int) -> Header | None:
-    if raw == bytes(HEADER.size):
-        return None  # a save killed half-way: the other slot is current
+    if raw == bytes(len(raw)):
+        # A save killed half-way: its header is still zeros, or the file was created and killed before
+        # even the zeros reached it (empty or shorter than a header). The other slot is current.
+        return None
     if len(raw) < HEADER.size or raw[:8] != MAGIC:
         raise InputError(
             f"{path}: not a Centinela detection state block (format {FORMAT}); delete the state folder to start over"
