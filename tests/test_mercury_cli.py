@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from centinela.cli import main
-from centinela.mercury.results import load_results
 from centinela.mercury.synthetic import synthetic_results, write_csv
+from centinela.store import EmbeddedStore
 
 RIVER = shapely.LineString([(-69.80, -12.86), (-69.72, -12.90), (-69.64, -12.93), (-69.56, -12.97)])  # drawn downstream
 
@@ -48,7 +48,7 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
     assert code != 0 and "already in" in out, "a second import of the same file is refused, not duplicated"
     code, out = run(["mercury", "qc", "--store", str(store)], capsys)
     assert code == 0 and "FAILED" not in out
-    assert set(load_results(store).qc_flag) == {"ok"}
+    assert set(EmbeddedStore(store).results().qc_flag) == {"ok"}
 
     code, out = run(["mercury", "risk", "--store", str(store), "--out", str(tmp / "risk"), "--simulated"], capsys)
     assert code == 0, out
@@ -142,7 +142,7 @@ def test_analyser_export_through_the_cli(tmp_path, capsys):
         capsys,
     )
     assert code == 0, out
-    r = load_results(store).set_index(["sample_id", "qc_type"])
+    r = EmbeddedStore(store).results().set_index(["sample_id", "qc_type"])
     assert r.loc[("P-2", "sample"), "value_canonical"] == pytest.approx(0.3026)
     assert ("P-2 R2", "duplicate") in r.index or any(q == "duplicate" for _, q in r.index)
     code, out = run(["mercury", "qc", "--store", str(store)], capsys)

@@ -10,7 +10,7 @@ from centinela.errors import InputError
 from centinela.mercury.censored import summarise
 from centinela.mercury.ingest import COLUMNS, read_results, template
 from centinela.mercury.qc import check_batches, rpd
-from centinela.mercury.results import load_results, save_results
+from centinela.store import EmbeddedStore
 
 BASE = {
     "sample_id": "P-1",
@@ -100,10 +100,10 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path):
 def test_store_refuses_duplicates(tmp_path):
     store = tmp_path / "s.gpkg"
     res = read_results(write(tmp_path, [BASE]))
-    assert save_results(res, store) == 1
+    assert EmbeddedStore(store).add_results(res, "test") == 1
     with pytest.raises(InputError, match="already in"):
-        save_results(res, store)
-    assert len(load_results(store)) == 1
+        EmbeddedStore(store).add_results(res, "test")
+    assert len(EmbeddedStore(store).results()) == 1
 
 
 def test_qc_blanks_duplicates_crm(tmp_path):

@@ -85,8 +85,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Almacén donde una nueva perturbación se vuelve alerta de minería (GeoPackage o URL postgresql://); sin él no se escribe alerta.",
     },
     "opt.rs_store_hg": {
-        "en": "Store holding the mercury results (embedded GeoPackage); or set CENTINELA_STORE.",
-        "es": "Almacén con los resultados de mercurio (GeoPackage embebido); o defina CENTINELA_STORE.",
+        "en": "Store holding the mercury results (GeoPackage path or postgresql:// URL); or set CENTINELA_STORE.",
+        "es": "Almacén con los resultados de mercurio (GeoPackage o URL postgresql://); o defina CENTINELA_STORE.",
     },
     "opt.rs_id_field": {
         "en": "Field with each site's id (default: site_id, id, name… or S001, S002…).",

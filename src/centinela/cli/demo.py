@@ -106,8 +106,8 @@ def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
 
     from ..mercury.ingest import read_results
     from ..mercury.qc import check_batches
-    from ..mercury.results import save_flags, save_results
     from ..mercury.synthetic import synthetic_results, write_csv
+    from ..store import EmbeddedStore
     from .mercury import _map, _risk
 
     store = out / "centinela.gpkg"
@@ -123,11 +123,12 @@ def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
     results = read_results(lab)
     if store.exists():
         store.unlink()
-    save_results(results, store)
-    _, flagged = check_batches(results)
-    save_flags(flagged, store)
-    guides = _risk(store, out / "mercury", None, "mean", None, True, lang)
-    res = _map(store, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, 50.0, 3000.0, 7, lang)
+    st = EmbeddedStore(store)
+    st.add_results(results, "demo", source=lab.name)
+    _, flagged = check_batches(st.results())
+    st.set_qc_flags(flagged, "demo")
+    guides = _risk(st, out / "mercury", None, "mean", None, True, lang)
+    res = _map(st, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, 50.0, 3000.0, 7, lang)
     return {"lab": lab, "map": res.files["figure"], "guide": guides[0].pdf}
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import t
+from .common import actor_option
 
 
 def register(app: typer.Typer, lang: str) -> None:
@@ -30,11 +31,12 @@ def register(app: typer.Typer, lang: str) -> None:
         register: Annotated[Path | None, typer.Option(help=t("opt.hg_register", lang))] = None,
         batch: Annotated[str | None, typer.Option(help=t("opt.hg_batch", lang))] = None,
         formats: Annotated[Path | None, typer.Option(help=t("opt.hg_formats", lang))] = None,
+        actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
         from ..errors import InputError
         from ..mercury.ingest import read_results
-        from ..mercury.results import save_results
-        from .common import _store
+        from ..store import open_store
+        from ..store.embedded import default_actor
 
         if instrument:
             from ..mercury.dma import read_dma_export
@@ -44,7 +46,7 @@ def register(app: typer.Typer, lang: str) -> None:
             results = read_dma_export(file, register, instrument, batch=batch, formats=formats)
         else:
             results = read_results(file)
-        n = save_results(results, _store(store))
+        n = open_store(store).add_results(results, actor or default_actor(), source=str(file))
         typer.echo(t("hg.ingested", lang, n=n, file=file, censored=int(results.censored.sum())))
 
     @hg.command("qc", help=t("cmd.hg_qc", lang))
@@ -53,14 +55,15 @@ def register(app: typer.Typer, lang: str) -> None:
             str | None, typer.Option("--store", help=t("opt.store", lang), envvar="CENTINELA_STORE")
         ] = None,
         limits: Annotated[Path | None, typer.Option(help=t("opt.hg_limits", lang))] = None,
+        actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
         from ..mercury.qc import check_batches, load_limits
-        from ..mercury.results import load_results, save_flags
-        from .common import _store
+        from ..store import open_store
+        from ..store.embedded import default_actor
 
-        results = load_results(_store(store))
-        table, flagged = check_batches(results, load_limits(limits))
-        save_flags(flagged, _store(store))
+        st = open_store(store)
+        table, flagged = check_batches(st.results(), load_limits(limits))
+        st.set_qc_flags(flagged, actor or default_actor())
         for r in table.itertuples():
             typer.echo(f"{r.batch:20s} {'OK' if r.passed else t('hg.qc_fail', lang):10s} {r.reasons}")
         if len(table) and not table.passed.all():
@@ -117,9 +120,9 @@ def register(app: typer.Typer, lang: str) -> None:
         populations: Annotated[Path | None, typer.Option(help=t("opt.hg_populations", lang))] = None,
         simulated: Annotated[bool, typer.Option(help=t("opt.simulated", lang))] = False,
     ) -> None:
-        from .common import _store
+        from ..store import open_store
 
-        _risk(_store(store), out, community, statistic, populations, simulated, lang)
+        _risk(open_store(store), out, community, statistic, populations, simulated, lang)
 
     @hg.command("map", help=t("cmd.hg_map", lang))
     def map_(
@@ -134,21 +137,20 @@ def register(app: typer.Typer, lang: str) -> None:
         lateral_m: Annotated[float, typer.Option(help=t("opt.hg_lateral", lang))] = 3000.0,
         seed: Annotated[int, typer.Option(help=t("opt.seed", lang))] = 0,
     ) -> None:
-        from .common import _store
+        from ..store import open_store
 
-        _map(_store(store), out, matrix, rivers, mining, max_km, lateral_m, seed, lang)
+        _map(open_store(store), out, matrix, rivers, mining, max_km, lateral_m, seed, lang)
 
 
-def _risk(store: Path, out: Path, communities, statistic: str, populations, simulated: bool, lang: str):
+def _risk(store, out: Path, communities, statistic: str, populations, simulated: bool, lang: str):
     """Fish advice, hair summaries and one guide per community and language; returns the guide files."""
     from ..errors import InputError
-    from ..mercury.results import load_results
     from ..mercury.risk import fish_advice, hair_summary, load_populations
     from ..reports.fish_guide import write_guide
 
     if statistic not in ("mean", "ucl95"):
         raise InputError(f"--statistic must be mean or ucl95; got {statistic!r}")
-    results = load_results(store)
+    results = store.results()
     pops = load_populations(populations)
     out.mkdir(parents=True, exist_ok=True)
     advice = fish_advice(results, pops, statistic=statistic)
@@ -174,22 +176,19 @@ def _risk(store: Path, out: Path, communities, statistic: str, populations, simu
     return guides
 
 
-def _map(store: Path, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m: float, seed: int, lang: str):
+def _map(store, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m: float, seed: int, lang: str):
     from ..mercury.mapping import make_map
-    from ..mercury.results import load_results
     from ..reports.mercury_figure import map_figure
     from ..zones.layers import read_vector
 
-    results = load_results(store)
+    results = store.results()
     river_gdf = read_vector(rivers) if rivers else None
     if mining is not None:
         mining_gdf = read_vector(mining)
         if "cause" in mining_gdf:
             mining_gdf = mining_gdf[mining_gdf.cause == "mining"]
     elif river_gdf is not None:
-        from ..store import open_store
-
-        mining_gdf = open_store(str(store)).alerts(cause="mining")
+        mining_gdf = store.alerts(cause="mining")
     else:
         mining_gdf = None
     res = make_map(results, out, matrix, river_gdf, mining_gdf, max_km, lateral_m, seed)

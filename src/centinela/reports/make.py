@@ -45,11 +45,11 @@ def _mercury(store: Path | None, end: dt.date, lang: str) -> dict | None:
     """The mercury section when the store holds mercury results (results up to the bulletin's end)."""
     if store is None:
         return None
-    from ..mercury.results import load_results
+    from ..store import open_store
     from .mercury_section import mercury_section
 
     try:
-        results = load_results(Path(store))
+        results = open_store(str(store)).results()
     except InputError:
         return None
     return mercury_section(results, lang, until=end)

@@ -319,15 +319,11 @@ def suitability_sites(
 
 
 def load_mercury(store: str | None, notes: list[str]) -> pd.DataFrame | None:
-    """Mercury results of the embedded store, or None (with a note) when there are none."""
-    from ..mercury.results import load_results
-    from ..store.url import is_server, store_path
+    """Mercury results of the store, or None (with a note) when there are none."""
+    from ..store import open_store
 
-    if is_server(store):
-        notes.append("mercury results are kept in the embedded store only: no mercury check against a PostgreSQL store")
-        return None
     try:
-        return load_results(store_path(store))
+        return open_store(store).results()
     except InputError as exc:
         notes.append(f"no mercury results ({exc}): aquaculture and agroforestry are not checked for mercury")
         return None

@@ -28,6 +28,8 @@ from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableErro
 from . import gpkg
 from .audit import GENESIS, Verification, entry_hash, verify_chain
 from .lifecycle import STATUSES, check_transition
+from .mercury import MercuryTables
+from .mercury import migrate_gpkg as _mercury_v5
 
 SRS = 4326
 ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
@@ -58,7 +60,7 @@ AREA_FIELDS = {
 """Monitored areas: a layer of the store, so QGIS shows them beside the alerts."""
 TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
 
-MIGRATIONS: list[tuple[int, str]] = [
+MIGRATIONS: list[tuple[int, str | Callable]] = [
     (
         1,
         """
@@ -108,6 +110,7 @@ MIGRATIONS: list[tuple[int, str]] = [
             name TEXT PRIMARY KEY, wkb BLOB NOT NULL, reason TEXT, created_at TEXT NOT NULL);
     """,
     ),
+    (5, _mercury_v5),  # mercury results: a table written row by row (was a layer rewritten whole)
 ]
 
 
@@ -128,8 +131,8 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class EmbeddedStore:
-    """Alerts, their lifecycle and audit in one GeoPackage file."""
+class EmbeddedStore(MercuryTables):
+    """Alerts, their lifecycle and audit, and mercury results, in one GeoPackage file."""
 
     def __init__(self, path: str | Path, timeout_s: float = 30.0):
         self.path = Path(path)
@@ -226,7 +229,7 @@ class EmbeddedStore:
                 )
             for version, sql in self.migrations():
                 if version not in done:
-                    self._apply(c, sql)
+                    sql(self, c) if callable(sql) else self._apply(c, sql)
                     c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
 
     def _apply(self, c, sql: str) -> None:

@@ -17,6 +17,7 @@ import shapely
 from ..errors import StoreError, StoreUnavailableError
 from ..extras import optional
 from .embedded import EmbeddedStore
+from .mercury import PG_DDL as MERCURY_DDL
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -78,6 +79,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
             name TEXT PRIMARY KEY, wkb BYTEA NOT NULL, reason TEXT, created_at TEXT NOT NULL);
     """,
     ),
+    (5, MERCURY_DDL),
 ]
 
 _PARAM = re.compile(r"\?")
@@ -91,6 +93,10 @@ class _Conn:
 
     def execute(self, sql: str, args=()):
         return self.conn.execute(_PARAM.sub("%s", sql.replace("%", "%%")), tuple(args))
+
+    def executemany(self, sql: str, rows):
+        with self.conn.cursor() as cur:
+            cur.executemany(_PARAM.sub("%s", sql.replace("%", "%%")), [tuple(r) for r in rows])
 
 
 class PostgisStore(EmbeddedStore):
