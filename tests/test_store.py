@@ -78,8 +78,8 @@ def test_store_is_a_geopackage_gdal_and_qgis_read(gpkg_store):
     with sqlite3.connect(store.path) as c:
         assert c.execute("SELECT count(*) FROM rtree_alerts_geom").fetchone()[0] == 2
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert store.schema_version() == 5
-    assert EmbeddedStore(store.path).schema_version() == 5, "reopening migrates nothing twice"
+    assert store.schema_version() == 6
+    assert EmbeddedStore(store.path).schema_version() == 6, "reopening migrates nothing twice"
 
 
 def test_lifecycle_transitions_and_bad_input_change_nothing(store):

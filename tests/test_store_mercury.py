@@ -23,6 +23,7 @@ from centinela.mercury.qc import check_batches
 from centinela.mercury.synthetic import synthetic_results, write_csv
 from centinela.store import EmbeddedStore, open_store
 from centinela.store.mercury import COLUMNS, KEY, _rows, content_hash
+from support import kill_after_steps
 
 RIVER = shapely.LineString([(-70.0, -12.5), (-69.5, -12.7)])
 
@@ -120,7 +121,7 @@ def test_a_schema_4_file_keeps_every_result(lab, tmp_path):
     }
 
     st = EmbeddedStore(path)
-    assert st.schema_version() == 5
+    assert st.schema_version() == 6
     back = st.results()
     assert _keys(back) == _keys(first) and set(back.qc_flag) == {"ok"}
     assert back.set_index(list(KEY)).value_canonical.sort_index().tolist() == pytest.approx(
@@ -132,40 +133,7 @@ def test_a_schema_4_file_keeps_every_result(lab, tmp_path):
 
 
 def _killed_import(target: str, frame: pd.DataFrame, after: int) -> None:
-    """In a child process: import ``frame`` and SIGKILL ourselves after ``after`` steps of the database
-    engine (SQLite: every 5 virtual-machine instructions, ~1,700 for this import; PostgreSQL: every statement sent)."""
-    from centinela.store import postgis
-
-    steps = {"n": 0}
-
-    def tick():
-        steps["n"] += 1
-        if steps["n"] >= after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return 0
-
-    if target.startswith("postgresql"):
-        send, send_many = postgis._Conn.execute, postgis._Conn.executemany
-
-        def execute(self, sql, args=()):
-            tick()
-            return send(self, sql, args)
-
-        def executemany(self, sql, rows):
-            for row in rows:  # one statement at a time, so a kill can fall between any two rows
-                tick()
-                send_many(self, sql, [row])
-
-        postgis._Conn.execute, postgis._Conn.executemany = execute, executemany
-    else:
-        real = sqlite3.connect
-
-        def connect(*args, **kwargs):
-            conn = real(*args, **kwargs)
-            conn.set_progress_handler(tick, 5)
-            return conn
-
-        sqlite3.connect = connect
+    kill_after_steps(target, after)
     open_store(target).add_results(frame, "lab", source="second.csv")
     os._exit(0)
 

@@ -20,7 +20,6 @@ from centinela.zones import (
     normalise_events,
     prepare_layer,
     read_zone_file,
-    save_layer,
     split_by_zones,
     zone_table,
 )
@@ -202,19 +201,6 @@ def test_illustrative_basis_is_flagged():
     )
     out = assess(alerts, zs, load_rules(), "es")
     assert out.legal_status.iloc[0] == "not_formalisable" and bool(out.illustrative_basis.iloc[0])
-
-
-def test_store_keeps_imported_layers_and_replaces_by_name(tmp_path):
-    store = tmp_path / "centinela.gpkg"
-    assert save_layer(store, _layer("mining_corridor", [BOX_A], ["C1"], "corridor")) == 1
-    assert save_layer(store, _layer("mining_corridor", [BOX_A, BOX_B], ["C1", "C2"], "corridor")) == 2
-    save_layer(store, _layer("buffer_zone", [BOX_B], ["ZA"], "za"))
-    zs = load_zones(store)
-    assert len(zs.of_kind("mining_corridor")) == 2 and len(zs.of_kind("buffer_zone")) == 1
-    assert len(zs.of_kind("protected_area")) == 3, "bundled layers stay"
-    assert zs.find("za").name.iloc[0] == "ZA"
-    with pytest.raises(InputError, match="no zone named"):
-        zs.find("Narnia")
 
 
 def test_status_from_a_real_layer_is_not_flagged_illustrative():

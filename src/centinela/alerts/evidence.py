@@ -88,7 +88,7 @@ def evidence_for(
     one = gpd.GeoDataFrame(
         [{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326
     )
-    judged = assess(one, load_zones(zones_path if zones_path is not None else store.path), load_rules(), lang).iloc[0]
+    judged = assess(one, load_zones(zones_path if zones_path is not None else store), load_rules(), lang).iloc[0]
     result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
     if progress:
         progress()

@@ -289,7 +289,7 @@ def _select(store, status, cause, confidence, since, until, min_area, zone):
     from ..zones import load_zones
 
     st = open_store(store)
-    within = load_zones(st.path).find(zone).union_all() if zone else None
+    within = load_zones(st).find(zone).union_all() if zone else None
     return st.alerts(
         status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within
     )

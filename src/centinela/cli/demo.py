@@ -159,16 +159,18 @@ def _demo_web(out: Path, found) -> dict:
 
 def _demo_zones_and_report(out: Path, found, catalog: str, lang: str):
     """Illustrative corridor and buffer zones (labelled so) into the demo's store, zone statistics, bulletin."""
-    from ..zones import load_zones, normalise_events, save_layer, split_by_zones, zone_table
+    from ..store import EmbeddedStore
+    from ..zones import load_zones, normalise_events, split_by_zones, zone_table
     from ..zones.illustrative import illustrative_layers
     from ..zones.io import write_stats
 
     store = out / "centinela.gpkg"  # made fresh by the mercury step just before
     zones = load_zones(None)
     extent = tuple(found.alerts.to_crs(4326).total_bounds) if len(found.alerts) else (-70.1, -13.0, -69.6, -12.8)
+    st = EmbeddedStore(store)
     for layer in illustrative_layers(extent, zones.of_kind("protected_area")):
-        save_layer(store, layer)
-    zones = load_zones(store)
+        st.import_zones(layer, "demo")
+    zones = load_zones(st)
     events = normalise_events(found.alerts.assign(first_seen=found.alerts.first_seen.astype(str)), str(found.out))
     pieces = split_by_zones(events, zones)
     csv, _ = write_stats(pieces, zone_table(pieces), out / "zones")

@@ -106,7 +106,7 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..zones import load_zones
 
         st = open_store(store)
-        found = load_zones(zones_file or getattr(st, "path", None)).find(zone)
+        found = load_zones(zones_file or st).find(zone)
         for name, g in found.groupby("name"):
             mark_sensitive(st, name, shapely.union_all(list(g.geometry)), reason, actor=_actor())
             typer.echo(t("sensitive.marked", lang, zone=name))

@@ -27,20 +27,23 @@ def register(app: typer.Typer, lang: str) -> None:
         layer: Annotated[str | None, typer.Option(help=t("opt.layer", lang))] = None,
         illustrative: Annotated[bool, typer.Option(help=t("opt.illustrative", lang))] = False,
         store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
-        from ..zones import read_zone_file, save_layer
+        from ..store import open_store
+        from ..store.embedded import default_actor
+        from ..zones import read_zone_file
 
         lyr = read_zone_file(file, kind, name_field, source, licence, layer, illustrative)
-        n = save_layer(_store(store), lyr)
-        typer.echo(
-            t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=_store(store))
-        )
+        st = open_store(store)
+        n = st.import_zones(lyr, actor or default_actor())
+        typer.echo(t("zones.imported", lang, n=n, layer=lyr.layer, kind=kind, repaired=lyr.repaired, store=st.label()))
 
     @zones_app.command("list", help=t("cmd.zones_list", lang))
     def zones_list(store: Annotated[str | None, store_opt] = None) -> None:
+        from ..store import open_store
         from ..zones import load_zones
 
-        layers = load_zones(_store(store)).layers()
+        layers = load_zones(open_store(store)).layers()
         for r in layers.itertuples():
             flag = " [ILUSTRATIVO/ILLUSTRATIVE]" if r.illustrative else ""
             typer.echo(f"{r.layer:32s} {r.kind:18s} {r.zones:5d}  {r.source} · {r.licence}{flag}")
@@ -64,7 +67,9 @@ def register(app: typer.Typer, lang: str) -> None:
         else:
             src = alerts or footprint
             events = normalise_events(read_polygons(src, "alerts" if alerts else None), str(src))
-        pieces = split_by_zones(events, load_zones(_zone_file(store)))
+        from ..store import open_store
+
+        pieces = split_by_zones(events, load_zones(open_store(store)))
         csv, gpkg = write_stats(pieces, zone_table(pieces), out)
         typer.echo(t("zones.stats_done", lang, csv=csv, gpkg=gpkg))
 
@@ -83,11 +88,6 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("report.done", lang, html=files.html, pdf=files.pdf))
 
 
-def _zone_file(store):
-    """Zones live in a GeoPackage: the store file itself, or none (bundled layers) beside a server store."""
-    return None if is_server(store) else _store(store)
-
-
 def _report(alerts, start, end, out, lang, store, area, catalog):
     from ..reports.make import make_bulletin
 
@@ -95,10 +95,10 @@ def _report(alerts, start, end, out, lang, store, area, catalog):
         raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}; got {lang!r}")
     with progress_bar(t("report.progress", lang)) as (set_total, advance):
         set_total(1)
-        if alerts is None and is_server(store):
-            from ..store import open_store
+        from ..store import open_store
 
-            alerts = open_store(store).alerts(since=start, until=end)
-        files, _ = make_bulletin(alerts, start, end, out, lang, _zone_file(store), area, catalog)
+        # The store's zones and mercury results when there is a store (none is created for a bulletin).
+        st = open_store(store) if is_server(store) or _store(store).exists() else None
+        files, _ = make_bulletin(alerts, start, end, out, lang, st, area, catalog)
         advance()
     return files

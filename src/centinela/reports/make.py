@@ -41,15 +41,14 @@ def _background(catalog: str, alerts: gpd.GeoDataFrame, start: dt.date, end: dt.
     return (rgb, ext), simulated
 
 
-def _mercury(store: Path | None, end: dt.date, lang: str) -> dict | None:
+def _mercury(store, end: dt.date, lang: str) -> dict | None:
     """The mercury section when the store holds mercury results (results up to the bulletin's end)."""
     if store is None:
         return None
-    from ..store import open_store
     from .mercury_section import mercury_section
 
     try:
-        results = open_store(str(store)).results()
+        results = store.results()
     except InputError:
         return None
     return mercury_section(results, lang, until=end)
@@ -61,22 +60,28 @@ def make_bulletin(
     end: dt.date,
     out: str | Path,
     lang: str = "es",
-    store: Path | None = None,
+    store=None,
     area: str | None = None,
     catalog: str | None = None,
     rules: str = "peru_madre_de_dios",
 ) -> tuple[BulletinFiles, gpd.GeoDataFrame]:
     """Bulletin for alerts first seen in [start, end] — from an alerts file, or from the store when
-    ``alerts_path`` is None; also writes ``alerts_assessed.gpkg`` with legal fields."""
+    ``alerts_path`` is None; also writes ``alerts_assessed.gpkg`` with legal fields.
+
+    ``store``: a store object or an embedded store's path (its zones, mercury results and alerts), or None."""
     if end < start:
         raise InputError(f"--to {end} is before --from {start}")
+    if store is not None and not hasattr(store, "alerts"):
+        from ..store import EmbeddedStore
+
+        store = EmbeddedStore(store)
     if isinstance(alerts_path, gpd.GeoDataFrame):  # alerts already read from a store
         alerts, alerts_path = alerts_path, "store"
     elif alerts_path is None:
-        from ..store import EmbeddedStore
-
-        alerts_path = store
-        alerts = EmbeddedStore(store).alerts(since=start, until=end)
+        if store is None:
+            raise InputError("a bulletin needs an alerts file or a store")
+        alerts_path = store.label()
+        alerts = store.alerts(since=start, until=end)
     else:
         alerts = read_polygons(alerts_path, "alerts")
     for col in ("alert_id", "first_seen", "cause", "area_ha"):

@@ -30,6 +30,8 @@ from .audit import GENESIS, Verification, entry_hash, verify_chain
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
 from .mercury import migrate_gpkg as _mercury_v5
+from .zones import ZoneTables
+from .zones import migrate_gpkg as _zones_v6
 
 SRS = 4326
 ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
@@ -111,6 +113,7 @@ MIGRATIONS: list[tuple[int, str | Callable]] = [
     """,
     ),
     (5, _mercury_v5),  # mercury results: a table written row by row (was a layer rewritten whole)
+    (6, _zones_v6),  # imported zones: likewise
 ]
 
 
@@ -131,8 +134,8 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class EmbeddedStore(MercuryTables):
-    """Alerts, their lifecycle and audit, and mercury results, in one GeoPackage file."""
+class EmbeddedStore(MercuryTables, ZoneTables):
+    """Alerts, their lifecycle and audit, imported zones and mercury results, in one GeoPackage file."""
 
     def __init__(self, path: str | Path, timeout_s: float = 30.0):
         self.path = Path(path)

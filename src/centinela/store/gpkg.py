@@ -77,3 +77,37 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("ST_MinY", 1, _bound(2), deterministic=True)
     conn.create_function("ST_MaxY", 1, _bound(3), deterministic=True)
     conn.create_function("ST_IsEmpty", 1, _is_empty, deterministic=True)
+
+
+def register_table(c: sqlite3.Connection, table: str, geometry_type: str, description: str, srs_id: int = 4326) -> None:
+    """Make a table created with SQL a GeoPackage feature layer (gpkg_contents and gpkg_geometry_columns), so
+    GDAL and QGIS list it; its geometry column is ``geom``. No spatial index: these layers are read whole."""
+    c.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+        "VALUES (?, 'features', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)",
+        (table, table, description, srs_id),
+    )
+    c.execute(
+        "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) "
+        "VALUES (?, 'geom', ?, ?, 0, 0)",
+        (table, geometry_type, srs_id),
+    )
+
+
+def take_over_layer(c: sqlite3.Connection, table: str) -> list[dict]:
+    """Remove a layer that GDAL wrote whole (Centinela up to schema 4) and return its rows, geometry as ``geom``,
+    so a migration can insert them into the table that replaces it, in the same transaction. Its R-tree, GDAL's
+    feature counters and its metadata rows go with it. No layer: no rows."""
+    if not c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
+        return []
+    geom_col = c.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
+    rows = [dict(r) for r in c.execute(f'SELECT * FROM "{table}"')]
+    c.execute(f'DROP TABLE "{table}"')
+    if geom_col is not None:
+        c.execute(f'DROP TABLE IF EXISTS "rtree_{table}_{geom_col[0]}"')
+        for row in rows:
+            row["geom"] = row.pop(geom_col[0], None)
+    for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents", "gpkg_ogr_contents"):
+        if c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (meta,)).fetchone():
+            c.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
+    return rows

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, StoreError
+from . import gpkg
 
 TABLE = "mercury_results"
 KEY = ("sample_id", "analyte", "qc_type")
@@ -78,11 +79,6 @@ GPKG_DDL = f"""
         {_ddl({"text": "TEXT", "real": "REAL", "int": "INTEGER"})});
     CREATE UNIQUE INDEX {TABLE}_key ON {TABLE}({", ".join(KEY)});
     CREATE INDEX {TABLE}_batch ON {TABLE}(batch);
-    INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id)
-        VALUES ('{TABLE}', 'features', '{TABLE}', 'Mercury laboratory results (Centinela)',
-                strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 4326);
-    INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
-        VALUES ('{TABLE}', 'geom', 'POINT', 4326, 0, 0);
 """
 PG_DDL = f"""
     CREATE TABLE IF NOT EXISTS {TABLE} (fid SERIAL PRIMARY KEY, geom geometry(Point, 4326),
@@ -94,21 +90,10 @@ PG_DDL = f"""
 
 def migrate_gpkg(store, c) -> None:
     """Schema 5 on a GeoPackage: the results table, keeping every row of the layer that Centinela up to schema
-    4 rewrote whole through GDAL (its columns are this table's; its R-tree and GDAL's counters go with it)."""
-    exists = c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone()
-    old = []
-    if exists:
-        geom_col = c.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (TABLE,)).fetchone()
-        old = [dict(r) for r in c.execute(f"SELECT * FROM {TABLE} ORDER BY fid")]
-        c.execute(f"DROP TABLE {TABLE}")
-        if geom_col is not None:
-            c.execute(f'DROP TABLE IF EXISTS "rtree_{TABLE}_{geom_col[0]}"')
-            for row in old:
-                row["geom"] = row.pop(geom_col[0], None)
-        for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents", "gpkg_ogr_contents"):
-            if c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (meta,)).fetchone():
-                c.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (TABLE,))
+    4 rewrote whole through GDAL (its columns are this table's)."""
+    old = gpkg.take_over_layer(c, TABLE)
     store._apply(c, GPKG_DDL)
+    gpkg.register_table(c, TABLE, "POINT", "Mercury laboratory results (Centinela)")
     if old:
         _insert(store, c, [_from_old(r) for r in old], geometry_given=True)
 

@@ -75,7 +75,7 @@ def monitor(
     from ..alerts.notify import DeliveryReport, deliver_pending, digests_for
     from ..zones import load_zones
 
-    zones = load_zones(store.path)  # path None (PostGIS): the bundled zones
+    zones = load_zones(store)
     queued: list = []
 
     def digests(subscriptions, created_ids):

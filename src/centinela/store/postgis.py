@@ -18,6 +18,7 @@ from ..errors import StoreError, StoreUnavailableError
 from ..extras import optional
 from .embedded import EmbeddedStore
 from .mercury import PG_DDL as MERCURY_DDL
+from .zones import PG_DDL as ZONES_DDL
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -80,6 +81,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     """,
     ),
     (5, MERCURY_DDL),
+    (6, ZONES_DDL),
 ]
 
 _PARAM = re.compile(r"\?")

@@ -35,8 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     from ..zones import load_zones
 
     store = open_store(settings.store, timeout_s=settings.store_timeout_s)
-    zones_path = settings.zones if settings.zones is not None else getattr(store, "path", None)
-    ctx = Context(store, load_zones(zones_path), settings)
+    ctx = Context(store, load_zones(settings.zones if settings.zones is not None else store), settings)
     settings.work_dir.mkdir(parents=True, exist_ok=True)
 
     app = FastAPI(

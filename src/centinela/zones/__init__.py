@@ -1,7 +1,7 @@
 """Where an alert fell and what the law says there.
 
 - :mod:`.layers` reads, repairs and reprojects zone layers (the only module here that opens files);
-- :mod:`.registry` keeps the zones in use (bundled + imported) in the store's GeoPackage;
+- :mod:`.registry` the zones in use: bundled plus those imported into the store (which owns them);
 - :mod:`.legal` applies a jurisdiction's rule set (YAML) to alerts;
 - :mod:`.stats` splits polygons by zones and sums hectares in an equal-area projection.
 """
@@ -9,7 +9,7 @@
 from .kinds import KINDS
 from .layers import ZoneLayer, prepare_layer, read_zone_file
 from .legal import assess, load_rules, zone_hits
-from .registry import ZoneSet, load_zones, save_layer
+from .registry import ZoneSet, load_zones
 from .stats import equal_area_crs, normalise_events, split_by_zones, zone_table
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "normalise_events",
     "prepare_layer",
     "read_zone_file",
-    "save_layer",
     "split_by_zones",
     "zone_hits",
     "zone_table",

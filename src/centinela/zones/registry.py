@@ -1,7 +1,8 @@
-"""The set of zones in use: bundled layers plus what users imported, kept in the store's GeoPackage.
+"""The set of zones in use: bundled layers plus what users imported into the store.
 
-Zones live in the ``zones`` layer of the store file (one row per zone, provenance in its columns),
-so QGIS shows them next to the alerts.
+The store owns imported zones (:mod:`centinela.store.zones`: one row per zone, provenance in its columns, the
+``zones`` layer of the embedded GeoPackage so QGIS shows them next to the alerts); this module only reads
+them, from a store object or from a GeoPackage file's ``zones`` layer (``--zones FILE``).
 """
 
 from __future__ import annotations
@@ -75,31 +76,25 @@ def _empty() -> gpd.GeoDataFrame:
     )
 
 
-def read_store_zones(store: Path) -> gpd.GeoDataFrame | None:
+def read_store_zones(store) -> gpd.GeoDataFrame | None:
+    """Imported zones: ``store.zones()`` for a store object, else the ``zones`` layer of a GeoPackage file."""
+    if hasattr(store, "zones"):
+        return store.zones()
+    store = Path(store)
     if not store.exists() or ZONES_LAYER not in {n for n, _ in pyogrio.list_layers(store)}:
         return None
     return gpd.read_file(store, layer=ZONES_LAYER)
 
 
-def save_layer(store: Path, layer: ZoneLayer) -> int:
-    """Add or replace ``layer`` in the store's ``zones`` layer; returns how many zones it holds."""
-    new = ZoneSet.from_layers([layer]).zones
-    old = read_store_zones(store)
-    if old is not None:
-        old = old[old.layer != layer.layer]
-        new = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=STORE_CRS)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    new.to_file(store, layer=ZONES_LAYER, driver="GPKG")
-    return int((new.layer == layer.layer).sum())
+def load_zones(store=None, bundled: bool = True, extra: list[ZoneLayer] = ()) -> ZoneSet:
+    """Bundled layers, then the store's imported layers (an imported layer replaces a bundled one of the same name).
 
-
-def load_zones(store: Path | None = None, bundled: bool = True, extra: list[ZoneLayer] = ()) -> ZoneSet:
-    """Bundled layers, then the store's imported layers (an imported layer replaces a bundled one of the same name)."""
+    ``store``: a store object, a GeoPackage file holding a ``zones`` layer, or None (bundled layers only)."""
     layers = {lyr.layer: lyr for lyr in (bundled_layers() if bundled else [])}
     for lyr in extra:
         layers[lyr.layer] = lyr
     zs = ZoneSet.from_layers(list(layers.values()))
-    stored = read_store_zones(store) if store else None
+    stored = read_store_zones(store) if store is not None else None
     if stored is not None and len(stored):
         keep = zs.zones[~zs.zones.layer.isin(set(stored.layer))]
         zs = ZoneSet(gpd.GeoDataFrame(pd.concat([keep, stored], ignore_index=True), crs=STORE_CRS))
