@@ -102,9 +102,11 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
 
     from centinela.reports.make import _mercury
 
-    section = _mercury(store, dt.date(2030, 1, 1), "es")
+    section = _mercury(EmbeddedStore(store), dt.date(2030, 1, 1), "es")
     assert section and {m["matrix"] for m in section["matrices"]} == {"pescado", "cabello", "sedimento"}
-    assert _mercury(store, dt.date(2000, 1, 1), "es") is None, "nothing collected before the bulletin's end: no section"
+    assert _mercury(EmbeddedStore(store), dt.date(2000, 1, 1), "es") is None, (
+        "nothing collected before the bulletin's end: no section"
+    )
 
 
 def test_analyser_export_through_the_cli(tmp_path, capsys):

@@ -115,7 +115,17 @@ def test_evidence_package_is_complete_and_byte_identical(scene, tmp_path, capsys
             main(["--lang", "en", "evidence", alert, "--out", str(tmp_path / run), "--store", str(st.path)])
         assert exc.value.code == 0
         zips.append((tmp_path / run / f"{alert}.zip").read_bytes())
-    assert zips[0] == zips[1], "same inputs, byte-identical package"
+    # Same inputs, same bytes: only the audit log's head differs (the first package's creation is in the log).
+    heads = [
+        _json.loads((tmp_path / run / alert / "facts.json").read_text())["audit_log_head"] for run in ("one", "two")
+    ]
+    assert heads[1]["seq"] == heads[0]["seq"] + 1
+    for p in (tmp_path / "one" / alert).iterdir():
+        if p.name not in ("facts.json", "LEAME_README.txt", "MANIFEST.sha256"):
+            assert p.read_bytes() == (tmp_path / "two" / alert / p.name).read_bytes(), p.name
+    made = [e for e in st.audit() if e["action"] == "evidence_created"]
+    assert [_json.loads(e["detail"])["zip_sha256"][1] for e in made] == [hashlib.sha256(z).hexdigest() for z in zips]
+    assert heads[1]["sha256"] in (tmp_path / "two" / alert / "LEAME_README.txt").read_text()
     folder = tmp_path / "one" / alert
     names = {p.name for p in folder.iterdir()}
     assert {

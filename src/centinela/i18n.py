@@ -425,8 +425,45 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cmd.audit": {"en": "The audit log of every change.", "es": "El registro de auditoría de cada cambio."},
     "cmd.audit_verify": {
-        "en": "Check that the hash-chained audit log was not altered.",
-        "es": "Comprobar que el registro de auditoría encadenado no fue alterado.",
+        "en": "Check that the audit log was not altered and that alerts and notes are as it recorded them.",
+        "es": "Comprobar que el registro de auditoría no fue alterado y que alertas y notas están como las registró.",
+    },
+    "cmd.audit_checkpoint": {
+        "en": "Write the audit chain's head (entry number and hash) to a file, signed with --key; keep it away from the store.",
+        "es": "Escribir la cabeza de la cadena de auditoría (número y hash) en un archivo, firmado con --key; guárdelo lejos del almacén.",
+    },
+    "cmd.audit_keygen": {
+        "en": "Make an Ed25519 key pair to sign checkpoints (keep the private key outside the store).",
+        "es": "Crear un par de claves Ed25519 para firmar puntos de control (guarde la clave privada fuera del almacén).",
+    },
+    "opt.checkpoint": {
+        "en": "A checkpoint file from `audit checkpoint`: its entry must still be in the log, unaltered.",
+        "es": "Un punto de control de `audit checkpoint`: su entrada debe seguir en el registro, sin alterar.",
+    },
+    "opt.public_key": {
+        "en": "Public key (PEM) that must have signed the checkpoint.",
+        "es": "Clave pública (PEM) que debe haber firmado el punto de control.",
+    },
+    "opt.signing_key": {
+        "en": "Private Ed25519 key (PEM) to sign with; or set CENTINELA_AUDIT_KEY. None: unsigned.",
+        "es": "Clave privada Ed25519 (PEM) para firmar; o defina CENTINELA_AUDIT_KEY. Sin ella: sin firma.",
+    },
+    "audit.checkpoint_done": {
+        "en": "Checkpoint of entry {seq} ({hash}…) written to {out}{signed}.",
+        "es": "Punto de control de la entrada {seq} ({hash}…) escrito en {out}{signed}.",
+    },
+    "audit.signed": {"en": ", signed", "es": ", firmado"},
+    "audit.unsigned": {
+        "en": ", NOT signed (give --key to sign)",
+        "es": ", SIN firma (use --key para firmar)",
+    },
+    "audit.keygen_done": {
+        "en": "Private key: {private} (keep it secret, outside the store). Public key: {public} (give it to verifiers).",
+        "es": "Clave privada: {private} (secreta, fuera del almacén). Clave pública: {public} (entréguela a quien verifique).",
+    },
+    "audit.head": {
+        "en": "Audit log head: entry {seq}, SHA-256 {hash}",
+        "es": "Cabeza del registro de auditoría: entrada {seq}, SHA-256 {hash}",
     },
     "opt.actor": {
         "en": "Who makes the change (or set CENTINELA_USER).",

@@ -67,6 +67,7 @@ def evidence_for(
     lang: str = "es",
     zones_path: Path | None = None,
     progress=None,
+    actor: str | None = None,
 ) -> tuple[Path, Path]:
     """Read what the package needs (the alert, imagery 180 days before to 120 after, its zones) and write it."""
     import datetime as dt
@@ -89,16 +90,34 @@ def evidence_for(
         [{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326
     )
     judged = assess(one, load_zones(zones_path if zones_path is not None else store), load_rules(), lang).iloc[0]
-    result = write_evidence(a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}")
+    head = store.head()  # the audit log as it stood when the package was made: anchors the package to the chain
+    folder, zpath = write_evidence(
+        a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}", audit_head=head
+    )
+    store.log_event(
+        actor or "centinela",
+        "evidence_created",
+        alert_id,
+        {"zip": [None, zpath.name], "zip_sha256": [None, _sha(zpath)], "audit_head": [None, head and head[0]]},
+    )
     if progress:
         progress()
-    return result
+    return folder, zpath
 
 
 def write_evidence(
-    alert: dict, ds: xr.Dataset, out: str | Path, zones_text: str = "", legal: str = "", params: Params = Params()
+    alert: dict,
+    ds: xr.Dataset,
+    out: str | Path,
+    zones_text: str = "",
+    legal: str = "",
+    params: Params = Params(),
+    audit_head: tuple[int, str] | None = None,
 ) -> tuple[Path, Path]:
-    """Write the package folder ``out/<alert_id>/`` and ``out/<alert_id>.zip``; returns both."""
+    """Write the package folder ``out/<alert_id>/`` and ``out/<alert_id>.zip``; returns both.
+
+    ``audit_head``: the store's newest audit entry (number, hash) when the package was made; printed in it so
+    that the package, once handed over, anchors the audit chain (a later rewrite of the log cannot match it)."""
     aid = alert["alert_id"]
     folder = Path(out) / aid
     folder.mkdir(parents=True, exist_ok=True)
@@ -196,6 +215,7 @@ def write_evidence(
         "scenes": [i for i in items if any(d.replace("-", "") in i for d in chosen.values())],
         "software": {"name": "centinela", "version": __version__},
         "parameters": dataclasses.asdict(params),
+        "audit_log_head": None if audit_head is None else {"seq": audit_head[0], "sha256": audit_head[1]},
     }
     fj = folder / "facts.json"
     fj.write_text(json.dumps(facts, sort_keys=True, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -240,6 +260,15 @@ def _kml(aid: str, geom: shapely.Geometry) -> str:
     )
 
 
+def _head_line(head: dict | None) -> str:
+    if head is None:
+        return ""
+    return (
+        f"Registro de auditoría al crear el paquete / audit log when the package was made: entrada/entry "
+        f"{head['seq']}, SHA-256 {head['sha256']}\n(centinela audit verify lo comprueba / checks it)\n"
+    )
+
+
 def _readme(f: dict) -> str:
     p, u = f["point_wgs84"], f["point_utm19s"]
     return (
@@ -253,7 +282,8 @@ def _readme(f: dict) -> str:
         f"Zonas / zones: {f['zones'] or '—'}\nEstado legal / legal status: {f['legal'] or '—'}\n"
         f"Software: centinela {f['software']['version']} (parámetros en facts.json / parameters in facts.json)\n\n"
         "Integridad / integrity: MANIFEST.sha256 lista el SHA-256 de cada archivo (sha256sum -c MANIFEST.sha256).\n"
-        "Verifique en campo o con imágenes de muy alta resolución antes de una denuncia. "
+        + _head_line(f.get("audit_log_head"))
+        + "Verifique en campo o con imágenes de muy alta resolución antes de una denuncia. "
         "/ Verify in the field or with\n"
         "very-high-resolution imagery before filing a complaint.\n"
     )

@@ -260,13 +260,39 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("evidence.done", lang, folder=folder, zip=zpath))
 
     @audit_app.command("verify", help=t("cmd.audit_verify", lang))
-    def audit_verify(store: Annotated[str | None, store_opt] = None) -> None:
+    def audit_verify(
+        store: Annotated[str | None, store_opt] = None,
+        checkpoint: Annotated[Path | None, typer.Option(help=t("opt.checkpoint", lang))] = None,
+        public_key: Annotated[Path | None, typer.Option(help=t("opt.public_key", lang))] = None,
+    ) -> None:
         from ..store import open_store
+        from ..store.checkpoint import read_checkpoint, read_key
 
-        v = open_store(store).verify()
+        doc = read_checkpoint(checkpoint) if checkpoint else None
+        v = open_store(store).verify(doc, read_key(public_key) if public_key else None)
         typer.echo(("OK: " if v.ok else "ALTERADO / TAMPERED: ") + v.message)
         if not v.ok:
             raise typer.Exit(3)
+
+    @audit_app.command("checkpoint", help=t("cmd.audit_checkpoint", lang))
+    def audit_checkpoint(
+        out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
+        key: Annotated[Path | None, typer.Option(help=t("opt.signing_key", lang), envvar="CENTINELA_AUDIT_KEY")] = None,
+        store: Annotated[str | None, store_opt] = None,
+    ) -> None:
+        from ..store import open_store
+        from ..store.checkpoint import write_checkpoint
+
+        doc = write_checkpoint(open_store(store), out, key)
+        signed = t("audit.signed" if "signature" in doc else "audit.unsigned", lang)
+        typer.echo(t("audit.checkpoint_done", lang, seq=doc["seq"], hash=doc["hash"][:16], out=out, signed=signed))
+
+    @audit_app.command("keygen", help=t("cmd.audit_keygen", lang))
+    def audit_keygen(out: Annotated[Path, typer.Option(help=t("opt.out", lang))]) -> None:
+        from ..store.checkpoint import write_key_pair
+
+        private, public = write_key_pair(out)
+        typer.echo(t("audit.keygen_done", lang, private=private, public=public))
 
 
 def _evidence(alert_id, out, catalog, store, lang):
@@ -277,7 +303,11 @@ def _evidence(alert_id, out, catalog, store, lang):
     with progress_bar(t("ql.progress", lang)) as (set_total, advance):
         set_total(2)
         try:
-            return evidence_for(open_store(store), alert_id, out, catalog, lang, progress=advance)
+            from ..store.embedded import default_actor
+
+            return evidence_for(
+                open_store(store), alert_id, out, catalog, lang, progress=advance, actor=default_actor()
+            )
         except InputError as exc:
             if catalog is None and "monitored area" in str(exc):
                 raise typer.BadParameter("this alert has no monitored area; give --catalog") from exc

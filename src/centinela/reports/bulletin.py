@@ -193,6 +193,7 @@ def write_bulletin(
     simulated: bool = False,
     method_note: str = "",
     mercury: dict | None = None,
+    audit_head: tuple[int, str] | None = None,
 ) -> BulletinFiles:
     """Write ``bulletin_<from>_<to>_<lang>.html`` and its PDF, plus the figures as PNG, into ``out``."""
     out = Path(out)
@@ -268,6 +269,7 @@ def write_bulletin(
         area=area,
         generated=dt.date.today(),
         simulated=simulated,
+        audit_head=audit_head,
         n_alerts=len(a),
         n_mining=len(mining),
         ha_mining=float(mining.area_ha.sum()),

@@ -129,6 +129,7 @@ def make_bulletin(
         background,
         simulated,
         mercury=_mercury(store, end, lang),
+        audit_head=store.head() if store is not None else None,
     )
     keep = [c for c in assessed.columns if c != "legal_label"]
     out_gpkg = Path(out) / "alerts_assessed.gpkg"

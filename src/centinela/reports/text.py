@@ -53,6 +53,7 @@ TEXT = {
         "en una proyección de áreas iguales. Toda alerta debe verificarse en campo o con imágenes de muy alta resolución antes "
         "de una denuncia.",
         "rules": "Reglas de legalidad",
+        "audit_head": "Registro de auditoría al emitir este boletín (entrada, hash; `centinela audit verify` lo comprueba)",
         "layers": "Capas de zonas usadas",
         "col_layer": "Capa",
         "col_kind": "Tipo",
@@ -112,6 +113,7 @@ TEXT = {
         "ponds) and context (nearness to rivers and to older mining). Areas are computed in an equal-area projection. Every "
         "alert should be verified in the field or with very-high-resolution imagery before a complaint is filed.",
         "rules": "Legality rules",
+        "audit_head": "Audit log when this bulletin was issued (entry, hash; `centinela audit verify` checks it)",
         "layers": "Zone layers used",
         "col_layer": "Layer",
         "col_kind": "Kind",

@@ -26,7 +26,7 @@ import shapely
 
 from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableError
 from . import gpkg
-from .audit import GENESIS, Verification, entry_hash, verify_chain
+from .audit import BASELINE, GENESIS, Verification, entry_hash, record_of, row_hash, verify_chain, verify_rows
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
 from .mercury import migrate_gpkg as _mercury_v5
@@ -114,6 +114,7 @@ MIGRATIONS: list[tuple[int, str | Callable]] = [
     ),
     (5, _mercury_v5),  # mercury results: a table written row by row (was a layer rewritten whole)
     (6, _zones_v6),  # imported zones: likewise
+    (7, lambda store, c: store._bind_rows(c)),  # audit entries bind the rows they change
 ]
 
 
@@ -248,7 +249,16 @@ class EmbeddedStore(MercuryTables, ZoneTables):
         with self.connect() as c:
             return int(c.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()["v"])
 
-    def _audit(self, c: sqlite3.Connection, actor: str, action: str, alert_id: str | None, detail: dict) -> None:
+    def _audit(
+        self,
+        c: sqlite3.Connection,
+        actor: str,
+        action: str,
+        alert_id: str | None,
+        detail: dict,
+        row: tuple[str, str] | None = None,
+    ) -> None:
+        """Append an entry to the chain; ``row``: (row_ref, row_hash) of the row this change leaves behind."""
         last = c.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
         record = {
@@ -258,12 +268,47 @@ class EmbeddedStore(MercuryTables, ZoneTables):
             "action": action,
             "alert_id": alert_id,
             "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str),
+            "row_ref": row[0] if row else None,
+            "row_hash": row[1] if row else None,
         }
         c.execute(
-            "INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, prev_hash, hash) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (seq, record["at"], actor, action, alert_id, record["detail"], prev, entry_hash(prev, record)),
+            "INSERT INTO audit_log (seq, at, actor, action, alert_id, detail, row_ref, row_hash, prev_hash, hash) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                *record.values(),
+                prev,
+                entry_hash(prev, record_of(record)),
+            ),
         )
+
+    # --- what audit entries bind: alerts and notes, as they are in the tables ------------------------
+    BOUND = ("alerts:", "alert_notes:")
+
+    def _alert_ref(self, c, alert_id: str) -> tuple[str, str]:
+        row = dict(c.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone())
+        return f"alerts:{alert_id}", self._alert_hash(row)
+
+    def _alert_hash(self, row: dict) -> str:
+        geom = self._g_out(row.pop("geom"))
+        row.pop("fid", None)
+        return row_hash({**row, "geom": None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)})
+
+    @staticmethod
+    def _note_ref(row: dict) -> tuple[str, str]:
+        return f"alert_notes:{row['id']}", row_hash({k: row[k] for k in ("id", "alert_id", "at", "actor", "text")})
+
+    def _bound_rows(self, c) -> dict[str, str]:
+        rows = {f"alerts:{r['alert_id']}": self._alert_hash(dict(r)) for r in c.execute("SELECT * FROM alerts")}
+        rows.update(self._note_ref(dict(r)) for r in c.execute("SELECT * FROM alert_notes"))
+        return rows
+
+    def _bind_rows(self, c) -> None:
+        """Schema 7: audit entries get the row they change; the rows already there are recorded in one entry."""
+        for col in ("row_ref", "row_hash"):
+            c.execute(f"ALTER TABLE audit_log ADD COLUMN {col} TEXT")
+        rows = self._bound_rows(c)
+        if rows:
+            self._audit(c, "centinela", BASELINE, None, {"rows": [None, rows]})
 
     def log_event(self, actor: str, action: str, alert_id: str | None = None, detail: dict | None = None) -> None:
         """Record an event that changes no table but belongs in the chain of custody (e.g. an evidence download)."""
@@ -339,7 +384,12 @@ class EmbeddedStore(MercuryTables, ZoneTables):
                     (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
                 )
                 self._audit(
-                    c, actor, "created", r.alert_id, {"status": [None, "new"], "area_ha": [None, new["area_ha"]]}
+                    c,
+                    actor,
+                    "created",
+                    r.alert_id,
+                    {"status": [None, "new"], "area_ha": [None, new["area_ha"]]},
+                    self._alert_ref(c, r.alert_id),
                 )
                 created += 1
                 created_ids.append(r.alert_id)
@@ -359,7 +409,7 @@ class EmbeddedStore(MercuryTables, ZoneTables):
                 + " WHERE alert_id=?",
                 (self._g_in(geom), _now(), *new.values(), row["alert_id"]),
             )
-            self._audit(c, actor, "updated", row["alert_id"], changes)
+            self._audit(c, actor, "updated", row["alert_id"], changes, self._alert_ref(c, row["alert_id"]))
             updated += 1
         return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
 
@@ -382,7 +432,7 @@ class EmbeddedStore(MercuryTables, ZoneTables):
                 "UPDATE alerts SET status=?, updated_at=?, version=version+1 WHERE alert_id=?",
                 (status, _now(), alert_id),
             )
-            self._audit(c, actor, "status", alert_id, {"status": [row["status"], status]})
+            self._audit(c, actor, "status", alert_id, {"status": [row["status"], status]}, self._alert_ref(c, alert_id))
             if note:
                 self._note(c, alert_id, note, actor)
 
@@ -394,7 +444,9 @@ class EmbeddedStore(MercuryTables, ZoneTables):
                 "UPDATE alerts SET assignee=?, updated_at=?, version=version+1 WHERE alert_id=?",
                 (assignee, _now(), alert_id),
             )
-            self._audit(c, actor, "assign", alert_id, {"assignee": [row["assignee"], assignee]})
+            self._audit(
+                c, actor, "assign", alert_id, {"assignee": [row["assignee"], assignee]}, self._alert_ref(c, alert_id)
+            )
 
     def add_note(self, alert_id: str, text: str, actor: str | None = None) -> None:
         actor = actor or default_actor()
@@ -405,10 +457,11 @@ class EmbeddedStore(MercuryTables, ZoneTables):
             self._note(c, alert_id, text, actor)
 
     def _note(self, c, alert_id: str, text: str, actor: str) -> None:
-        c.execute(
-            "INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?)", (alert_id, _now(), actor, text)
-        )
-        self._audit(c, actor, "note", alert_id, {"note": [None, text]})
+        note = c.execute(
+            "INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?) RETURNING *",
+            (alert_id, _now(), actor, text),
+        ).fetchone()
+        self._audit(c, actor, "note", alert_id, {"note": [None, text]}, self._note_ref(dict(note)))
 
     # --- monitored areas --------------------------------------------------------------------------
     def add_area(
@@ -593,8 +646,33 @@ class EmbeddedStore(MercuryTables, ZoneTables):
         with self.connect() as c:
             return [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
 
-    def verify(self) -> Verification:
-        return verify_chain(self.audit())
+    def verify(self, checkpoint: dict | None = None, public_key: bytes | None = None) -> Verification:
+        """The chain, then every bound row (alerts, notes) against the entry that last changed it, then the
+        checkpoint when given (its entry must still be there, unaltered; its signature valid for the key)."""
+        from .audit import check_checkpoint
+
+        with self.connect() as c:
+            log = [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
+            current = self._bound_rows(c)
+        chain = verify_chain(log)
+        if not chain.ok:
+            return chain
+        problems = verify_rows(log, current, self.BOUND)
+        if checkpoint is not None:
+            problems += check_checkpoint(checkpoint, log, public_key)
+        if problems:
+            more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
+            return Verification(False, len(log), None, "; ".join(problems[:10]) + more, chain.head)
+        what = f"{len(log)} entries, chain intact, {len(current)} alerts and notes as recorded"
+        if checkpoint is not None:
+            what += f", checkpoint entry {checkpoint.get('seq')} present and unaltered"
+        return Verification(True, len(log), None, what, chain.head)
+
+    def head(self) -> tuple[int, str] | None:
+        """(sequence number, hash) of the newest audit entry, to print in bulletins and evidence packages."""
+        with self.connect() as c:
+            row = c.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row["seq"]), row["hash"]) if row else None
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -82,6 +82,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     ),
     (5, MERCURY_DDL),
     (6, ZONES_DDL),
+    (7, lambda store, c: store._bind_rows(c)),
 ]
 
 _PARAM = re.compile(r"\?")

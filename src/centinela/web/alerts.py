@@ -4,6 +4,7 @@ people whose role does not allow seeing them, so their existence does not leak e
 
 # No `from __future__ import annotations`: FastAPI reads the annotations at run time (some use closures).
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -190,9 +191,18 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         ctx.one(user, alert_id)
         out = ctx.settings.work_dir / "evidence"
         _, zip_path = evidence_for(
-            ctx.store, alert_id, out, ctx.settings.catalog, ctx.settings.default_lang, ctx.settings.zones
+            ctx.store,
+            alert_id,
+            out,
+            ctx.settings.catalog,
+            ctx.settings.default_lang,
+            ctx.settings.zones,
+            actor=user.username,
         )
-        ctx.store.log_event(user.username, "evidence_downloaded", alert_id, {"file": [None, zip_path.name]})
+        digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
+        ctx.store.log_event(
+            user.username, "evidence_downloaded", alert_id, {"file": [None, zip_path.name], "sha256": [None, digest]}
+        )
         return FileResponse(zip_path, media_type="application/zip", filename=f"{safe_name(alert_id)}.zip")
 
     return router
