@@ -34,10 +34,12 @@ web:
 demo: $(STAMP)
 	$(VENV)/bin/centinela demo --out outputs/demo $(if $(SERVE),--serve,)
 
-# Guardrails: lint, formatting, and the committed bundle against its source.
+# Guardrails: lint, formatting, the layers of the code (import-linter, pyproject.toml), and the committed
+# bundle against its source.
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	bash scripts/check-bundle.sh
 
 # Everything, with nothing skipped: PostGIS (a throw-away cluster) and browser tests must run

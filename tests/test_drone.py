@@ -685,7 +685,7 @@ def test_cli_errors_are_one_line_not_tracebacks(cli, tmp_path):
 
 
 def test_demo_step_writes_under_out_drone(tmp_path):
-    from centinela.drone.demo import demo_drone
+    from centinela.jobs.demo_drone import demo_drone
 
     res = demo_drone(tmp_path, "es", size_m=50)
     assert len(res.flight_ids) == 2 and all(Path(p).exists() for p in res.files.values())

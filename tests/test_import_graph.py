@@ -75,7 +75,7 @@ def test_the_graph_sees_imports_of_every_kind():
     g = import_graph()
     assert "centinela.detect.fold" in g["centinela.detect.distributed"]  # relative, module level
     assert "centinela.extras" in g["centinela.reports.pdf"]
-    assert "centinela.alerts.notify" in g["centinela.store.monitor"]  # function level
+    assert "centinela.alerts.notify" in g["centinela.jobs.monitor"]  # function level
 
 
 def test_no_import_cycles():

@@ -13,9 +13,9 @@ import time
 import pytest
 
 from centinela.imagery import read_aoi
+from centinela.jobs.monitor import area_folder, monitor
 from centinela.sim import simulate
 from centinela.store import EmbeddedStore
-from centinela.store.monitor import area_folder, monitor
 
 SPAN = dict(start=dt.date(2024, 3, 1), end=dt.date(2024, 10, 31), revisit=5)
 

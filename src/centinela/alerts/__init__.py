@@ -4,6 +4,6 @@
   meaning, SHA-256 manifest, zip), byte-identical for the same inputs;
 - :mod:`.notify` — digests of new matching alerts by email (SMTP) or signed webhook, through the store's outbox.
 
-Neither imports the store: :func:`.evidence.evidence_for` and :func:`.notify.notify` take it as an argument
-(the monitoring run, :func:`centinela.store.monitor.monitor`, calls ``notify``).
+Neither imports the store: :func:`centinela.jobs.evidence.evidence_for` reads what a package needs and the
+monitoring run (:func:`centinela.jobs.monitor.monitor`) calls ``notify``, each passing the store.
 """

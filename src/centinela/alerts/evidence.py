@@ -25,7 +25,7 @@ from rasterio import features  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..detect.indices import bsi, mndwi, nbr, ndvi  # noqa: E402
 from ..detect.kernel import Params  # noqa: E402
-from ..reports.quicklook import FALSE_COLOUR, TRUE_COLOUR, composite  # noqa: E402
+from ..imagery.render import FALSE_COLOUR, TRUE_COLOUR, composite  # noqa: E402
 
 UTM = "EPSG:32719"
 PNG = {"Software": None}  # no version/time metadata: same inputs, same bytes
@@ -57,52 +57,6 @@ def index_series(ds: xr.Dataset, mask: np.ndarray) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def evidence_for(
-    store,
-    alert_id: str,
-    out: str | Path,
-    catalog: str | None = None,
-    lang: str = "es",
-    zones_path: Path | None = None,
-    progress=None,
-    actor: str | None = None,
-) -> tuple[Path, Path]:
-    """Read what the package needs (the alert, imagery 180 days before to 120 after, its zones) and write it."""
-    import datetime as dt
-
-    from ..errors import InputError
-    from ..imagery import load_cube
-    from ..zones import assess, load_rules, load_zones
-
-    a = store.alert(alert_id)
-    if catalog is None:
-        if not a.get("area_name"):
-            raise InputError(f"alert {alert_id} has no monitored area to take imagery from; give a catalog")
-        catalog = store.area(a["area_name"])["catalog"]
-    first = dt.date.fromisoformat(a["first_seen"])
-    bbox = shapely.box(*gpd.GeoSeries([a["geometry"]], crs=4326).to_crs(UTM).buffer(1000).to_crs(4326).total_bounds)
-    ds = load_cube(catalog, bbox, first - dt.timedelta(days=180), first + dt.timedelta(days=120))
-    if progress:
-        progress()
-    one = gpd.GeoDataFrame(
-        [{k: v for k, v in a.items() if k not in ("geometry", "notes", "history")}], geometry=[a["geometry"]], crs=4326
-    )
-    judged = assess(one, load_zones(zones_path if zones_path is not None else store), load_rules(), lang).iloc[0]
-    head = store.head()  # the audit log as it stood when the package was made: anchors the package to the chain
-    folder, zpath = write_evidence(
-        a, ds, out, judged["zones"], f"{judged['legal_label']}: {judged['legal_reasons']}", audit_head=head
-    )
-    store.log_event(
-        actor or "centinela",
-        "evidence_created",
-        alert_id,
-        {"zip": [None, zpath.name], "zip_sha256": [None, _sha(zpath)], "audit_head": [None, head and head[0]]},
-    )
-    if progress:
-        progress()
-    return folder, zpath
 
 
 def write_evidence(
@@ -225,7 +179,7 @@ def write_evidence(
 
     manifest = folder / "MANIFEST.sha256"
     manifest.write_text(
-        "".join(f"{_sha(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)), encoding="utf-8"
+        "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)), encoding="utf-8"
     )
     files.append(manifest)
     zpath = Path(out) / f"{aid}.zip"
@@ -243,7 +197,7 @@ def _transform(ds: xr.Dataset):
     return cube_transform(ds)
 
 
-def _sha(path: Path) -> str:
+def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

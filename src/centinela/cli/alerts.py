@@ -187,8 +187,8 @@ def register(app: typer.Typer, lang: str) -> None:
         store: Annotated[str | None, store_opt] = None,
         actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
+        from ..jobs.monitor import monitor as run_monitor
         from ..store import open_store
-        from ..store.monitor import monitor as run_monitor
 
         with progress_bar(t("det.progress", lang)) as (set_total, advance):
             r = run_monitor(
@@ -296,8 +296,8 @@ def register(app: typer.Typer, lang: str) -> None:
 
 
 def _evidence(alert_id, out, catalog, store, lang):
-    from ..alerts.evidence import evidence_for
     from ..errors import InputError
+    from ..jobs.evidence import evidence_for
     from ..store import open_store
 
     with progress_bar(t("ql.progress", lang)) as (set_total, advance):

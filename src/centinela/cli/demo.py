@@ -60,11 +60,11 @@ def register(app: typer.Typer, lang: str) -> None:
         hg = _demo_mercury(out, res.truth, found, lang)
         stats_csv, bulletin = _demo_zones_and_report(out, found, str(res.catalog), lang)
         login = _demo_web(out, found)
-        from ..restore.demo import demo_restore
+        from ..jobs.demo_restore import demo_restore
 
         rs = demo_restore(out, res.catalog, found.out, out / "centinela.gpkg", lang)
         typer.echo(rs["summary"])
-        from ..drone.demo import demo_drone
+        from ..jobs.demo_drone import demo_drone
 
         dd = demo_drone(out, lang)
         for line in dd.lines:
@@ -104,8 +104,7 @@ def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
     would take: ingest, QA/QC, exposure and guides, maps and hotspots with the detected mining upstream."""
     import geopandas as gpd
 
-    from ..mercury.ingest import read_results
-    from ..mercury.qc import check_batches
+    from ..jobs import mercury as job
     from ..mercury.synthetic import synthetic_results, write_csv
     from ..store import EmbeddedStore
     from .mercury import _map, _risk
@@ -120,13 +119,11 @@ def _demo_mercury(out: Path, truth: Path, found, lang: str) -> dict:
         hotspot_at = min(0.9, river.geometry.iloc[0].project(centre, normalized=True) + 0.03)
     frame, _ = synthetic_results(line, seed=7, communities=6, hotspot_at=hotspot_at)
     lab = write_csv(frame, out / "mercury" / "lab_results_SIMULATED.csv")
-    results = read_results(lab)
     if store.exists():
         store.unlink()
     st = EmbeddedStore(store)
-    st.add_results(results, "demo", source=lab.name)
-    _, flagged = check_batches(st.results())
-    st.set_qc_flags(flagged, "demo")
+    job.ingest(st, lab, "demo")
+    job.qc(st, "demo")
     guides = _risk(st, out / "mercury", None, "mean", None, True, lang)
     res = _map(st, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, 50.0, 3000.0, 7, lang)
     return {"lab": lab, "map": res.files["figure"], "guide": guides[0].pdf}

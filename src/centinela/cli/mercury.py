@@ -34,20 +34,14 @@ def register(app: typer.Typer, lang: str) -> None:
         actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
         from ..errors import InputError
-        from ..mercury.ingest import read_results
+        from ..jobs import mercury as job
         from ..store import open_store
         from ..store.embedded import default_actor
 
-        if instrument:
-            from ..mercury.dma import read_dma_export
-
-            if register is None:
-                raise InputError(t("hg.need_register", lang))
-            results = read_dma_export(file, register, instrument, batch=batch, formats=formats)
-        else:
-            results = read_results(file)
-        n = open_store(store).add_results(results, actor or default_actor(), source=str(file))
-        typer.echo(t("hg.ingested", lang, n=n, file=file, censored=int(results.censored.sum())))
+        if instrument and register is None:
+            raise InputError(t("hg.need_register", lang))
+        results = job.ingest(open_store(store), file, actor or default_actor(), instrument, register, batch, formats)
+        typer.echo(t("hg.ingested", lang, n=len(results), file=file, censored=int(results.censored.sum())))
 
     @hg.command("qc", help=t("cmd.hg_qc", lang))
     def qc(
@@ -57,13 +51,11 @@ def register(app: typer.Typer, lang: str) -> None:
         limits: Annotated[Path | None, typer.Option(help=t("opt.hg_limits", lang))] = None,
         actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
-        from ..mercury.qc import check_batches, load_limits
+        from ..jobs import mercury as job
         from ..store import open_store
         from ..store.embedded import default_actor
 
-        st = open_store(store)
-        table, flagged = check_batches(st.results(), load_limits(limits))
-        st.set_qc_flags(flagged, actor or default_actor())
+        table = job.qc(open_store(store), actor or default_actor(), limits)
         for r in table.itertuples():
             typer.echo(f"{r.batch:20s} {'OK' if r.passed else t('hg.qc_fail', lang):10s} {r.reasons}")
         if len(table) and not table.passed.all():
@@ -143,56 +135,22 @@ def register(app: typer.Typer, lang: str) -> None:
 
 
 def _risk(store, out: Path, communities, statistic: str, populations, simulated: bool, lang: str):
-    """Fish advice, hair summaries and one guide per community and language; returns the guide files."""
-    from ..errors import InputError
-    from ..mercury.risk import fish_advice, hair_summary, load_populations
-    from ..reports.fish_guide import write_guide
+    """Run the risk step and say what it wrote; returns the guide files."""
+    from ..jobs import mercury as job
 
-    if statistic not in ("mean", "ucl95"):
-        raise InputError(f"--statistic must be mean or ucl95; got {statistic!r}")
-    results = store.results()
-    pops = load_populations(populations)
-    out.mkdir(parents=True, exist_ok=True)
-    advice = fish_advice(results, pops, statistic=statistic)
-    advice.to_csv(out / "fish_advice.csv", index=False)
-    try:
-        hair = hair_summary(results)
-        hair.to_csv(out / "hair_summary.csv", index=False)
-    except InputError:
-        hair = None
-    names = set(results.get("community", []).astype(str)) - {""} if "community" in results else set()
-    names = sorted(communities or names) or ["Madre de Dios"]
-    guides = []
-    for name in names:
-        local = "community" in results and ((results.community == name) & (results.matrix == "fish")).any()
-        local_advice = fish_advice(results, pops, community=name, statistic=statistic) if local else advice
-        for lg in ("es", "en"):
-            guides.append(write_guide(name, local_advice, hair, pops, out / "guides", lg, bool(local), simulated))
-    typer.echo(
-        t("hg.risk_done", lang, species=len(advice), communities=0 if hair is None else hair.community.nunique())
-    )
-    for g in guides:
+    r = job.risk(store, out, communities, statistic, populations, simulated)
+    n_comm = 0 if r.hair is None else r.hair.community.nunique()
+    typer.echo(t("hg.risk_done", lang, species=len(r.advice), communities=n_comm))
+    for g in r.guides:
         typer.echo(f"  {g.pdf}")
-    return guides
+    return r.guides
 
 
 def _map(store, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m: float, seed: int, lang: str):
-    from ..mercury.mapping import make_map
-    from ..reports.mercury_figure import map_figure
-    from ..zones.layers import read_vector
+    """Run the map step and report it: files, cross-validation, upstream correlation, notes."""
+    from ..jobs import mercury as job
 
-    results = store.results()
-    river_gdf = read_vector(rivers) if rivers else None
-    if mining is not None:
-        mining_gdf = read_vector(mining)
-        if "cause" in mining_gdf:
-            mining_gdf = mining_gdf[mining_gdf.cause == "mining"]
-    elif river_gdf is not None:
-        mining_gdf = store.alerts(cause="mining")
-    else:
-        mining_gdf = None
-    res = make_map(results, out, matrix, river_gdf, mining_gdf, max_km, lateral_m, seed)
-    res.files["figure"] = map_figure(res, river_gdf, mining_gdf, out / "mercury_map.png", lang)
+    res = job.hg_map(store, out, matrix, rivers, mining, max_km, lateral_m, seed, lang)
     hot = int(res.sites.get("hotspot", []).eq("hot").sum()) if "hotspot" in res.sites else 0
     cold = int(res.sites.get("hotspot", []).eq("cold").sum()) if "hotspot" in res.sites else 0
     typer.echo(t("hg.map_done", lang, sites=len(res.sites), matrix=matrix, hot=hot, cold=cold))

@@ -99,8 +99,8 @@ def _counts(series, keys) -> dict:
 
 
 def _track(sites_path, catalog, out, start, end, store, id_field, planting_field, actor, lang):
+    from ..jobs.restore import track_sites
     from ..restore.io import read_sites
-    from ..restore.workflow import track_sites
 
     sites = read_sites(sites_path, id_field, planting_field)
     with progress_bar(t("rs.progress", lang)) as (set_total, advance):
@@ -155,9 +155,9 @@ def _track(sites_path, catalog, out, start, end, store, id_field, planting_field
 
 
 def _inventory(catalog, out, alerts, store, footprints, start, end, as_of, months, layer_specs, refine, lang):
+    from ..jobs.restore import inventory_sites, mining_polygons
     from ..restore.inventory import InventoryParams
     from ..restore.io import read_alerts_file, read_layer
-    from ..restore.workflow import inventory_sites, mining_polygons
 
     if alerts is not None:
         alert_gdf = read_alerts_file(alerts)
@@ -207,8 +207,8 @@ def _suitability(inventory_path, out, rules, store, rivers, catalog, lang):
     import pyogrio
 
     from ..errors import InputError
+    from ..jobs.restore import load_mercury, suitability_sites
     from ..restore.io import read_layer
-    from ..restore.workflow import load_mercury, suitability_sites
 
     path = Path(inventory_path)
     if not path.exists():

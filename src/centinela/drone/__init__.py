@@ -7,8 +7,9 @@
 - :mod:`.compare` — two flights on one grid (B reprojected onto A's), change map and areas;
 - :mod:`.flights` — ingestion: the managed COG copy and the ``drone_flights`` layer of the store;
 - :mod:`.tiles` — XYZ web-map tiles of a stored orthomosaic (rio-tiler);
-- :mod:`.pictures` — cover and change PNGs (both languages); :mod:`.text` — lines for people to read;
-- :mod:`.demo` — the demo step (two simulated flights one year apart).
+- :mod:`.pictures` — cover and change PNGs (both languages); :mod:`.text` — lines for people to read.
+
+The demo step (two simulated flights one year apart) is :mod:`centinela.jobs.demo_drone`.
 
 See docs/drones.md.
 """

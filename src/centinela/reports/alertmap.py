@@ -14,7 +14,8 @@ import xarray as xr  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..i18n import t as tr  # noqa: E402
-from .quicklook import FALSE_COLOUR, _decorate, _extent_km, composite  # noqa: E402
+from ..imagery.render import FALSE_COLOUR, composite  # noqa: E402
+from .quicklook import _decorate, _extent_km  # noqa: E402
 
 CAUSE_COLOURS = {"mining": "#ff2d2d", "other": "#ffd400"}
 

@@ -17,8 +17,8 @@ from .bulletin import BulletinFiles, write_bulletin
 
 def _background(catalog: str, alerts: gpd.GeoDataFrame, start: dt.date, end: dt.date):
     from ..imagery import load_cube
+    from ..imagery.render import FALSE_COLOUR, composite
     from .alertmap import recent_clear_composite
-    from .quicklook import FALSE_COLOUR, composite
 
     utm = alerts.estimate_utm_crs()
     x0, y0, x1, y1 = alerts.to_crs(utm).total_bounds

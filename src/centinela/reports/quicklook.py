@@ -21,10 +21,7 @@ from matplotlib import patheffects  # noqa: E402
 from ..errors import InputError  # noqa: E402
 from ..i18n import both
 from ..i18n import t as tr  # noqa: E402
-
-TRUE_COLOUR = (("red", 0.0, 0.16), ("green", 0.0, 0.16), ("blue", 0.0, 0.16))
-FALSE_COLOUR = (("swir16", 0.02, 0.40), ("nir", 0.02, 0.45), ("red", 0.0, 0.20))
-"""Fixed stretches (reflectance) so that two dates are comparable by eye."""
+from ..imagery.render import FALSE_COLOUR, TRUE_COLOUR, composite  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -33,15 +30,6 @@ class QuicklookFiles:
     cloud_plot: Path
     images: tuple[Path, ...]
     dates: tuple[dt.date, dt.date]
-
-
-def composite(ds: xr.Dataset, recipe, gamma: float = 1 / 1.6) -> np.ndarray:
-    """(y, x, 3) float image in [0, 1] from one time slice; NaN (nodata) becomes black."""
-    chans = []
-    for band, lo, hi in recipe:
-        v = np.clip((ds[band].values - lo) / (hi - lo), 0, 1) ** gamma
-        chans.append(np.nan_to_num(v, nan=0.0))
-    return np.dstack(chans)
 
 
 def pick_dates(clear_fraction: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -6,7 +6,7 @@
 - :mod:`.alerts` — re-disturbance as a mining alert in the store, with a stable id;
 - :mod:`.inventory` — abandoned mining sites, their ponds, age and distances;
 - :mod:`.suitability` + ``suitability.yaml`` — alternative land uses, weights and rules as data;
-- :mod:`.io` — files in and out; :mod:`.workflow` — the jobs end to end; :mod:`.demo` — the demo step.
+- :mod:`.io` — files in and out. The jobs end to end are in :mod:`centinela.jobs.restore`.
 
 See docs/restoration.md.
 """

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from ..errors import NotFoundError
 from ..store import users as U
 from ..store.lifecycle import TRANSITIONS
 from .errors import Forbidden, NotFound
@@ -77,11 +78,10 @@ class Context:
         return a.reset_index(drop=True)
 
     def one(self, user: U.User, alert_id: str) -> dict:
-        with self.store.connect() as c:
-            exists = c.execute("SELECT 1 FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
-        if not exists:
-            raise NotFound(f"no alert '{alert_id}'")
-        a = self.store.alert(alert_id)
+        try:
+            a = self.store.alert(alert_id)
+        except NotFoundError as exc:
+            raise NotFound(f"no alert '{alert_id}'") from exc
         hidden = self.hidden_area(user)
         if hidden is not None and a["geometry"].intersects(hidden):
             raise NotFound(f"no alert '{alert_id}'")
@@ -186,7 +186,7 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         response_class=FileResponse,
     )
     def evidence(alert_id: AlertId, user: Annotated[U.User, Depends(require("evidence"))]):
-        from ..alerts.evidence import evidence_for
+        from ..jobs.evidence import evidence_for
 
         ctx.one(user, alert_id)
         out = ctx.settings.work_dir / "evidence"

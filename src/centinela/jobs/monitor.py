@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .embedded import EmbeddedStore, IngestResult
+from ..store.embedded import EmbeddedStore, IngestResult
 
 
 @dataclass(frozen=True)

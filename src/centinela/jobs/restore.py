@@ -15,12 +15,12 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import AOIOutsideDataError, InputError
-from . import io
-from .alerts import RecordResult, record, redisturbance_alerts
-from .inventory import InventoryParams, InventoryResult, activity_dates, candidate_sites, inventory
-from .pixels import Stack, load_stack
-from .suitability import Rules, assess, load_rules
-from .track import OBS_COLUMNS, TrackParams, TrackResult, track
+from ..restore import io
+from ..restore.alerts import RecordResult, record, redisturbance_alerts
+from ..restore.inventory import InventoryParams, InventoryResult, activity_dates, candidate_sites, inventory
+from ..restore.pixels import Stack, load_stack
+from ..restore.suitability import Rules, assess, load_rules
+from ..restore.track import OBS_COLUMNS, TrackParams, TrackResult, track
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def track_sites(
     end: dt.date | None = None,
     store: str | None = None,
     actor: str | None = None,
-    params: TrackParams = TrackParams(),
+    params: TrackParams = TrackParams(),  # noqa: B008 (frozen dataclass; ruff does not resolve ..restore)
     stack: Stack | None = None,
     what: str = "sites",
     progress: Callable[[int], None] | None = None,
@@ -223,7 +223,7 @@ def inventory_sites(
     end: dt.date | None = None,
     as_of: dt.date | None = None,
     layers: dict[str, gpd.GeoDataFrame | None] | None = None,
-    params: InventoryParams = InventoryParams(),
+    params: InventoryParams = InventoryParams(),  # noqa: B008 (frozen dataclass)
     stack: Stack | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,

@@ -15,16 +15,16 @@ import shapely
 
 from ..i18n import t
 from ..imagery import search_items
-from .io import read_alerts_file
-from .pixels import load_stack
-from .workflow import inventory_sites, load_mercury, mining_polygons, suitability_sites, track_sites
+from ..restore.io import read_alerts_file
+from ..restore.pixels import load_stack
+from .restore import inventory_sites, load_mercury, mining_polygons, suitability_sites, track_sites
 
 log = logging.getLogger(__name__)
 
 
 def _footprints(bbox: tuple[float, float, float, float], until) -> gpd.GeoDataFrame | None:
     from .. import data
-    from .inventory import activity_dates
+    from ..restore.inventory import activity_dates
 
     try:
         amw = gpd.read_file(data.path(data.AMW_MINING), bbox=bbox)

@@ -34,10 +34,10 @@ def demo_drone(
 ) -> DroneDemo:
     """Simulate two flights (0.1 m and 0.12 m, ~200 × 200 m), ingest both into ``store`` (default
     ``out/centinela.gpkg``) with the site polygons, and compare them with alignment."""
+    from ..drone.compare import compare_flights
+    from ..drone.flights import ingest, open_flight
+    from ..drone.text import change_lines, cover_lines
     from ..sim.drone import simulate_drone
-    from .compare import compare_flights
-    from .flights import ingest, open_flight
-    from .text import change_lines, cover_lines
 
     root = Path(out) / "drone"
     store = Path(store) if store is not None else Path(out) / "centinela.gpkg"
