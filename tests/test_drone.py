@@ -38,6 +38,7 @@ from centinela.drone.ortho import open_ortho
 from centinela.drone.tiles import render_ortho_tile
 from centinela.errors import InputError, RasterReadError
 from centinela.sim import drone as SD
+from centinela.store import EmbeddedStore
 
 A_DATE, B_DATE = dt.date(2024, 7, 15), dt.date(2025, 7, 20)
 SIZE_M = 80.0
@@ -76,7 +77,7 @@ def multi(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stored(pair, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("store")
-    store = tmp / "centinela.gpkg"
+    store = EmbeddedStore(tmp / "centinela.gpkg")
     a = ingest(pair.orthos[0], store, out=tmp / "out", sites=pair.sites, lang="en")
     b = ingest(pair.orthos[1], store, out=tmp / "out", sites=pair.sites, lang="en")
     return store, a, b
@@ -309,7 +310,7 @@ def test_geographic_needs_explicit_reproject_and_then_measures_the_same(pair, tm
             for i in range(1, 5):
                 reproject(rasterio.band(src, i), rasterio.band(dst, i), resampling=Resampling.nearest)
             dst.colorinterp = src.colorinterp
-    store = tmp_path / "c.gpkg"
+    store = EmbeddedStore(tmp_path / "c.gpkg")
     with pytest.raises(InputError, match="geographic.*--reproject"):
         ingest(geo, store)
     res = ingest(geo, store, reproject=True)
@@ -401,7 +402,7 @@ def test_window_by_window_memory_and_progress(pair, monkeypatch):
 
 def test_ingest_records_the_flight_and_is_idempotent(stored, pair):
     store, a, b = stored
-    assert not a.already and a.cog.exists() and a.cog.parent == store.parent / "drone"
+    assert not a.already and a.cog.exists() and a.cog.parent == store.path.parent / "drone"
     with rasterio.open(a.cog) as src:
         assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         with rasterio.open(pair.orthos[0]) as orig:
@@ -425,11 +426,11 @@ def test_store_stays_a_working_alert_store(stored):
     from centinela.store import EmbeddedStore
 
     store = stored[0]
-    s = EmbeddedStore(store)  # the alert store opens (and migrates) a file that holds drone flights
+    s = EmbeddedStore(store.path)  # the alert store opens (and migrates) a file that holds drone flights
     assert len(s.alerts()) == 0
     import pyogrio
 
-    assert LAYER in {n for n, _ in pyogrio.list_layers(store)} and len(list_flights(store)) == 2
+    assert LAYER in {n for n, _ in pyogrio.list_layers(store.path)} and len(list_flights(store)) == 2
 
 
 def _lonlat_centre(pair):
@@ -567,7 +568,7 @@ def test_tiles_of_a_stored_ortho(stored, pair, multi, tmp_path):
         render_ortho_tile(a.cog, 25, 0, 0)
     with pytest.raises(InputError, match="x and y"):
         render_ortho_tile(a.cog, 3, 8, 0)
-    ms = ingest(multi.orthos[0], tmp_path / "ms.gpkg")
+    ms = ingest(multi.orthos[0], EmbeddedStore(tmp_path / "ms.gpkg"))
     rec = ms.record
     lo = [float(v) for v in rec["display_min"].split(",")]
     hi = [float(v) for v in rec["display_max"].split(",")]
@@ -590,7 +591,7 @@ def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     store = EmbeddedStore(tmp_path / "centinela.gpkg")
     for role in ("viewer", "ranger"):
         U.add_user(store, role, "correct horse battery", role, actor="test")
-    fid = ingest(pair.orthos[0], store.path).flight_id
+    fid = ingest(pair.orthos[0], store).flight_id
     app = create_app(Settings(store=str(store.path), work_dir=tmp_path / "web"))
     app.include_router(drone_router(app.state.ctx, current_user_dependency(store)))
     client = TestClient(app)
@@ -671,7 +672,7 @@ def test_cli_simulate_ingest_list_compare(cli, tmp_path):
     assert code == 0
     code, text = cli("drone", "list", "--store", store)
     assert code == 0 and text.count("[SIM]") == 2
-    fid = list_flights(store).flight_id.iloc[1]
+    fid = list_flights(EmbeddedStore(store)).flight_id.iloc[1]
     code, text = cli("drone", "compare", a, fid, "--store", store, "--out", tmp_path / "change")
     assert code == 0 and "vegetation gained" in text and (tmp_path / "change" / "change.png").exists(), text
 
@@ -691,4 +692,4 @@ def test_demo_step_writes_under_out_drone(tmp_path):
     assert len(res.flight_ids) == 2 and all(Path(p).exists() for p in res.files.values())
     assert all(str(p).startswith(str(tmp_path / "drone")) for p in res.files.values())
     assert any("vegetación ganada" in line for line in res.lines) and any("corregido" in line for line in res.lines)
-    assert len(list_flights(tmp_path / "centinela.gpkg")) == 2
+    assert len(list_flights(EmbeddedStore(tmp_path / "centinela.gpkg"))) == 2

@@ -213,3 +213,40 @@ def test_a_schema_4_store_keeps_every_row_and_its_tampering_is_caught(tmp_path):
     assert v.ok, v.message
     _sql(str(path), "UPDATE alerts SET status = 'closed' WHERE alert_id = 'CEN-2'")
     assert "alerts:CEN-2: changed outside" in st.verify().message
+
+
+def _killed_status_change(target: str, after: int) -> None:
+    import os
+
+    from support import kill_after_steps
+
+    kill_after_steps(target, after)
+    open_store(target).set_status("CEN-2", "under_review", "analyst", note="river bank: check by boat")
+    os._exit(0)
+
+
+@pytest.mark.slow
+def test_a_status_change_killed_at_any_point_is_all_or_nothing(target):
+    """`alerts set-status` with a note is one transaction: a kill leaves the old status, no note and no entry,
+    or all three; the log verifies either way and a re-run completes it once."""
+    import multiprocessing as mp
+    import signal
+
+    st = _store(target)
+    before = (st.alert("CEN-2")["status"], len(st.audit()))
+    pg = target.startswith("postgresql")
+    kills = 0
+    for after in range(1, 40) if pg else (1, 3, 10, 20, 40, 80, 120, 160, 200, 300, 500, 2000):
+        proc = mp.get_context("fork").Process(target=_killed_status_change, args=(target, after))
+        proc.start()
+        proc.join(60)
+        a, n = open_store(target).alert("CEN-2"), len(open_store(target).audit())
+        assert open_store(target).verify().ok
+        if proc.exitcode == -signal.SIGKILL:
+            kills += 1
+            assert (a["status"], n) == before and a["notes"] == [], f"killed after {after} steps"
+        else:
+            assert proc.exitcode == 0 and a["status"] == "under_review" and len(a["notes"]) == 1
+            assert n == before[1] + 2  # the status entry and the note's
+            break
+    assert kills >= 5

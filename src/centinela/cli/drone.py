@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import t
-from .common import progress_bar, store_option
+from .common import actor_option, progress_bar, store_option
 
 
 def _progress(set_total, advance):
@@ -22,20 +22,6 @@ def _progress(set_total, advance):
         advance(1)
 
     return cb
-
-
-def _embedded(store):
-    """The embedded store's file; drone flights are not kept in a PostgreSQL store (yet)."""
-    from ..errors import InputError
-    from ..store.url import is_server
-    from .common import _store
-
-    if is_server(store):
-        raise InputError(
-            "drone flights are kept in the embedded GeoPackage store for now; pass --store PATH.gpkg "
-            "(the orthomosaics are files beside it)"
-        )
-    return _store(store)
 
 
 def register(app: typer.Typer, lang: str) -> None:
@@ -52,16 +38,19 @@ def register(app: typer.Typer, lang: str) -> None:
         bands: Annotated[str | None, typer.Option(help=t("opt.drone_bands", lang))] = None,
         reproject: Annotated[bool, typer.Option(help=t("opt.drone_reproject", lang))] = False,
         thresholds: Annotated[Path | None, typer.Option(help=t("opt.drone_thresholds", lang))] = None,
+        actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
         from ..drone.flights import ingest as run_ingest
         from ..drone.text import cover_lines
+        from ..store import open_store
+        from ..store.embedded import default_actor
         from .common import _as_date
 
-        path = _embedded(store)
+        st = open_store(store)
         with progress_bar(t("drone.progress_cover", lang)) as (set_total, advance):
             res = run_ingest(
                 ortho,
-                path,
+                st,
                 out=out,
                 sites=sites,
                 date=_as_date(date, "--date"),
@@ -70,6 +59,7 @@ def register(app: typer.Typer, lang: str) -> None:
                 thresholds=thresholds,
                 progress=_progress(set_total, advance),
                 lang=lang,
+                actor=actor or default_actor(),
             )
         rec = res.record
         if res.already:
@@ -97,11 +87,12 @@ def register(app: typer.Typer, lang: str) -> None:
     @dr.command("list", help=t("cmd.drone_list", lang))
     def list_(store: Annotated[str | None, store_option(lang)] = None) -> None:
         from ..drone.flights import list_flights
+        from ..store import open_store
 
-        path = _embedded(store)
-        g = list_flights(path)
+        st = open_store(store)
+        g = list_flights(st)
         if not len(g):
-            typer.echo(t("drone.no_flights", lang, store=path))
+            typer.echo(t("drone.no_flights", lang, store=st.label()))
             return
         for r in g.itertuples():
             sim = " [SIM]" if r.simulated else ""
@@ -124,10 +115,10 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..drone.cover import load_thresholds
         from ..drone.flights import open_flight
         from ..drone.text import change_lines
-        from ..store.url import is_server
+        from ..store import open_store
 
-        path = None if is_server(store) else _embedded(store)
-        ia, ib = open_flight(a, path), open_flight(b, path)
+        st = open_store(store)
+        ia, ib = open_flight(a, st), open_flight(b, st)
         with progress_bar(t("drone.progress_compare", lang)) as (set_total, advance):
             res = run_compare(
                 ia, ib, out, load_thresholds(thresholds), align=align, progress=_progress(set_total, advance), lang=lang

@@ -27,7 +27,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import Transformer
 
@@ -65,9 +64,9 @@ class IngestResult:
     files: dict[str, Path]
 
 
-def drone_dir(store: Path) -> Path:
-    """Folder of the managed orthomosaics of an embedded store."""
-    return Path(store).absolute().parent / "drone"
+def drone_dir(store) -> Path:
+    """Folder of the store's managed orthomosaics."""
+    return store.files_dir() / "drone"
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -104,38 +103,25 @@ def read_sites(spec: str | Path) -> gpd.GeoDataFrame:
     return g.reset_index(drop=True)
 
 
-def _has_layer(store: Path) -> bool:
-    if not Path(store).exists():
-        return False
-    try:
-        return LAYER in {n for n, _ in pyogrio.list_layers(store)}
-    except Exception as exc:
-        raise InputError(f"{store}: not a readable GeoPackage store ({exc})") from exc
+def list_flights(store) -> gpd.GeoDataFrame:
+    """Every ingested flight (the store's ``drone_flights``), oldest first; empty when there is none."""
+    return store.flights()
 
 
-def list_flights(store: str | Path) -> gpd.GeoDataFrame:
-    """Every ingested flight (layer ``drone_flights``), oldest first; empty when there is none."""
-    store = Path(store)
-    if not _has_layer(store):
-        return gpd.GeoDataFrame({"flight_id": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=SRS), crs=SRS)
-    g = gpd.read_file(store, layer=LAYER)
-    return g.sort_values(["flight_date", "flight_id"], na_position="last").reset_index(drop=True)
-
-
-def flight_record(store: str | Path, flight_id: str) -> dict:
+def flight_record(store, flight_id: str) -> dict:
     """One flight's row; :class:`InputError` if the id is malformed or unknown."""
     if not isinstance(flight_id, str) or not _FLIGHT_ID.match(flight_id):
         raise InputError(f"flight id {flight_id!r}: expected letters, digits, '-' or '_' (e.g. 20240715-3fa2c1d9)")
     g = list_flights(store)
     row = g[g.flight_id == flight_id]
     if not len(row):
-        raise InputError(f"no drone flight '{flight_id}' in {store} (see `centinela drone list`)")
+        raise InputError(f"no drone flight '{flight_id}' in {store.label()} (see `centinela drone list`)")
     return row.iloc[0].to_dict()
 
 
-def stored_path(store: str | Path, record: dict) -> Path:
-    """The managed COG of a record (stored relative to the store's folder)."""
-    return Path(store).absolute().parent / str(record["cog"])
+def stored_path(store, record: dict) -> Path:
+    """The managed COG of a record (kept relative to the store's files folder)."""
+    return store.files_dir() / str(record["cog"])
 
 
 def _record_bands(record: dict) -> list[str]:
@@ -148,7 +134,7 @@ def _record_bands(record: dict) -> list[str]:
     return names
 
 
-def open_flight(ref: str | Path, store: str | Path | None = None) -> OrthoInfo:
+def open_flight(ref: str | Path, store=None) -> OrthoInfo:
     """An orthomosaic given as a file path, or as the id of an ingested flight in ``store``."""
     p = Path(ref)
     if p.exists() or store is None or not _FLIGHT_ID.match(str(ref)):
@@ -174,7 +160,7 @@ def _display_range(info: OrthoInfo) -> tuple[list[float], list[float]]:
 
 def ingest(
     path: str | Path,
-    store: str | Path,
+    store,
     out: Path | None = None,
     sites: str | Path | gpd.GeoDataFrame | None = None,
     date: dt.date | str | None = None,
@@ -183,15 +169,16 @@ def ingest(
     thresholds: Thresholds | str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     lang: str = "es",
+    actor: str = "centinela",
 ) -> IngestResult:
-    """Validate ``path``, store it as a COG beside ``store``, compute its cover (for the whole flight and
-    each site it covers) and record it in the store's ``drone_flights`` layer. With ``out``, writes the
-    class and index GeoTIFFs, ``cover.csv`` and ``cover.png`` in ``out/<flight_id>/``.
+    """Validate ``path``, keep it as a COG in the store's files folder, compute its cover (for the whole
+    flight and each site it covers) and record it in the store (``drone_flights``, one audited transaction;
+    the COG is in place before, so a kill leaves at most an unrecorded file that the re-run overwrites).
+    With ``out``, writes the class and index GeoTIFFs, ``cover.csv`` and ``cover.png`` in ``out/<flight_id>/``.
 
     ``reproject`` warps a geographic (or non-UTM) orthomosaic to the UTM zone of its centre; without it a
     geographic CRS is an error (areas need metres).
     """
-    store = Path(store)
     th = thresholds if isinstance(thresholds, Thresholds) else load_thresholds(thresholds)
     site_frame = read_sites(sites) if isinstance(sites, (str, Path)) else sites
     info = open_ortho(path, bands=bands, date=date, allow_geographic=reproject)
@@ -205,7 +192,7 @@ def ingest(
         if not cog.exists():
             raise InputError(
                 f"{info.path} was ingested as {flight_id} but its copy {cog} is missing; "
-                f"remove the row from layer {LAYER} of {store} and ingest again"
+                f"restore the file from {info.path} (same SHA-256) to {cog}"
             )
         stored = open_ortho(cog, bands=_record_bands(record), date=info.flight_date)
     else:
@@ -237,7 +224,7 @@ def ingest(
             result,
             reprojected_from=info.crs if stored.crs != info.crs else "",
         )
-        _append(store, record)
+        store.add_flight(record, actor)
     return IngestResult(flight_id, record, cog, result, already, files)
 
 
@@ -247,7 +234,7 @@ def _record(
     info: OrthoInfo,
     digest: str,
     cog: Path,
-    store: Path,
+    store,
     res: CoverResult,
     reprojected_from: str,
 ) -> dict:
@@ -262,7 +249,7 @@ def _record(
         "file_name": src.path.name,
         "source_path": str(src.path.absolute()),
         "sha256": digest,
-        "cog": str(cog.absolute().relative_to(store.absolute().parent)),
+        "cog": str(cog.absolute().relative_to(store.files_dir())),
         "crs": info.crs,
         "res_m": round(info.res_m, 5),
         "width": info.width,
@@ -295,23 +282,3 @@ def _record(
         "geometry": foot_ll if not foot_ll.is_empty else shapely.box(*tr.transform_bounds(*info.bounds)),
     }
     return rec
-
-
-def _multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
-    parts = shapely.get_parts(shapely.make_valid(geom))
-    polys = [
-        q
-        for p in parts
-        for q in (shapely.get_parts(p) if p.geom_type == "MultiPolygon" else [p])
-        if q.geom_type == "Polygon"
-    ]
-    return shapely.MultiPolygon(polys)
-
-
-def _append(store: Path, record: dict) -> None:
-    frame = gpd.GeoDataFrame(
-        [{k: v for k, v in record.items() if k != "geometry"}], geometry=[_multipolygon(record["geometry"])], crs=SRS
-    )
-    store.parent.mkdir(parents=True, exist_ok=True)
-    # Append when the layer exists: other rows are not rewritten, and other writers' layers are untouched.
-    pyogrio.write_dataframe(frame, store, layer=LAYER, driver="GPKG", append=_has_layer(store), promote_to_multi=True)

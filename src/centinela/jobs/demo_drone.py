@@ -29,24 +29,25 @@ class DroneDemo:
     flight_ids: tuple[str, ...] = ()
 
 
-def demo_drone(
-    out: Path, lang: str = "es", store: Path | None = None, seed: int = 3, size_m: float = 200.0
-) -> DroneDemo:
+def demo_drone(out: Path, lang: str = "es", store=None, seed: int = 3, size_m: float = 200.0) -> DroneDemo:
     """Simulate two flights (0.1 m and 0.12 m, ~200 × 200 m), ingest both into ``store`` (default
-    ``out/centinela.gpkg``) with the site polygons, and compare them with alignment."""
+    ``out/centinela.gpkg``; a store object or a GeoPackage path) with the site polygons, and compare them with
+    alignment."""
     from ..drone.compare import compare_flights
     from ..drone.flights import ingest, open_flight
     from ..drone.text import change_lines, cover_lines
     from ..sim.drone import simulate_drone
+    from ..store import EmbeddedStore
 
     root = Path(out) / "drone"
-    store = Path(store) if store is not None else Path(out) / "centinela.gpkg"
+    if store is None or isinstance(store, (str, Path)):
+        store = EmbeddedStore(Path(store) if store is not None else Path(out) / "centinela.gpkg")
     sim = simulate_drone(
         root / "sim", seed=seed, dates=(FIRST, SECOND), res=(0.1, 0.12), size_m=size_m, geo_error_m=GPS_ERROR_M
     )
     lines, files, ids = [], {}, []
     for label, ortho in zip(("A", "B"), sim.orthos, strict=True):
-        res = ingest(ortho, store, out=root, sites=sim.sites, lang=lang)
+        res = ingest(ortho, store, out=root, sites=sim.sites, lang=lang, actor="demo")
         ids.append(res.flight_id)
         lines.append(
             t(

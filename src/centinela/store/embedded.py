@@ -27,6 +27,8 @@ import shapely
 from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableError
 from . import gpkg
 from .audit import BASELINE, GENESIS, Verification, entry_hash, record_of, row_hash, verify_chain, verify_rows
+from .drone import DroneTables
+from .drone import migrate_gpkg as _drone_v8
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
 from .mercury import migrate_gpkg as _mercury_v5
@@ -115,6 +117,7 @@ MIGRATIONS: list[tuple[int, str | Callable]] = [
     (5, _mercury_v5),  # mercury results: a table written row by row (was a layer rewritten whole)
     (6, _zones_v6),  # imported zones: likewise
     (7, lambda store, c: store._bind_rows(c)),  # audit entries bind the rows they change
+    (8, _drone_v8),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
 ]
 
 
@@ -135,8 +138,8 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class EmbeddedStore(MercuryTables, ZoneTables):
-    """Alerts, their lifecycle and audit, imported zones and mercury results, in one GeoPackage file."""
+class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
+    """Alerts, their lifecycle and audit, imported zones, mercury results and drone flights, in one GeoPackage."""
 
     def __init__(self, path: str | Path, timeout_s: float = 30.0):
         self.path = Path(path)

@@ -16,6 +16,7 @@ import shapely
 
 from ..errors import StoreError, StoreUnavailableError
 from ..extras import optional
+from .drone import PG_DDL as DRONE_DDL
 from .embedded import EmbeddedStore
 from .mercury import PG_DDL as MERCURY_DDL
 from .zones import PG_DDL as ZONES_DDL
@@ -83,6 +84,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     (5, MERCURY_DDL),
     (6, ZONES_DDL),
     (7, lambda store, c: store._bind_rows(c)),
+    (8, DRONE_DDL),
 ]
 
 _PARAM = re.compile(r"\?")

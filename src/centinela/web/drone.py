@@ -2,10 +2,8 @@
 
 # No `from __future__ import annotations`: FastAPI reads the annotations at run time (some use closures).
 
-import functools
 import json
 from collections.abc import Callable
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import shapely
@@ -22,25 +20,11 @@ from .errors import NotFound
 FlightId = Annotated[str, Path(pattern=FLIGHT_ID, description="Drone flight id, e.g. 20240715-3fa2c1d9")]
 
 
-@functools.lru_cache(maxsize=8)
-def _flights(store: str, mtime_ns: int) -> dict[str, dict]:
-    """The ``drone_flights`` rows by id; cached until the store file changes (every tile needs them)."""
-    g = list_flights(store)
-    return {r["flight_id"]: r for r in g.to_dict(orient="records")}
-
-
 def drone_router(ctx: Context, current_user: Callable) -> APIRouter:
     router = APIRouter(tags=["drone"])
 
-    def store_file() -> FilePath | None:
-        path = getattr(ctx.store, "path", None)
-        return FilePath(path) if path else None
-
     def flights() -> dict[str, dict]:
-        path = store_file()
-        if path is None or not path.exists():
-            return {}
-        return _flights(str(path), path.stat().st_mtime_ns)
+        return {r["flight_id"]: r for r in list_flights(ctx.store).to_dict(orient="records")}
 
     def visible(user: U.User) -> dict[str, dict]:
         # Flights over a sensitive area are hidden from roles that may not see it (as alerts are): 404, not 403.
@@ -97,7 +81,7 @@ def drone_router(ctx: Context, current_user: Callable) -> APIRouter:
         if x >= 2**z or y >= 2**z:
             raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
         rec = one(user, flight_id)
-        path = stored_path(store_file(), rec)
+        path = stored_path(ctx.store, rec)
         if not path.exists():
             raise NotFound(f"drone flight '{flight_id}': its orthomosaic is missing on the server")
         idx = json.loads(rec["band_index"])
