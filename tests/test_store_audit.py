@@ -79,6 +79,48 @@ def test_direct_edits_of_alerts_and_notes_are_caught(target, edit, finding):
     assert not v.ok and finding in v.message, v.message
 
 
+def _with_people(target):
+    import shapely
+
+    from centinela.store import users as U
+
+    st = _store(target)
+    U.add_user(st, "ana", "correct horse battery", "ranger", actor="admin")
+    U.add_user(st, "beto", "correct horse battery", "analyst", actor="admin")
+    U.create_token(st, "beto", "qgis", actor="admin")
+    U.mark_sensitive(st, "CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
+    U.disable_user(st, "beto", actor="admin")
+    assert st.verify().ok, st.verify().message
+    return st
+
+
+@pytest.mark.parametrize(
+    "edit, finding",
+    [
+        ("UPDATE users SET role = 'admin' WHERE username = 'ana'", "users:ana: changed outside"),
+        ("UPDATE users SET disabled = 0 WHERE username = 'beto'", "users:beto: changed outside"),
+        (
+            "INSERT INTO users (username, password_hash, role, see_sensitive, disabled, created_at) "
+            "VALUES ('mallory', NULL, 'admin', 1, 0, '2024-01-01')",
+            "users:mallory: no audit entry",
+        ),
+        ("UPDATE api_tokens SET revoked = 0", "changed outside"),
+        (
+            "INSERT INTO api_tokens (token_hash, username, label, created_at, revoked) "
+            "VALUES ('ab12', 'ana', 'backdoor', '2024-01-01', 0)",
+            "api_tokens:ab12: no audit entry",
+        ),
+        ("DELETE FROM sensitive_areas", "sensitive_areas:CN Tres Islas: deleted outside"),
+    ],
+)
+def test_direct_edits_of_users_tokens_and_sensitive_areas_are_caught(target, edit, finding):
+    """Who may do what, and which places are hidden, are as tamper-evident as the alerts."""
+    st = _with_people(target)
+    _sql(target, edit)
+    v = st.verify()
+    assert not v.ok and finding in v.message, v.message
+
+
 def test_a_middle_edit_of_the_log_is_caught_by_the_chain(target):
     st = _store(target)
     guard = "DROP TRIGGER audit_log_append_only ON audit_log" if "postgresql" in target else None
@@ -162,7 +204,7 @@ def test_audit_commands_keygen_checkpoint_verify(tmp_path, capsys):
     assert (doc["seq"], doc["hash"]) == st.head() and "PRIVATE" not in cp.read_text()
     ok = ["verify", "--store", str(st.path), "--checkpoint", str(cp), "--public-key", str(keys / "audit_key.pub.pem")]
     code, out = run(ok)
-    assert code == 0 and out.startswith("OK") and "checkpoint entry" in out
+    assert code == 0 and out.startswith("OK") and "checkpoint entry" in out and "bound rows" in out
     _sql(str(st.path), "UPDATE alerts SET status = 'closed' WHERE alert_id = 'CEN-1'")
     code, out = run(ok)
     assert code == 3 and "TAMPERED" in out and "alerts:CEN-1" in out

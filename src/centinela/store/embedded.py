@@ -284,26 +284,44 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
             ),
         )
 
-    # --- what audit entries bind: alerts and notes, as they are in the tables ------------------------
-    BOUND = ("alerts:", "alert_notes:")
+    # --- what audit entries bind: the rows whose edit would change a judgement or someone's power ------
+    BOUND_TABLES = {
+        "alerts": "alert_id",
+        "alert_notes": "id",
+        "users": "username",
+        "api_tokens": "token_hash",
+        "sensitive_areas": "name",
+    }
+    BOUND = tuple(f"{t}:" for t in BOUND_TABLES)
+
+    def _hash_row(self, row: dict) -> str:
+        """A row's content hash, the same whichever backend holds it (geometry as WKB hex, blobs as hex)."""
+        out = {}
+        for k, v in row.items():
+            if k == "fid":
+                continue
+            if k == "geom":
+                geom = self._g_out(v)
+                v = None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)
+            elif isinstance(v, (bytes, memoryview)):
+                v = bytes(v).hex()
+            out[k] = v
+        return row_hash(out)
+
+    def _ref(self, c, table: str, key) -> tuple[str, str]:
+        """(row_ref, row_hash) of one bound row as it is now, inside the writing transaction."""
+        row = c.execute(f"SELECT * FROM {table} WHERE {self.BOUND_TABLES[table]} = ?", (key,)).fetchone()
+        return f"{table}:{key}", self._hash_row(dict(row))
 
     def _alert_ref(self, c, alert_id: str) -> tuple[str, str]:
-        row = dict(c.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone())
-        return f"alerts:{alert_id}", self._alert_hash(row)
-
-    def _alert_hash(self, row: dict) -> str:
-        geom = self._g_out(row.pop("geom"))
-        row.pop("fid", None)
-        return row_hash({**row, "geom": None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)})
-
-    @staticmethod
-    def _note_ref(row: dict) -> tuple[str, str]:
-        return f"alert_notes:{row['id']}", row_hash({k: row[k] for k in ("id", "alert_id", "at", "actor", "text")})
+        return self._ref(c, "alerts", alert_id)
 
     def _bound_rows(self, c) -> dict[str, str]:
-        rows = {f"alerts:{r['alert_id']}": self._alert_hash(dict(r)) for r in c.execute("SELECT * FROM alerts")}
-        rows.update(self._note_ref(dict(r)) for r in c.execute("SELECT * FROM alert_notes"))
-        return rows
+        return {
+            f"{table}:{r[key]}": self._hash_row(dict(r))
+            for table, key in self.BOUND_TABLES.items()
+            for r in c.execute(f"SELECT * FROM {table}")
+        }
 
     def _bind_rows(self, c) -> None:
         """Schema 7: audit entries get the row they change; the rows already there are recorded in one entry."""
@@ -464,7 +482,7 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
             "INSERT INTO alert_notes (alert_id, at, actor, text) VALUES (?,?,?,?) RETURNING *",
             (alert_id, _now(), actor, text),
         ).fetchone()
-        self._audit(c, actor, "note", alert_id, {"note": [None, text]}, self._note_ref(dict(note)))
+        self._audit(c, actor, "note", alert_id, {"note": [None, text]}, self._ref(c, "alert_notes", note["id"]))
 
     # --- monitored areas --------------------------------------------------------------------------
     def add_area(
@@ -666,7 +684,7 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
         if problems:
             more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
             return Verification(False, len(log), None, "; ".join(problems[:10]) + more, chain.head)
-        what = f"{len(log)} entries, chain intact, {len(current)} alerts and notes as recorded"
+        what = f"{len(log)} entries, chain intact, {len(current)} bound rows as recorded"
         if checkpoint is not None:
             what += f", checkpoint entry {checkpoint.get('seq')} present and unaltered"
         return Verification(True, len(log), None, what, chain.head)

@@ -81,6 +81,7 @@ def add_user(
             "user_added",
             None,
             {"user": [None, name], "role": [None, role], "see_sensitive": [None, see_sensitive]},
+            store._ref(c, "users", name),
         )
     return User(name, role, see_sensitive)
 
@@ -104,6 +105,7 @@ def set_role(store, username: str, role: str, see_sensitive: bool | None = None,
                 "role": [row["role"], role],
                 "see_sensitive": [bool(row["see_sensitive"]), see],
             },
+            store._ref(c, "users", username),
         )
 
 
@@ -115,7 +117,7 @@ def set_password(store, username: str, password: str, actor: str = "admin") -> N
             raise NotFoundError(f"no user '{username}'")
         c.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_hasher.hash(password), username))
         c.execute("DELETE FROM sessions WHERE username = ?", (username,))  # a new password ends old sessions
-        store._audit(c, actor, "user_password", None, {"user": [username, username]})
+        store._audit(c, actor, "user_password", None, {"user": [username, username]}, store._ref(c, "users", username))
 
 
 def disable_user(store, username: str, actor: str = "admin") -> None:
@@ -124,8 +126,16 @@ def disable_user(store, username: str, actor: str = "admin") -> None:
             raise NotFoundError(f"no user '{username}'")
         c.execute("UPDATE users SET disabled = 1 WHERE username = ?", (username,))
         c.execute("DELETE FROM sessions WHERE username = ?", (username,))
+        live = [
+            r["token_hash"]
+            for r in c.execute("SELECT token_hash FROM api_tokens WHERE username = ? AND revoked = 0", (username,))
+        ]
         c.execute("UPDATE api_tokens SET revoked = 1 WHERE username = ?", (username,))
-        store._audit(c, actor, "user_disabled", None, {"user": [username, username]})
+        store._audit(c, actor, "user_disabled", None, {"user": [username, username]}, store._ref(c, "users", username))
+        for token_hash in live:  # one entry per revoked token, each binding its row
+            store._audit(
+                c, actor, "token_revoked", None, {"user": [username, username]}, store._ref(c, "api_tokens", token_hash)
+            )
 
 
 def list_users(store) -> list[dict]:
@@ -166,7 +176,14 @@ def create_token(store, username: str, label: str = "", actor: str = "admin") ->
             "INSERT INTO api_tokens (token_hash, username, label, created_at, revoked) VALUES (?,?,?,?,0)",
             (_sha(token), username, label, _now().isoformat()),
         )
-        store._audit(c, actor, "token_created", None, {"user": [None, username], "label": [None, label]})
+        store._audit(
+            c,
+            actor,
+            "token_created",
+            None,
+            {"user": [None, username], "label": [None, label]},
+            store._ref(c, "api_tokens", _sha(token)),
+        )
     return token
 
 
@@ -221,7 +238,14 @@ def mark_sensitive(store, name: str, geom: shapely.Geometry, reason: str = "", a
             "INSERT INTO sensitive_areas (name, wkb, reason, created_at) VALUES (?,?,?,?)",
             (name, shapely.to_wkb(geom), reason, _now().isoformat()),
         )
-        store._audit(c, actor, "sensitive_area", None, {"area": [None, name], "reason": [None, reason]})
+        store._audit(
+            c,
+            actor,
+            "sensitive_area",
+            None,
+            {"area": [None, name], "reason": [None, reason]},
+            store._ref(c, "sensitive_areas", name),
+        )
 
 
 def sensitive_areas(store) -> dict[str, shapely.Geometry]:
