@@ -52,13 +52,15 @@ def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path, backen
 
 
 @pytest.mark.slow
-def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path, backend, request, monkeypatch):
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "work"))  # a server store's detection state
     ref = _new_store(tmp_path / "ref.gpkg", scene)
     monitor(ref, "Zona piloto", history_days=75, actor="test", block=64)
     expected = _snapshot(ref)
     assert expected
 
-    st = _new_store(tmp_path / "k.gpkg", scene)
+    st = _new_store(tmp_path / "k.gpkg" if backend == "gpkg" else request.getfixturevalue("pg_url"), scene)
     state = area_folder(st, "Zona piloto") / "state"
     cmd = [
         sys.executable,
@@ -74,7 +76,7 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path):
         "--block",
         "64",
         "--store",
-        str(st.path),
+        str(st.path) if backend == "gpkg" else st.url,
         "--actor",
         "test",
     ]
