@@ -446,3 +446,48 @@ def test_cli_errors_are_one_line(tmp_path, scene, capsys, monkeypatch):
         monkeypatch,
     )
     assert code == 2 and "no polygon" in text and "Traceback" not in text
+
+
+def _killed_track(plots, stack, target, out, after):
+    import os
+
+    from centinela.jobs.restore import track_sites
+    from support import kill_after_steps
+
+    kill_after_steps(target, after)
+    track_sites(plots[0], "unused", out, store=target, actor="test", stack=stack)
+    os._exit(0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_restore_track_killed_at_any_point_loses_nothing(plots, stack, tmp_path, backend, request):
+    """`restore track` killed during its write to the store: no alert or its whole record; the re-run gives the
+    uninterrupted result (one re-disturbance alert, complete output files) and the audit log verifies."""
+    import multiprocessing as mp
+    import signal
+
+    from centinela.jobs.restore import track_sites
+    from centinela.store import open_store
+
+    target = str(tmp_path / "s.gpkg") if backend == "gpkg" else request.getfixturevalue("pg_url")
+    open_store(target)
+    kills = 0
+    points = range(1, 40, 2) if backend == "postgis" else (1, 10, 50, 100, 200, 300, 500, 800, 1200, 3000)
+    for after in points:
+        proc = mp.get_context("fork").Process(target=_killed_track, args=(plots, stack, target, tmp_path / "o", after))
+        proc.start()
+        proc.join(120)
+        st = open_store(target)
+        assert st.verify().ok
+        if proc.exitcode == -signal.SIGKILL:
+            kills += 1
+            assert len(st.alerts()) == 0, f"killed after {after} steps"
+        else:
+            assert proc.exitcode == 0 and len(st.alerts()) == 1
+            break
+    assert kills >= 3
+    done = track_sites(plots[0], "unused", tmp_path / "o", store=target, actor="test", stack=stack)
+    st = open_store(target)
+    assert len(st.alerts()) == 1 and st.alerts().alert_id.iloc[0].startswith("CEN-R-remined-")
+    assert len(gpd.read_file(done.files["gpkg"], layer="sites")) == 3 and st.verify().ok
