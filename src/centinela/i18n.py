@@ -461,6 +461,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Private key: {private} (keep it secret, outside the store). Public key: {public} (give it to verifiers).",
         "es": "Clave privada: {private} (secreta, fuera del almacén). Clave pública: {public} (entréguela a quien verifique).",
     },
+    "cmd.store": {"en": "The store as a whole.", "es": "El almacén en su conjunto."},
+    "cmd.store_copy": {
+        "en": "Copy every row of the store (--store) into an empty one on any backend (--to), audit log included.",
+        "es": "Copiar cada fila del almacén (--store) a uno vacío en cualquier motor (--to), con su registro de auditoría.",
+    },
+    "opt.copy_to": {
+        "en": "The empty destination store: a GeoPackage path or a postgresql:// URL.",
+        "es": "El almacén de destino, vacío: ruta de GeoPackage o URL postgresql://.",
+    },
+    "store.copied": {
+        "en": "Copied {n} rows from {src} to {dst}:",
+        "es": "Copiadas {n} filas de {src} a {dst}:",
+    },
     "audit.head": {
         "en": "Audit log head: entry {seq}, SHA-256 {hash}",
         "es": "Cabeza del registro de auditoría: entrada {seq}, SHA-256 {hash}",

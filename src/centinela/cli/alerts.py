@@ -287,6 +287,29 @@ def register(app: typer.Typer, lang: str) -> None:
         signed = t("audit.signed" if "signature" in doc else "audit.unsigned", lang)
         typer.echo(t("audit.checkpoint_done", lang, seq=doc["seq"], hash=doc["hash"][:16], out=out, signed=signed))
 
+    store_app = typer.Typer(help=t("cmd.store", lang), no_args_is_help=True)
+    app.add_typer(store_app, name="store")
+
+    @store_app.command("copy", help=t("cmd.store_copy", lang))
+    def store_copy(
+        to: Annotated[str, typer.Option("--to", help=t("opt.copy_to", lang))],
+        store: Annotated[str | None, store_opt] = None,
+        actor: Annotated[str | None, actor_opt] = None,
+    ) -> None:
+        from ..store import open_store
+        from ..store.copy import copy_store
+        from ..store.embedded import default_actor
+
+        src, dst = open_store(store), open_store(to)
+        counts = copy_store(src, dst, actor or default_actor())
+        typer.echo(t("store.copied", lang, src=src.label(), dst=dst.label(), n=sum(counts.values())))
+        for table, n in counts.items():
+            typer.echo(f"  {table:16s} {n}")
+        v = dst.verify()
+        typer.echo(("OK: " if v.ok else "ALTERADO / TAMPERED: ") + v.message)
+        if not v.ok:
+            raise typer.Exit(3)
+
     @audit_app.command("keygen", help=t("cmd.audit_keygen", lang))
     def audit_keygen(out: Annotated[Path, typer.Option(help=t("opt.out", lang))]) -> None:
         from ..store.checkpoint import write_key_pair

@@ -169,6 +169,9 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
     def migrations(self) -> list[tuple[int, str]]:
         return MIGRATIONS
 
+    def _after_explicit_ids(self, c, table: str, column: str) -> None:
+        """After rows were inserted with their ids (a copy): SQLite's AUTOINCREMENT follows by itself."""
+
     # --- plumbing ---------------------------------------------------------------------------------
     def _create_if_missing(self) -> None:
         layers = set()

@@ -118,6 +118,10 @@ class PostgisStore(EmbeddedStore):
     def migrations(self):
         return PG_MIGRATIONS
 
+    def _after_explicit_ids(self, c, table: str, column: str) -> None:
+        """After rows were inserted with their ids (a copy): move the serial's sequence past them."""
+        c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))")
+
     def _g_in(self, geom):
         return shapely.to_wkb(geom, byte_order=1)
 

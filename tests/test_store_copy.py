@@ -1,0 +1,90 @@
+"""A whole store copied to PostGIS and back: every row of every table, the audit chain and the rows it binds
+verify on the new backend; a non-empty destination is refused and left untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from centinela.cli import main
+from centinela.drone.flights import ingest, list_flights, stored_path
+from centinela.errors import InputError
+from centinela.mercury.ingest import read_results
+from centinela.mercury.synthetic import synthetic_results, write_csv
+from centinela.sim.drone import simulate_drone
+from centinela.store import EmbeddedStore, open_store
+from centinela.store import users as U
+from centinela.store.copy import TABLES, copy_store
+from centinela.zones.layers import prepare_layer
+from test_store import A, B, alerts
+
+
+@pytest.fixture()
+def full_store(tmp_path):
+    """An embedded store with a row in every table a user can fill."""
+    st = EmbeddedStore(tmp_path / "field" / "centinela.gpkg")
+    st.add_area("Zona", shapely.box(-69.8, -13.0, -69.5, -12.8), "catalog.json", dt.date(2024, 1, 1), "admin")
+    st.subscribe("Zona", "webhook", "http://127.0.0.1:9/x", secret="s3cret", actor="admin")
+    st.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "analyst")
+    st.set_status("CEN-1", "under_review", "analyst", note="boat on Monday")
+    st.enqueue(1, {"alerts": ["CEN-1"]})
+    U.add_user(st, "ana", "correct horse battery", "ranger", actor="admin")
+    U.create_token(st, "ana", "qgis", actor="admin")
+    U.open_session(st, U.User("ana", "ranger", False))
+    U.mark_sensitive(st, "CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
+    frame = gpd.GeoDataFrame({"nombre": ["ZA"]}, geometry=[shapely.box(-69.8, -13.0, -69.6, -12.9)], crs=4326)
+    st.import_zones(prepare_layer(frame, "za", "buffer_zone", "nombre", "SERNANP", "CC0", "f" * 64, "za"), "admin")
+    lab, _ = synthetic_results(shapely.LineString([(-69.8, -12.86), (-69.56, -12.97)]), seed=2, n_fish=10, n_donors=5)
+    st.add_results(read_results(write_csv(lab, tmp_path / "lab.csv")), "lab")
+    sim = simulate_drone(tmp_path / "sim", seed=2, dates=(dt.date(2024, 7, 15),), size_m=40)
+    ingest(sim.orthos[0], st, actor="pilot")
+    assert st.verify().ok
+    return st
+
+
+def _rows(st) -> dict[str, int]:
+    with st.connect() as c:
+        return {t: c.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"] for t in TABLES}
+
+
+def test_a_store_copied_to_postgis_and_back_keeps_every_row_and_verifies(full_store, pg_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "server"))
+    src = full_store
+    before = _rows(src)
+    assert all(before.values()), before
+    pg = open_store(pg_url)
+    counts = copy_store(src, pg, "admin")
+    assert counts == before
+    v = pg.verify()
+    assert v.ok, v.message
+    assert pg.alert("CEN-1")["notes"][0]["text"] == "boat on Monday" and pg.alert("CEN-1")["status"] == "under_review"
+    assert pg.alerts().geometry.iloc[0].equals(src.alerts().geometry.iloc[0])
+    assert pg.results().equals(src.results()) and list(pg.zones().name) == ["ZA"]
+    assert U.authenticate(pg, "ana", "correct horse battery") is not None
+    assert list(list_flights(pg).flight_id) == list(list_flights(src).flight_id)
+    assert stored_path(pg, list_flights(pg).iloc[0].to_dict()).exists(), "the orthomosaic came along"
+    log = pg.audit()
+    assert [e["hash"] for e in log[:-1]] == [e["hash"] for e in src.audit()] and log[-1]["action"] == "store_copied"
+    # New writes on the server continue the ids and the chain.
+    pg.add_note("CEN-2", "checked from the server", "analyst")
+    assert pg.verify().ok and len(pg.alert("CEN-2")["notes"]) == 1
+
+    back = EmbeddedStore(tmp_path / "back.gpkg")
+    copy_store(pg, back, "admin")
+    assert back.verify().ok and _rows(back)["alert_notes"] == before["alert_notes"] + 1
+
+
+def test_a_non_empty_destination_is_refused_untouched(full_store, tmp_path, capsys):
+    dst = EmbeddedStore(tmp_path / "other.gpkg")
+    dst.ingest(alerts(("CEN-9", "2024-05-01", "mining", B)), "x")
+    with pytest.raises(InputError, match="not empty"):
+        copy_store(full_store, dst, "admin")
+    assert list(dst.alerts().alert_id) == ["CEN-9"] and len(dst.audit()) == 1
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "en", "store", "copy", "--store", str(full_store.path), "--to", str(tmp_path / "new.gpkg")])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and "Copied" in out and out.strip().splitlines()[-1].startswith("OK")
