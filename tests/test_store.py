@@ -233,3 +233,11 @@ def test_alerts_commands_on_postgis(tmp_path, capsys, monkeypatch, pg_url):
             main(["--lang", "en", *args])
         assert exc.value.code == 0
     assert "chain intact" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "kml", "kmz", "gpx", "csv"])
+def test_an_export_of_no_alerts_is_an_empty_file_not_an_error(tmp_path, fmt):
+    """A filter that matches nothing (found by the web fuzzer: GET /api/export?format=gpx was a 500)."""
+    empty = alerts(("CEN-1", "2024-03-01", "mining", A)).iloc[:0]
+    path = export(empty, tmp_path / f"none.{fmt}")
+    assert path.exists() and path.stat().st_size > 0

@@ -11,11 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..i18n import t
 
 err = Console(stderr=True)
-DEMO_CENTER = (-12.9425, -69.7014)
-"""At the edge of Tambopata National Reserve, 33 km east of La Pampa, where Amazon Mining Watch maps 2024
-mining inside the reserve and in the forest around it."""
-DEMO_HISTORY, DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)
-"""Half a year of history (with the 2023 dry season) before the year the demo reports on."""
 
 
 @contextmanager

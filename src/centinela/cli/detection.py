@@ -42,18 +42,12 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(_detect_summary(res, lang))
 
 
-def _detect(
-    catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, fresh=False, scheduler=None, threads=None
-):
-    import shutil
-
+def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, scheduler=None, threads=None):
     from ..detect import detect as run_detect
     from ..imagery import read_aoi
 
     geom = read_aoi(aoi)
     state_dir = Path(state) if state else Path(out).with_name(Path(out).name + ".state")
-    if fresh and state_dir.exists():
-        shutil.rmtree(state_dir)  # the demo re-simulates its scene, so old state would not match it
     with progress_bar(t("det.progress", lang)) as (set_total, advance):
         return run_detect(
             catalog,
@@ -83,11 +77,3 @@ def _detect_summary(res, lang) -> str:
         n_high=int((a.confidence == "high").sum()),
         out=res.out,
     )
-
-
-def _alert_map(catalog, aoi, alerts, path, start, end):
-    from ..imagery import load_cube, read_aoi
-    from ..reports.alertmap import write_alert_map
-
-    ds = load_cube(catalog, read_aoi(aoi), start, end)
-    return write_alert_map(ds, alerts, path, simulated="SIM" in " ".join(ds.attrs.get("items", [])[:1]))

@@ -49,7 +49,13 @@ def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -
         pts = gpd.GeoDataFrame(
             {"name": a["alert_id"], "desc": _description(a)}, geometry=a.geometry.representative_point(), crs=4326
         )
-        pts.to_file(path, driver="GPX", layer="waypoints", dataset_options={"GPX_USE_EXTENSIONS": "NO"})
+        pts.to_file(
+            path,
+            driver="GPX",
+            layer="waypoints",
+            geometry_type="Point",  # stated, so a filter that matches nothing still writes an (empty) GPX file
+            dataset_options={"GPX_USE_EXTENSIONS": "NO"},
+        )
     elif fmt == "csv":
         p = a.geometry.representative_point()
         frame = pd.DataFrame(a.drop(columns="geometry"))
