@@ -238,11 +238,14 @@ def test_a_schema_4_store_keeps_every_row_and_its_tampering_is_caught(tmp_path):
     results = st.results()
     assert len(results) == 47 and set(results.qc_flag) <= {"ok", "batch_failed_qc"}
     log = st.audit()
-    assert len(log) == old_log + 1 and log[-1]["action"] == "row_hashes_baseline"
+    assert len(log) == old_log + 3
+    assert [e["action"] for e in log[-3:]] == ["row_hashes_baseline", "table_recorded", "table_recorded"]
     v = st.verify()
     assert v.ok, v.message
     _sql(str(path), "UPDATE alerts SET status = 'closed' WHERE alert_id = 'CEN-2'")
     assert "alerts:CEN-2: changed outside" in st.verify().message
+    _sql(str(path), "UPDATE mercury_results SET value = 0.001 WHERE fid = 1")
+    assert "table:mercury_results: rows edited" in st.verify().message
 
 
 def _killed_status_change(target: str, after: int) -> None:
@@ -280,3 +283,41 @@ def test_a_status_change_killed_at_any_point_is_all_or_nothing(target):
             assert n == before[1] + 2  # the status entry and the note's
             break
     assert kills >= 5
+
+
+@pytest.mark.parametrize(
+    "edit, finding",
+    [
+        ("UPDATE mercury_results SET value_canonical = 0.01 WHERE fid = 2", "table:mercury_results: rows edited"),
+        ("UPDATE mercury_results SET qc_flag = 'ok'", "table:mercury_results"),
+        ("DELETE FROM mercury_results WHERE fid = 3", "table:mercury_results"),
+        ("DELETE FROM zones", "table:zones"),
+        ("UPDATE zones SET kind = 'mining_corridor'", "table:zones"),
+    ],
+)
+def test_direct_edits_of_lab_results_and_zones_are_caught(target, tmp_path, edit, finding):
+    """Tables written by the batch are bound by a digest of the whole table in each change's entry: a direct
+    edit, insertion or deletion of a laboratory result or a zone is caught, and legitimate changes verify."""
+    import geopandas as gpd
+    import shapely
+
+    from centinela.mercury.ingest import read_results
+    from centinela.mercury.qc import check_batches
+    from centinela.mercury.synthetic import synthetic_results, write_csv
+    from centinela.zones.layers import prepare_layer
+
+    st = _store(target)
+    lab, _ = synthetic_results(shapely.LineString([(-69.8, -12.86), (-69.56, -12.97)]), seed=4, n_fish=10, n_donors=5)
+    st.add_results(read_results(write_csv(lab.iloc[:20], tmp_path / "a.csv")), "lab")
+    st.add_results(read_results(write_csv(lab.iloc[20:], tmp_path / "b.csv")), "lab")
+    _, flagged = check_batches(st.results())
+    flagged.loc[flagged.index[:4], "qc_flag"] = "batch_failed_qc"
+    st.set_qc_flags(flagged, "lab")
+    frame = gpd.GeoDataFrame({"n": ["ZA", "ZB"]}, geometry=[A.buffer(0.01), B.buffer(0.01)], crs=4326)
+    st.import_zones(prepare_layer(frame, "za", "buffer_zone", "n", "s", "l", "f" * 64, "za"), "admin")
+    st.import_zones(prepare_layer(frame.iloc[:1], "za", "buffer_zone", "n", "s", "l", "e" * 64, "za"), "admin")
+    v = st.verify()
+    assert v.ok, v.message
+    _sql(target, edit)
+    v = st.verify()
+    assert not v.ok and finding in v.message, v.message

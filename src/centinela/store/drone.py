@@ -115,6 +115,7 @@ def migrate_gpkg(store, c) -> None:
             f"INSERT INTO {TABLE} (geom, {_QUOTED}) VALUES (?, {', '.join('?' * len(COLUMNS))})",
             (geom, *row.values()),
         )
+    store._record_table(c, TABLE)
 
 
 class DroneTables:
@@ -137,6 +138,7 @@ class DroneTables:
             ).fetchone()
             if dup is not None:
                 raise InputError(f"drone flight {row['flight_id']} ({row['file_name']}) is already in {self.label()}")
+            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
             c.execute(
                 f"INSERT INTO {TABLE} (geom, {_QUOTED}) VALUES ({self.G}, {', '.join('?' * len(COLUMNS))})",
                 (self._g_in(_multi(record.get("geometry"))), *row.values()),
@@ -152,6 +154,7 @@ class DroneTables:
                     "sha256": [None, row["sha256"]],
                     "flight_date": [None, row["flight_date"]],
                 },
+                self._digest_ref(c, TABLE, self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))),
             )
 
     def flights(self) -> gpd.GeoDataFrame:

@@ -26,7 +26,18 @@ import shapely
 
 from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableError
 from . import gpkg
-from .audit import BASELINE, GENESIS, Verification, entry_hash, record_of, row_hash, verify_chain, verify_rows
+from .audit import (
+    BASELINE,
+    GENESIS,
+    Verification,
+    digest_of,
+    digest_update,
+    entry_hash,
+    record_of,
+    row_hash,
+    verify_chain,
+    verify_rows,
+)
 from .drone import DroneTables
 from .drone import migrate_gpkg as _drone_v8
 from .lifecycle import STATUSES, check_transition
@@ -327,12 +338,49 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
         }
 
     def _bind_rows(self, c) -> None:
-        """Schema 7: audit entries get the row they change; the rows already there are recorded in one entry."""
+        """Schema 7: audit entries get the row they change; the rows already there are recorded in one entry,
+        and each digest-bound table already holding rows in one entry of its own."""
         for col in ("row_ref", "row_hash"):
             c.execute(f"ALTER TABLE audit_log ADD COLUMN {col} TEXT")
+        c.execute("CREATE INDEX audit_log_row_ref ON audit_log(row_ref)")
         rows = self._bound_rows(c)
         if rows:
             self._audit(c, "centinela", BASELINE, None, {"rows": [None, rows]})
+        for table in ("mercury_results", "zones"):  # drone_flights come at schema 8
+            self._record_table(c, table)
+
+    # --- tables bound as a whole, by a digest in the entry of each change (see audit.py) --------------
+    DIGEST_TABLES = ("mercury_results", "zones", "drone_flights")
+
+    def _row_hashes(self, c, table: str, where: str = "", args=()) -> list[str]:
+        return [self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {table} {where}", args)]
+
+    def _table_digest_entry(self, c, table: str) -> tuple[str | None, int | None]:
+        """(digest, entry) the log last recorded for ``table``; (None, None) if it never did."""
+        row = c.execute(
+            "SELECT seq, row_hash FROM audit_log WHERE row_ref = ? ORDER BY seq DESC LIMIT 1", (f"table:{table}",)
+        ).fetchone()
+        return (row["row_hash"], row["seq"]) if row else (None, None)
+
+    def _table_digest(self, c, table: str) -> str | None:
+        return self._table_digest_entry(c, table)[0]
+
+    def _digest_ref(self, c, table: str, added=(), removed=()) -> tuple[str, str]:
+        """(row_ref, row_hash) for an entry that changes ``table``: the digest after the change."""
+        return f"table:{table}", digest_update(self._table_digest(c, table), list(added), list(removed))
+
+    def _record_table(self, c, table: str) -> None:
+        """One entry recording a table's digest as it is (its rows came in by a migration)."""
+        hashes = self._row_hashes(c, table)
+        if hashes:
+            self._audit(
+                c,
+                "centinela",
+                "table_recorded",
+                None,
+                {"table": [None, table], "rows": [None, len(hashes)]},
+                (f"table:{table}", digest_of(hashes)),
+            )
 
     def log_event(self, actor: str, action: str, alert_id: str | None = None, detail: dict | None = None) -> None:
         """Record an event that changes no table but belongs in the chain of custody (e.g. an evidence download)."""
@@ -678,10 +726,20 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
         with self.connect() as c:
             log = [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
             current = self._bound_rows(c)
+            tables = {
+                t: (digest_of(self._row_hashes(c, t)), self._table_digest_entry(c, t)) for t in self.DIGEST_TABLES
+            }
         chain = verify_chain(log)
         if not chain.ok:
             return chain
         problems = verify_rows(log, current, self.BOUND)
+        for table, (now, (recorded, seq)) in tables.items():
+            if recorded is None and now != digest_of([]):
+                problems.append(f"table:{table}: holds rows no audit entry records (added outside Centinela)")
+            elif recorded is not None and recorded != now:
+                problems.append(
+                    f"table:{table}: rows edited, added or deleted outside Centinela (differs from audit entry {seq})"
+                )
         if checkpoint is not None:
             problems += check_checkpoint(checkpoint, log, public_key)
         if problems:

@@ -177,6 +177,7 @@ class MercuryTables:
                 f"{len(twice)} result(s) appear twice in the file (e.g. {' '.join(twice[0])}); nothing imported"
             )
         with self.connect(write=True) as c:
+            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
             known = self._known_keys(c, {k[0] for k in keys})
             dup = [k for k in keys if k in known]
             if dup:
@@ -195,6 +196,7 @@ class MercuryTables:
                     "batches": [None, sorted({r["batch"] for r in rows})],
                     "sha256": [None, content_hash(rows)],
                 },
+                self._digest_ref(c, TABLE, self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))),
             )
         return len(rows)
 
@@ -206,6 +208,13 @@ class MercuryTables:
             sql = f"SELECT {', '.join(KEY)} FROM {TABLE} WHERE sample_id IN ({', '.join('?' * len(part))})"
             known |= {tuple(r[k] for k in KEY) for r in c.execute(sql, part)}
         return known
+
+    def _changed_hashes(self, c, keys: set[tuple]) -> list[str]:
+        if not keys:
+            return []
+        return [
+            self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {TABLE}") if tuple(r[k] for k in KEY) in keys
+        ]
 
     def results(self) -> pd.DataFrame:
         """Every result, in the order they were added, with text fields as imported ('' when blank)."""
@@ -233,8 +242,17 @@ class MercuryTables:
             if unknown:
                 raise StoreError(f"QA/QC flags for result(s) not in the store (e.g. {' '.join(unknown[0])})")
             changed = [(flag, *k) for k, flag in want.items() if have[k] != flag]
+            keys = {tuple(k) for _, *k in changed}
+            before = self._changed_hashes(c, keys)
             c.executemany(f"UPDATE {TABLE} SET qc_flag = ? WHERE {' AND '.join(f'{k} = ?' for k in KEY)}", changed)
             if changed:
                 counts = pd.Series([f for f, *_ in changed]).value_counts().sort_index().to_dict()
-                self._audit(c, actor, "mercury_qc", None, {"qc_flag": [None, counts]})
+                self._audit(
+                    c,
+                    actor,
+                    "mercury_qc",
+                    None,
+                    {"qc_flag": [None, counts]},
+                    self._digest_ref(c, TABLE, self._changed_hashes(c, keys), before),
+                )
         return len(changed)

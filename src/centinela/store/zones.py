@@ -97,9 +97,11 @@ class ZoneTables:
             for r, g in zip(z.drop(columns="geometry").to_dict("records"), z.geometry, strict=True)
         ]
         with self.connect(write=True) as c:
-            gone = c.execute(f"SELECT count(*) AS n FROM {TABLE} WHERE layer = ?", (layer.layer,)).fetchone()["n"]
+            removed = self._row_hashes(c, TABLE, "WHERE layer = ?", (layer.layer,))
+            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
             c.execute(f"DELETE FROM {TABLE} WHERE layer = ?", (layer.layer,))
             _insert(self, c, rows)
+            added = self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))
             self._audit(
                 c,
                 actor,
@@ -108,10 +110,11 @@ class ZoneTables:
                 {
                     "layer": [None, layer.layer],
                     "kind": [None, layer.kind],
-                    "zones": [int(gone), len(rows)],
+                    "zones": [len(removed), len(rows)],
                     "file_sha256": [None, layer.file_sha256],
                     "source": [None, layer.source],
                 },
+                self._digest_ref(c, TABLE, added, removed),
             )
         return len(rows)
 
