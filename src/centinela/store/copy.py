@@ -51,7 +51,8 @@ def copy_store(src, dst, actor: str) -> dict[str, int]:
         if busy:
             raise InputError(f"{dst.label()} is not empty (tables {', '.join(busy)} hold rows); copy into a new store")
         for table in TABLES:
-            cols = [c for c in _columns(s, table) if c in set(_columns(d, table))]
+            theirs = set(_columns(d, table))
+            cols = [c for c in _columns(s, table) if c in theirs]
             marks = [dst.G if c == "geom" else "?" for c in cols]
             rows = []
             for r in s.execute(f"SELECT {', '.join(cols)} FROM {table}"):

@@ -108,13 +108,8 @@ def migrate_gpkg(store, c) -> None:
     old = gpkg.take_over_layer(c, TABLE)
     store._apply(c, GPKG_DDL)
     gpkg.register_table(c, TABLE, "MULTIPOLYGON", "Drone orthomosaics ingested into Centinela")
-    for r in old:
-        geom = gpkg.to_blob(_multi(gpkg.from_blob(r.pop("geom"))))
-        row = _row(r)
-        c.execute(
-            f"INSERT INTO {TABLE} (geom, {_QUOTED}) VALUES (?, {', '.join('?' * len(COLUMNS))})",
-            (geom, *row.values()),
-        )
+    rows = [{**_row(r), "geom": gpkg.to_blob(_multi(gpkg.from_blob(r["geom"])))} for r in old]
+    store._insert_rows(c, TABLE, COLUMNS, rows, geoms_ready=True)
     store._record_table(c, TABLE)
 
 
@@ -138,11 +133,8 @@ class DroneTables:
             ).fetchone()
             if dup is not None:
                 raise InputError(f"drone flight {row['flight_id']} ({row['file_name']}) is already in {self.label()}")
-            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
-            c.execute(
-                f"INSERT INTO {TABLE} (geom, {_QUOTED}) VALUES ({self.G}, {', '.join('?' * len(COLUMNS))})",
-                (self._g_in(_multi(record.get("geometry"))), *row.values()),
-            )
+            last = self._last_fid(c, TABLE)
+            self._insert_rows(c, TABLE, COLUMNS, [{**row, "geom": _multi(record.get("geometry"))}])
             self._audit(
                 c,
                 actor,

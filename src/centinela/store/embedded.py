@@ -355,6 +355,20 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
     def _row_hashes(self, c, table: str, where: str = "", args=()) -> list[str]:
         return [self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {table} {where}", args)]
 
+    def _last_fid(self, c, table: str) -> int:
+        """The highest feature id so far (0: none): rows inserted after it are ``WHERE fid > last``."""
+        return c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {table}").fetchone()["n"]
+
+    def _insert_rows(self, c, table: str, columns, rows: list[dict], geoms_ready: bool = False) -> None:
+        """Insert ``rows`` (dicts with ``geom`` and ``columns``) into a feature table; ``geom`` is a shapely
+        geometry, or already in this backend's form when ``geoms_ready`` (rows a migration moves)."""
+        quoted = ", ".join(f'"{k}"' for k in columns)
+        marks = ", ".join((self.G, *("?" * len(columns))))
+        c.executemany(
+            f"INSERT INTO {table} (geom, {quoted}) VALUES ({marks})",
+            [(r["geom"] if geoms_ready else self._g_in(r["geom"]), *(r[k] for k in columns)) for r in rows],
+        )
+
     def _table_digest_entry(self, c, table: str) -> tuple[str | None, int | None]:
         """(digest, entry) the log last recorded for ``table``; (None, None) if it never did."""
         row = c.execute(
@@ -719,8 +733,10 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
             return [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
 
     def verify(self, checkpoint: dict | None = None, public_key: bytes | None = None) -> Verification:
-        """The chain, then every bound row (alerts, notes) against the entry that last changed it, then the
-        checkpoint when given (its entry must still be there, unaltered; its signature valid for the key)."""
+        """The chain, then every bound row (alerts, notes, users, tokens, sensitive areas) against the entry that
+        last changed it, then each digest-bound table (mercury results, zones, drone flights) against the digest
+        its last change recorded, then the checkpoint when given (its entry must still be there, unaltered; its
+        signature valid for the key)."""
         from .audit import check_checkpoint
 
         with self.connect() as c:

@@ -95,7 +95,7 @@ def migrate_gpkg(store, c) -> None:
     store._apply(c, GPKG_DDL)
     gpkg.register_table(c, TABLE, "POINT", "Mercury laboratory results (Centinela)")
     if old:
-        _insert(store, c, [_from_old(r) for r in old], geometry_given=True)
+        store._insert_rows(c, TABLE, COLUMNS, [_from_old(r) for r in old], geoms_ready=True)
 
 
 def _from_old(row: dict) -> dict:
@@ -148,15 +148,6 @@ def content_hash(rows: list[dict]) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _insert(store, c, rows: list[dict], geometry_given: bool = False) -> None:
-    cols = ", ".join(("geom", *COLUMNS))
-    marks = ", ".join((store.G, *("?" * len(COLUMNS))))
-    c.executemany(
-        f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})",
-        [(r["geom"] if geometry_given else store._g_in(r["geom"]), *(r[k] for k in COLUMNS)) for r in rows],
-    )
-
-
 class MercuryTables:
     """The store's mercury methods (mixed into the store class, which brings ``connect`` and ``_audit``)."""
 
@@ -177,14 +168,14 @@ class MercuryTables:
                 f"{len(twice)} result(s) appear twice in the file (e.g. {' '.join(twice[0])}); nothing imported"
             )
         with self.connect(write=True) as c:
-            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
+            last = self._last_fid(c, TABLE)
             known = self._known_keys(c, {k[0] for k in keys})
             dup = [k for k in keys if k in known]
             if dup:
                 raise InputError(
                     f"{len(dup)} result(s) already in {self.label()} (e.g. {dup[0][0]} {dup[0][1]}); nothing imported"
                 )
-            _insert(self, c, rows)
+            self._insert_rows(c, TABLE, COLUMNS, rows)
             self._audit(
                 c,
                 actor,
@@ -209,13 +200,6 @@ class MercuryTables:
             known |= {tuple(r[k] for k in KEY) for r in c.execute(sql, part)}
         return known
 
-    def _changed_hashes(self, c, keys: set[tuple]) -> list[str]:
-        if not keys:
-            return []
-        return [
-            self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {TABLE}") if tuple(r[k] for k in KEY) in keys
-        ]
-
     def results(self) -> pd.DataFrame:
         """Every result, in the order they were added, with text fields as imported ('' when blank)."""
         with self.connect() as c:
@@ -234,25 +218,18 @@ class MercuryTables:
             raise InputError("QA/QC output lacks the qc_flag field")
         want = {tuple(_text(r[k]) for k in KEY): _text(r["qc_flag"]) for r in flagged.to_dict("records")}
         with self.connect(write=True) as c:
-            have = {
-                tuple(r[k] for k in KEY): r["qc_flag"]
-                for r in c.execute(f"SELECT {', '.join(KEY)}, qc_flag FROM {TABLE}")
-            }
+            have = {tuple(r[k] for k in KEY): dict(r) for r in c.execute(f"SELECT * FROM {TABLE}")}
             unknown = [k for k in want if k not in have]
             if unknown:
                 raise StoreError(f"QA/QC flags for result(s) not in the store (e.g. {' '.join(unknown[0])})")
-            changed = [(flag, *k) for k, flag in want.items() if have[k] != flag]
-            keys = {tuple(k) for _, *k in changed}
-            before = self._changed_hashes(c, keys)
+            changed = [(flag, *k) for k, flag in want.items() if have[k]["qc_flag"] != flag]
             c.executemany(f"UPDATE {TABLE} SET qc_flag = ? WHERE {' AND '.join(f'{k} = ?' for k in KEY)}", changed)
             if changed:
                 counts = pd.Series([f for f, *_ in changed]).value_counts().sort_index().to_dict()
+                # The rows after the update differ from those read only by the flag: their hashes follow.
+                before = [self._hash_row(have[tuple(k)]) for _, *k in changed]
+                after = [self._hash_row({**have[tuple(k)], "qc_flag": flag}) for flag, *k in changed]
                 self._audit(
-                    c,
-                    actor,
-                    "mercury_qc",
-                    None,
-                    {"qc_flag": [None, counts]},
-                    self._digest_ref(c, TABLE, self._changed_hashes(c, keys), before),
+                    c, actor, "mercury_qc", None, {"qc_flag": [None, counts]}, self._digest_ref(c, TABLE, after, before)
                 )
         return len(changed)

@@ -60,16 +60,7 @@ def migrate_gpkg(store, c) -> None:
         new.update({k: int(row.get(k) or 0) for k in INTS})
         new["geom"] = gpkg.to_blob(_multi(gpkg.from_blob(row["geom"])))
         rows.append(new)
-    _insert(store, c, rows, raw=True)
-
-
-def _insert(store, c, rows: list[dict], raw: bool = False) -> None:
-    cols = ", ".join(("geom", *COLUMNS))
-    marks = ", ".join((store.G, *("?" * len(COLUMNS))))
-    c.executemany(
-        f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})",
-        [(r["geom"] if raw else store._g_in(_multi(r["geom"])), *(r[k] for k in COLUMNS)) for r in rows],
-    )
+    store._insert_rows(c, TABLE, COLUMNS, rows, geoms_ready=True)
 
 
 class ZoneTables:
@@ -81,7 +72,7 @@ class ZoneTables:
         z = layer.zones.to_crs(4326)
         rows = [
             {
-                "geom": g,
+                "geom": _multi(g),
                 "zone_id": str(r["zone_id"]),
                 "kind": str(r["kind"]),
                 "name": str(r["name"]),
@@ -98,9 +89,9 @@ class ZoneTables:
         ]
         with self.connect(write=True) as c:
             removed = self._row_hashes(c, TABLE, "WHERE layer = ?", (layer.layer,))
-            last = c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {TABLE}").fetchone()["n"]
+            last = self._last_fid(c, TABLE)
             c.execute(f"DELETE FROM {TABLE} WHERE layer = ?", (layer.layer,))
-            _insert(self, c, rows)
+            self._insert_rows(c, TABLE, COLUMNS, rows)
             added = self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))
             self._audit(
                 c,
