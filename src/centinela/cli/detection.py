@@ -39,7 +39,9 @@ def register(app: typer.Typer, lang: str) -> None:
             scheduler=dask_scheduler,
             threads=threads,
         )
-        typer.echo(_detect_summary(res, lang))
+        from ..jobs.detect import summary
+
+        typer.echo(summary(res, lang))
 
 
 def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, scheduler=None, threads=None):
@@ -63,17 +65,3 @@ def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, sc
             scheduler=scheduler,
             threads=threads,
         )
-
-
-def _detect_summary(res, lang) -> str:
-    a = res.alerts
-    mining = a[a.cause == "mining"]
-    return t(
-        "det.done",
-        lang,
-        n=len(a),
-        n_mining=len(mining),
-        ha_mining=float(mining.area_ha.sum()),
-        n_high=int((a.confidence == "high").sum()),
-        out=res.out,
-    )

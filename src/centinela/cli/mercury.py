@@ -139,8 +139,7 @@ def _risk(store, out: Path, communities, statistic: str, populations, simulated:
     from ..jobs import mercury as job
 
     r = job.risk(store, out, communities, statistic, populations, simulated)
-    n_comm = 0 if r.hair is None else r.hair.community.nunique()
-    typer.echo(t("hg.risk_done", lang, species=len(r.advice), communities=n_comm))
+    typer.echo(job.risk_line(r, lang))
     for g in r.guides:
         typer.echo(f"  {g.pdf}")
     return r.guides
@@ -151,9 +150,7 @@ def _map(store, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m
     from ..jobs import mercury as job
 
     res = job.hg_map(store, out, matrix, rivers, mining, max_km, lateral_m, seed, lang)
-    hot = int(res.sites.get("hotspot", []).eq("hot").sum()) if "hotspot" in res.sites else 0
-    cold = int(res.sites.get("hotspot", []).eq("cold").sum()) if "hotspot" in res.sites else 0
-    typer.echo(t("hg.map_done", lang, sites=len(res.sites), matrix=matrix, hot=hot, cold=cold))
+    typer.echo(job.map_line(res, matrix, lang))
     for p in res.files.values():
         typer.echo(f"  {p}")
     if len(res.scores):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..i18n import t
+from .detect import summary
 
 DEMO_CENTER = (-12.9425, -69.7014)
 """At the edge of Tambopata National Reserve, 33 km east of La Pampa, where Amazon Mining Watch maps 2024
@@ -88,18 +89,7 @@ def run_demo(
             on_total=set_total,
         )
     alert_map = write_alert_map(ds, found.alerts, out / "alerts_map.png", simulated=True)
-    mining = found.alerts[found.alerts.cause == "mining"]
-    say(
-        t(
-            "det.done",
-            lang,
-            n=len(found.alerts),
-            n_mining=len(mining),
-            ha_mining=float(mining.area_ha.sum()),
-            n_high=int((found.alerts.confidence == "high").sum()),
-            out=found.out,
-        )
-    )
+    say(summary(found, lang))
     result = DemoResult(out / "centinela.gpkg", scene.catalog)
     hg = _mercury(out, scene.truth, found, lang, say)
     stats_csv, bulletin = _zones_and_report(out, found, catalog, lang, bar)
@@ -156,12 +146,9 @@ def _mercury(out: Path, truth: Path, found, lang: str, say) -> dict:
     job.ingest(st, lab, "demo")
     job.qc(st, "demo")
     risk = job.risk(st, out / "mercury", simulated=True)
-    n_comm = 0 if risk.hair is None else risk.hair.community.nunique()
-    say(t("hg.risk_done", lang, species=len(risk.advice), communities=n_comm))
+    say(job.risk_line(risk, lang))
     res = job.hg_map(st, out / "mercury" / "map", "sediment", f"{truth}#river", found.out, seed=7, lang=lang)
-    hot = int(res.sites.get("hotspot", []).eq("hot").sum()) if "hotspot" in res.sites else 0
-    cold = int(res.sites.get("hotspot", []).eq("cold").sum()) if "hotspot" in res.sites else 0
-    say(t("hg.map_done", lang, sites=len(res.sites), matrix="sediment", hot=hot, cold=cold))
+    say(job.map_line(res, "sediment", lang))
     return {"lab": lab, "map": res.files["figure"], "guide": risk.guides[0].pdf}
 
 

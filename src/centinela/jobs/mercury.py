@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..i18n import t
 
 
 def ingest(
@@ -85,6 +86,19 @@ def risk(
         for lg in ("es", "en"):
             guides.append(write_guide(name, local_advice, hair, pops, out / "guides", lg, bool(local), simulated))
     return RiskOutputs(advice, hair, guides)
+
+
+def risk_line(r: RiskOutputs, lang: str) -> str:
+    """What the risk step did, for a person: species advised, communities with hair results."""
+    communities = 0 if r.hair is None else r.hair.community.nunique()
+    return t("hg.risk_done", lang, species=len(r.advice), communities=communities)
+
+
+def map_line(res, matrix: str, lang: str) -> str:
+    """What the map step found, for a person: sites, hot and cold spots."""
+    spots = res.sites["hotspot"] if "hotspot" in res.sites else pd.Series(dtype=object)
+    hot, cold = int(spots.eq("hot").sum()), int(spots.eq("cold").sum())
+    return t("hg.map_done", lang, sites=len(res.sites), matrix=matrix, hot=hot, cold=cold)
 
 
 def hg_map(
