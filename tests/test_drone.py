@@ -583,14 +583,13 @@ def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     from fastapi.testclient import TestClient
 
     from centinela.store import EmbeddedStore
-    from centinela.store import users as U
     from centinela.web import Settings, create_app
     from centinela.web.auth import current_user_dependency
     from centinela.web.drone import drone_router
 
     store = EmbeddedStore(tmp_path / "centinela.gpkg")
     for role in ("viewer", "ranger"):
-        U.add_user(store, role, "correct horse battery", role, actor="test")
+        store.add_user(role, "correct horse battery", role, actor="test")
     fid = ingest(pair.orthos[0], store).flight_id
     app = create_app(Settings(store=str(store.path), work_dir=tmp_path / "web"))
     app.include_router(drone_router(app.state.ctx, current_user_dependency(store)))
@@ -613,8 +612,8 @@ def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     assert client.get(f"/tiles/drone/{fid}/3/9/0.png").status_code == 422
     assert client.get(f"/tiles/drone/bad%20id/{z}/{x}/{y}.png").status_code == 422
     # The site lies in an area marked sensitive: a viewer no longer sees the flight; a ranger does.
-    U.mark_sensitive(
-        store, "Comunidad", shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01), "asked", actor="test"
+    store.mark_sensitive(
+        "Comunidad", shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01), "asked", actor="test"
     )
     assert client.get("/api/drone/flights").json() == []
     assert client.get(f"/tiles/drone/{fid}/{z}/{x}/{y}.png").status_code == 404

@@ -57,14 +57,12 @@ def _store(target):
 def _with_people(target):
     import shapely
 
-    from centinela.store import users as U
-
     st = _store(target)
-    U.add_user(st, "ana", "correct horse battery", "ranger", actor="admin")
-    U.add_user(st, "beto", "correct horse battery", "analyst", actor="admin")
-    U.create_token(st, "beto", "qgis", actor="admin")
-    U.mark_sensitive(st, "CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
-    U.disable_user(st, "beto", actor="admin")
+    st.add_user("ana", "correct horse battery", "ranger", actor="admin")
+    st.add_user("beto", "correct horse battery", "analyst", actor="admin")
+    st.create_token("beto", "qgis", actor="admin")
+    st.mark_sensitive("CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
+    st.disable_user("beto", actor="admin")
     assert st.verify().ok, st.verify().message
     return st
 

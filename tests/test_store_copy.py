@@ -31,10 +31,10 @@ def full_store(tmp_path):
     st.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "analyst")
     st.set_status("CEN-1", "under_review", "analyst", note="boat on Monday")
     st.enqueue(1, {"alerts": ["CEN-1"]})
-    U.add_user(st, "ana", "correct horse battery", "ranger", actor="admin")
-    U.create_token(st, "ana", "qgis", actor="admin")
-    U.open_session(st, U.User("ana", "ranger", False))
-    U.mark_sensitive(st, "CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
+    st.add_user("ana", "correct horse battery", "ranger", actor="admin")
+    st.create_token("ana", "qgis", actor="admin")
+    st.open_session(U.User("ana", "ranger", False))
+    st.mark_sensitive("CN Tres Islas", shapely.box(-69.7, -12.9, -69.6, -12.8), "asked", actor="admin")
     frame = gpd.GeoDataFrame({"nombre": ["ZA"]}, geometry=[shapely.box(-69.8, -13.0, -69.6, -12.9)], crs=4326)
     st.import_zones(prepare_layer(frame, "za", "buffer_zone", "nombre", "SERNANP", "CC0", "f" * 64, "za"), "admin")
     lab, _ = synthetic_results(shapely.LineString([(-69.8, -12.86), (-69.56, -12.97)]), seed=2, n_fish=10, n_donors=5)
@@ -63,7 +63,7 @@ def test_a_store_copied_to_postgis_and_back_keeps_every_row_and_verifies(full_st
     assert pg.alert("CEN-1")["notes"][0]["text"] == "boat on Monday" and pg.alert("CEN-1")["status"] == "under_review"
     assert pg.alerts().geometry.iloc[0].equals(src.alerts().geometry.iloc[0])
     assert pg.results().equals(src.results()) and list(pg.zones().name) == ["ZA"]
-    assert U.authenticate(pg, "ana", "correct horse battery") is not None
+    assert pg.authenticate("ana", "correct horse battery") is not None
     assert list(list_flights(pg).flight_id) == list(list_flights(src).flight_id)
     assert stored_path(pg, list_flights(pg).iloc[0].to_dict()).exists(), "the orthomosaic came along"
     log = pg.audit()

@@ -47,9 +47,9 @@ def seed(store, tmp_path):
         actor="detector",
     )
     for role in U.ROLES:
-        U.add_user(store, role, PASSWORD, role, actor="test")
-    U.mark_sensitive(
-        store, "Comunidad sensible", shapely.box(-69.61, -12.91, -69.59, -12.89), "asked by the community", actor="test"
+        store.add_user(role, PASSWORD, role, actor="test")
+    store.mark_sensitive(
+        "Comunidad sensible", shapely.box(-69.61, -12.91, -69.59, -12.89), "asked by the community", actor="test"
     )
     return create_app(
         Settings(
@@ -162,11 +162,11 @@ def test_filters_paging_exports_and_tokens(app, tmp_path):
         r = client.get(f"/api/export?format={fmt}&cause=mining")
         assert r.status_code == 200 and len(r.content) > 100, fmt
     assert "CEN-B" in client.get("/api/export?format=csv").text
-    token = U.create_token(store, "viewer", "qgis", actor="test")
+    token = store.create_token("viewer", "qgis", actor="test")
     bearer = TestClient(web)
     assert ids(bearer.get("/api/alerts", headers={"Authorization": f"Bearer {token}"})) == ["CEN-A", "CEN-C"]
     assert bearer.get("/api/alerts", headers={"Authorization": "Bearer cnt_not-a-token"}).status_code == 401
-    U.disable_user(store, "viewer", actor="test")
+    store.disable_user("viewer", actor="test")
     assert bearer.get("/api/alerts", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from centinela.cli import main
 from centinela.store import EmbeddedStore
-from centinela.store import users as U
 
 
 def run(args, capsys, monkeypatch, password="a long enough password"):
@@ -37,13 +36,13 @@ def test_users_tokens_and_sensitive_zones(tmp_path, capsys, monkeypatch):
     token = out.split()[0]
     assert code == 0 and token.startswith("cnt_")
     st = EmbeddedStore(store)
-    assert U.user_for_token(st, token).username == "rosa"
+    assert st.user_for_token(token).username == "rosa"
     assert token not in store.read_bytes().decode("latin-1"), "only the token's hash is stored"
     assert "a long enough password" not in store.read_bytes().decode("latin-1")
     code, out = run(["users", "list", "--store", str(store)], capsys, monkeypatch)
     assert "rosa" in out and "ranger" in out
     code, out = run(["sensitive", "Tambopata", "--reason", "test", "--store", str(store)], capsys, monkeypatch)
-    assert code == 0 and U.sensitive_areas(st)
+    assert code == 0 and st.sensitive_areas()
     actions = [e["action"] for e in st.audit()]
     assert {"user_added", "token_created", "sensitive_area"} <= set(actions)
 

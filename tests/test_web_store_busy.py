@@ -9,14 +9,13 @@ from fastapi.testclient import TestClient
 
 from centinela.errors import StoreUnavailableError
 from centinela.store import EmbeddedStore
-from centinela.store import users as U
 from test_web_api import seed
 
 
 def test_locked_store_is_a_quick_503_without_paths(tmp_path):
     store = EmbeddedStore(tmp_path / "centinela.gpkg")
     app = seed(store, tmp_path)
-    token = U.create_token(store, "analyst", "script", actor="test")
+    token = store.create_token("analyst", "script", actor="test")
     auth = {"Authorization": f"Bearer {token}"}
     client = TestClient(app)
     assert client.get("/api/alerts", headers=auth).status_code == 200
@@ -61,7 +60,7 @@ def test_postgis_store_locked_by_a_writer_is_a_quick_503(tmp_path, pg_url):
 
     store = open_store(pg_url)
     app = seed(store, tmp_path)
-    token = U.create_token(store, "analyst", "script", actor="test")
+    token = store.create_token("analyst", "script", actor="test")
     auth = {"Authorization": f"Bearer {token}"}
     client = TestClient(app)
     with psycopg.connect(pg_url) as other:  # a transaction, as a long write by another process would hold

@@ -36,18 +36,16 @@ def register(app: typer.Typer, lang: str) -> None:
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import open_store
-        from ..store.users import add_user
 
         password = _password(lang)
-        add_user(open_store(store), username, password, role, see_sensitive, actor=_actor())
+        open_store(store).add_user(username, password, role, see_sensitive, actor=_actor())
         typer.echo(t("users.added", lang, user=username, role=role))
 
     @users.command("list", help=t("cmd.users_list", lang))
     def list_(store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
-        from ..store.users import list_users
 
-        for u in list_users(open_store(store)):
+        for u in open_store(store).list_users():
             flags = (" see_sensitive" if u["see_sensitive"] else "") + (" DISABLED" if u["disabled"] else "")
             typer.echo(f"{u['username']:24s} {u['role']:8s}{flags}  {u['created_at'][:10]}")
 
@@ -59,25 +57,22 @@ def register(app: typer.Typer, lang: str) -> None:
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import open_store
-        from ..store.users import set_role
 
-        set_role(open_store(store), username, role, see_sensitive, actor=_actor())
+        open_store(store).set_role(username, role, see_sensitive, actor=_actor())
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("password", help=t("cmd.users_password", lang))
     def password(username: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
-        from ..store.users import set_password
 
-        set_password(open_store(store), username, _password(lang), actor=_actor())
+        open_store(store).set_password(username, _password(lang), actor=_actor())
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("disable", help=t("cmd.users_disable", lang))
     def disable(username: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
-        from ..store.users import disable_user
 
-        disable_user(open_store(store), username, actor=_actor())
+        open_store(store).disable_user(username, actor=_actor())
         typer.echo(t("users.changed", lang, user=username))
 
     @users.command("token", help=t("cmd.users_token", lang))
@@ -87,9 +82,8 @@ def register(app: typer.Typer, lang: str) -> None:
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import open_store
-        from ..store.users import create_token
 
-        typer.echo(create_token(open_store(store), username, label, actor=_actor()))
+        typer.echo(open_store(store).create_token(username, label, actor=_actor()))
         typer.echo(t("users.token_once", lang), err=True)
 
     @app.command("sensitive", help=t("cmd.sensitive", lang))
@@ -102,13 +96,12 @@ def register(app: typer.Typer, lang: str) -> None:
         import shapely
 
         from ..store import open_store
-        from ..store.users import mark_sensitive
         from ..zones import load_zones
 
         st = open_store(store)
         found = load_zones(zones_file or st).find(zone)
         for name, g in found.groupby("name"):
-            mark_sensitive(st, name, shapely.union_all(list(g.geometry)), reason, actor=_actor())
+            st.mark_sensitive(name, shapely.union_all(list(g.geometry)), reason, actor=_actor())
             typer.echo(t("sensitive.marked", lang, zone=name))
 
 

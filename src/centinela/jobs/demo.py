@@ -185,12 +185,12 @@ def _web_users(out: Path, found, result: DemoResult) -> None:
     store = EmbeddedStore(result.store)
     store.ingest(read_polygons(found.out, "alerts"), actor="demo")
     password = "demo-" + secrets.token_urlsafe(9)
-    existing = {u["username"] for u in U.list_users(store)}
+    existing = {u["username"] for u in store.list_users()}
     for role in U.ROLES:
         if role not in existing:
-            U.add_user(store, role, password, role, actor="demo")
+            store.add_user(role, password, role, actor="demo")
         else:
-            U.set_password(store, role, password, actor="demo")
+            store.set_password(role, password, actor="demo")
     file = out / "web_login.txt"
     file.write_text("".join(f"{role}  {password}\n" for role in U.ROLES), encoding="utf-8")
     file.chmod(0o600)

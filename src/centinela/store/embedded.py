@@ -43,6 +43,7 @@ from .drone import migrate_gpkg as _drone_v8
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
 from .mercury import migrate_gpkg as _mercury_v5
+from .users import UserTables
 from .zones import ZoneTables
 from .zones import migrate_gpkg as _zones_v6
 
@@ -149,7 +150,7 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class EmbeddedStore(MercuryTables, ZoneTables, DroneTables):
+class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
     """Alerts, their lifecycle and audit, imported zones, mercury results and drone flights, in one GeoPackage."""
 
     def __init__(self, path: str | Path, timeout_s: float = 30.0):

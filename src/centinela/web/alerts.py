@@ -55,7 +55,7 @@ class Context:
     def hidden_area(self, user: U.User) -> shapely.Geometry | None:
         if user.can("see_sensitive"):
             return None
-        areas = U.sensitive_areas(self.store)
+        areas = self.store.sensitive_areas()
         return shapely.union_all(list(areas.values())) if areas else None
 
     def visible(self, user: U.User, f: AlertFilter | None = None) -> gpd.GeoDataFrame:

@@ -70,12 +70,12 @@ def current_user_dependency(store) -> Callable:
     def current_user(request: Request) -> U.User:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            user = U.user_for_token(store, header[7:].strip())
+            user = store.user_for_token(header[7:].strip())
             if user is None:
                 raise Unauthenticated("invalid or revoked API token")
             return user
         sid = request.cookies.get(COOKIE)
-        found = U.session_user(store, sid) if sid else None
+        found = store.session_user(sid) if sid else None
         if found is None:
             raise Unauthenticated("log in first (POST /api/login) or send an API token")
         user, csrf = found
@@ -107,13 +107,13 @@ def auth_router(store, settings: Settings, current_user: Callable) -> APIRouter:
         key = f"{client}|{body.username.strip().lower()}"
         per_user.check(key)
         per_address.check(client)
-        user = U.authenticate(store, body.username, body.password)
+        user = store.authenticate(body.username, body.password)
         if user is None:
             per_user.fail(key)
             per_address.fail(client)
             raise Unauthenticated("wrong username or password")
         per_user.clear(key)
-        sid, csrf = U.open_session(store, user, settings.session_hours)
+        sid, csrf = store.open_session(user, settings.session_hours)
         response.set_cookie(
             COOKIE,
             sid,
@@ -129,7 +129,7 @@ def auth_router(store, settings: Settings, current_user: Callable) -> APIRouter:
     def logout(request: Request, response: Response, user: U.User = Depends(current_user)) -> Response:
         sid = request.cookies.get(COOKIE)
         if sid:
-            U.close_session(store, sid)
+            store.close_session(sid)
         response = Response(status_code=204)
         response.delete_cookie(COOKIE, path="/")
         return response

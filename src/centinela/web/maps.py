@@ -58,7 +58,7 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         box = parse_bbox(bbox)
         if box is not None:
             z = z[z.intersects(box)]
-        sensitive = set(U.sensitive_areas(ctx.store))
+        sensitive = set(ctx.store.sensitive_areas())
         keep = [c for c in ("zone_id", "name", "kind", "layer", "illustrative", "source", "licence") if c in z.columns]
         out = z[keep + ["geometry"]].copy()
         out["sensitive"] = out["name"].isin(sensitive)
