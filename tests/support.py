@@ -26,7 +26,7 @@ def kill_after_steps(target: str, after: int) -> None:
     import signal
     import sqlite3
 
-    from centinela.store import postgis
+    from centinela.store import dialect
 
     steps = {"n": 0}
 
@@ -37,7 +37,7 @@ def kill_after_steps(target: str, after: int) -> None:
         return 0
 
     if target.startswith("postgresql"):
-        send, send_many = postgis._Conn.execute, postgis._Conn.executemany
+        send, send_many = dialect._Conn.execute, dialect._Conn.executemany
 
         def execute(self, sql, args=()):
             tick()
@@ -48,7 +48,7 @@ def kill_after_steps(target: str, after: int) -> None:
                 tick()
                 send_many(self, sql, [row])
 
-        postgis._Conn.execute, postgis._Conn.executemany = execute, executemany
+        dialect._Conn.execute, dialect._Conn.executemany = execute, executemany
     else:
         real = sqlite3.connect
 

@@ -38,7 +38,7 @@ from centinela.drone.ortho import open_ortho
 from centinela.drone.tiles import render_ortho_tile
 from centinela.errors import InputError, RasterReadError
 from centinela.sim import drone as SD
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 A_DATE, B_DATE = dt.date(2024, 7, 15), dt.date(2025, 7, 20)
 SIZE_M = 80.0
@@ -77,7 +77,7 @@ def multi(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stored(pair, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("store")
-    store = EmbeddedStore(tmp / "centinela.gpkg")
+    store = embedded_store(tmp / "centinela.gpkg")
     a = ingest(pair.orthos[0], store, out=tmp / "out", sites=pair.sites, lang="en")
     b = ingest(pair.orthos[1], store, out=tmp / "out", sites=pair.sites, lang="en")
     return store, a, b
@@ -310,7 +310,7 @@ def test_geographic_needs_explicit_reproject_and_then_measures_the_same(pair, tm
             for i in range(1, 5):
                 reproject(rasterio.band(src, i), rasterio.band(dst, i), resampling=Resampling.nearest)
             dst.colorinterp = src.colorinterp
-    store = EmbeddedStore(tmp_path / "c.gpkg")
+    store = embedded_store(tmp_path / "c.gpkg")
     with pytest.raises(InputError, match="geographic.*--reproject"):
         ingest(geo, store)
     res = ingest(geo, store, reproject=True)
@@ -423,10 +423,10 @@ def test_ingest_records_the_flight_and_is_idempotent(stored, pair):
 
 
 def test_store_stays_a_working_alert_store(stored):
-    from centinela.store import EmbeddedStore
+    from centinela.store import embedded_store
 
     store = stored[0]
-    s = EmbeddedStore(store.path)  # the alert store opens (and migrates) a file that holds drone flights
+    s = embedded_store(store.path)  # the alert store opens (and migrates) a file that holds drone flights
     assert len(s.alerts()) == 0
     import pyogrio
 
@@ -568,7 +568,7 @@ def test_tiles_of_a_stored_ortho(stored, pair, multi, tmp_path):
         render_ortho_tile(a.cog, 25, 0, 0)
     with pytest.raises(InputError, match="x and y"):
         render_ortho_tile(a.cog, 3, 8, 0)
-    ms = ingest(multi.orthos[0], EmbeddedStore(tmp_path / "ms.gpkg"))
+    ms = ingest(multi.orthos[0], embedded_store(tmp_path / "ms.gpkg"))
     rec = ms.record
     lo = [float(v) for v in rec["display_min"].split(",")]
     hi = [float(v) for v in rec["display_max"].split(",")]
@@ -582,12 +582,12 @@ def test_tiles_of_a_stored_ortho(stored, pair, multi, tmp_path):
 def test_web_routes_list_and_tile_with_auth_and_sensitive_areas(pair, tmp_path):
     from fastapi.testclient import TestClient
 
-    from centinela.store import EmbeddedStore
+    from centinela.store import embedded_store
     from centinela.web import Settings, create_app
     from centinela.web.auth import current_user_dependency
     from centinela.web.drone import drone_router
 
-    store = EmbeddedStore(tmp_path / "centinela.gpkg")
+    store = embedded_store(tmp_path / "centinela.gpkg")
     for role in ("viewer", "ranger"):
         store.add_user(role, "correct horse battery", role, actor="test")
     fid = ingest(pair.orthos[0], store).flight_id
@@ -671,7 +671,7 @@ def test_cli_simulate_ingest_list_compare(cli, tmp_path):
     assert code == 0
     code, text = cli("drone", "list", "--store", store)
     assert code == 0 and text.count("[SIM]") == 2
-    fid = list_flights(EmbeddedStore(store)).flight_id.iloc[1]
+    fid = list_flights(embedded_store(store)).flight_id.iloc[1]
     code, text = cli("drone", "compare", a, fid, "--store", store, "--out", tmp_path / "change")
     assert code == 0 and "vegetation gained" in text and (tmp_path / "change" / "change.png").exists(), text
 
@@ -691,4 +691,4 @@ def test_demo_step_writes_under_out_drone(tmp_path):
     assert len(res.flight_ids) == 2 and all(Path(p).exists() for p in res.files.values())
     assert all(str(p).startswith(str(tmp_path / "drone")) for p in res.files.values())
     assert any("vegetación ganada" in line for line in res.lines) and any("corregido" in line for line in res.lines)
-    assert len(list_flights(EmbeddedStore(tmp_path / "centinela.gpkg"))) == 2
+    assert len(list_flights(embedded_store(tmp_path / "centinela.gpkg"))) == 2

@@ -12,7 +12,7 @@ import shapely
 
 from centinela.cli import main
 from centinela.mercury.synthetic import synthetic_results, write_csv
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 RIVER = shapely.LineString([(-69.80, -12.86), (-69.72, -12.90), (-69.64, -12.93), (-69.56, -12.97)])  # drawn downstream
 
@@ -48,7 +48,7 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
     assert code != 0 and "already in" in out, "a second import of the same file is refused, not duplicated"
     code, out = run(["mercury", "qc", "--store", str(store)], capsys)
     assert code == 0 and "FAILED" not in out
-    assert set(EmbeddedStore(store).results().qc_flag) == {"ok"}
+    assert set(embedded_store(store).results().qc_flag) == {"ok"}
 
     code, out = run(["mercury", "risk", "--store", str(store), "--out", str(tmp / "risk"), "--simulated"], capsys)
     assert code == 0, out
@@ -102,9 +102,9 @@ def test_ingest_qc_risk_map_and_bulletin(lab, capsys):
 
     from centinela.reports.make import _mercury
 
-    section = _mercury(EmbeddedStore(store), dt.date(2030, 1, 1), "es")
+    section = _mercury(embedded_store(store), dt.date(2030, 1, 1), "es")
     assert section and {m["matrix"] for m in section["matrices"]} == {"pescado", "cabello", "sedimento"}
-    assert _mercury(EmbeddedStore(store), dt.date(2000, 1, 1), "es") is None, (
+    assert _mercury(embedded_store(store), dt.date(2000, 1, 1), "es") is None, (
         "nothing collected before the bulletin's end: no section"
     )
 
@@ -144,7 +144,7 @@ def test_analyser_export_through_the_cli(tmp_path, capsys):
         capsys,
     )
     assert code == 0, out
-    r = EmbeddedStore(store).results().set_index(["sample_id", "qc_type"])
+    r = embedded_store(store).results().set_index(["sample_id", "qc_type"])
     assert r.loc[("P-2", "sample"), "value_canonical"] == pytest.approx(0.3026)
     assert ("P-2 R2", "duplicate") in r.index or any(q == "duplicate" for _, q in r.index)
     code, out = run(["mercury", "qc", "--store", str(store)], capsys)

@@ -17,7 +17,7 @@ from centinela.mercury.ingest import (
     template,
 )
 from centinela.mercury.qc import check_batches
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 FISH = {
     "sample_id": "P-1",
@@ -259,7 +259,7 @@ def test_dma_export_joins_the_register(tmp_path, register):
     assert table.set_index("batch").loc["B1", "passed"], table.reasons.tolist()
     assert set(flagged.qc_flag) == {"ok"}
     store = tmp_path / "s.gpkg"
-    assert EmbeddedStore(store).add_results(flagged, "test") == 6 and len(EmbeddedStore(store).results()) == 6
+    assert embedded_store(store).add_results(flagged, "test") == 6 and len(embedded_store(store).results()) == 6
 
 
 def test_dma_export_semicolons_decimal_commas_spanish_headers_and_types(tmp_path, register):

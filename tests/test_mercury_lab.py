@@ -10,7 +10,7 @@ from centinela.errors import InputError
 from centinela.mercury.censored import summarise
 from centinela.mercury.ingest import COLUMNS, read_results, template
 from centinela.mercury.qc import check_batches, rpd
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 BASE = {
     "sample_id": "P-1",
@@ -100,10 +100,10 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path):
 def test_store_refuses_duplicates(tmp_path):
     store = tmp_path / "s.gpkg"
     res = read_results(write(tmp_path, [BASE]))
-    assert EmbeddedStore(store).add_results(res, "test") == 1
+    assert embedded_store(store).add_results(res, "test") == 1
     with pytest.raises(InputError, match="already in"):
-        EmbeddedStore(store).add_results(res, "test")
-    assert len(EmbeddedStore(store).results()) == 1
+        embedded_store(store).add_results(res, "test")
+    assert len(embedded_store(store).results()) == 1
 
 
 def test_qc_blanks_duplicates_crm(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from centinela.imagery import read_aoi
 from centinela.jobs.monitor import area_folder, monitor
 from centinela.sim import simulate
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 SPAN = dict(start=dt.date(2024, 3, 1), end=dt.date(2024, 10, 31), revisit=5)
 
@@ -30,7 +30,7 @@ def scene(tmp_path_factory):
 def _new_store(path, scene):
     from centinela.store import open_store
 
-    st = open_store(path) if isinstance(path, str) and "://" in path else EmbeddedStore(path)
+    st = open_store(path) if isinstance(path, str) and "://" in path else embedded_store(path)
     st.add_area("Zona piloto", read_aoi(scene.aoi), str(scene.catalog), dt.date(2024, 5, 15), "test")
     return st
 

@@ -14,7 +14,7 @@ import shapely
 from aiosmtpd.controller import Controller
 
 from centinela.alerts.notify import notify
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 from centinela.zones import ZoneSet, prepare_layer
 
 
@@ -89,7 +89,7 @@ def _alerts():
 def test_digests_by_email_and_signed_webhook_with_retry_and_a_dead_endpoint(tmp_path, smtp, receiver, backend, request):
     url, got = receiver
     if backend == "gpkg":
-        st = EmbeddedStore(tmp_path / "s.gpkg")
+        st = embedded_store(tmp_path / "s.gpkg")
     else:
         from centinela.store import open_store
 
@@ -119,7 +119,7 @@ def test_digests_by_email_and_signed_webhook_with_retry_and_a_dead_endpoint(tmp_
 
 
 def test_zone_filter(tmp_path, smtp):
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    st = embedded_store(tmp_path / "s.gpkg")
     st.add_area("A", shapely.box(-70, -13, -69.5, -12.8), "c", __import__("datetime").date(2024, 1, 1), "t")
     st.subscribe("A", "email", "fenamad@example.org", zone_kinds=["indigenous_land"], actor="t")
     zones = ZoneSet.from_layers(

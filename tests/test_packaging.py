@@ -131,7 +131,7 @@ from centinela.errors import MissingExtraError
 from centinela.reports.pdf import write_pdf
 from centinela.mercury import interpolate, hotspots
 from centinela.detect.distributed import cluster_client
-from centinela.store.postgis import PostgisStore
+from centinela.store.core import postgis_store
 import numpy as np
 tmp = pathlib.Path(tempfile.mkdtemp())
 checks = {
@@ -139,7 +139,7 @@ checks = {
     "maps": lambda: interpolate._ok(np.zeros((3, 2)), np.zeros(3), "spherical"),
     "maps ": lambda: hotspots.gi_star(np.random.default_rng(0).random((12, 2)), np.arange(1, 13.0)),
     "distributed": lambda: cluster_client("local:1").__enter__(),
-    "postgis": lambda: PostgisStore("postgresql://nobody@127.0.0.1:1/x"),
+    "postgis": lambda: postgis_store("postgresql://nobody@127.0.0.1:1/x"),
 }
 for extra, call in checks.items():
     try:

@@ -21,7 +21,7 @@ from centinela.restore.pixels import Thresholds, disturbance_days, load_stack
 from centinela.restore.suitability import assess, load_rules, rules_text
 from centinela.restore.track import track, trend
 from centinela.sim import simulate
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 
@@ -89,7 +89,7 @@ def test_redisturbance_is_one_alert_and_a_rerun_adds_nothing(tracked, tmp_path):
         len(alerts) == 1 and alerts.cause.iloc[0] == "mining" and alerts.alert_id.iloc[0].startswith("CEN-R-remined-")
     )
     assert "re-disturbance" in alerts.reasons.iloc[0] and alerts.crs.to_epsg() == 4326
-    store = EmbeddedStore(tmp_path / "s.gpkg")
+    store = embedded_store(tmp_path / "s.gpkg")
     first = ra.record(store, alerts, actor="test")
     again = ra.record(store, alerts, actor="test")
     assert first.created == [alerts.alert_id.iloc[0]] and not first.noted
@@ -99,9 +99,9 @@ def test_redisturbance_is_one_alert_and_a_rerun_adds_nothing(tracked, tmp_path):
 
 
 def test_redisturbance_alert_once_in_postgis(tracked, pg_url):
-    from centinela.store.postgis import PostgisStore
+    from centinela.store.core import postgis_store
 
-    store = PostgisStore(pg_url)
+    store = postgis_store(pg_url)
     alerts = ra.redisturbance_alerts(tracked)
     assert ra.record(store, alerts, actor="test").created and ra.record(store, alerts, actor="test").unchanged
     assert len(store.alerts()) == 1
@@ -109,7 +109,7 @@ def test_redisturbance_alert_once_in_postgis(tracked, pg_url):
 
 def test_redisturbance_under_an_open_alert_is_noted_once(tracked, plots, tmp_path):
     """An open mining alert already on that ground is not overwritten (the store would merge into it): noted instead."""
-    store = EmbeddedStore(tmp_path / "s.gpkg")
+    store = embedded_store(tmp_path / "s.gpkg")
     site = plots[0].set_index("site_id").loc[["remined"]]
     old = gpd.GeoDataFrame(
         {
@@ -393,7 +393,7 @@ def test_cli_track_inventory_suitability(scene, sites_file, tmp_path, capsys, mo
     )
     code, text = _run(args, capsys, monkeypatch, lang="es")
     assert code == 0 and "0 nuevas" in text and "1 sin cambios" in text, text
-    assert len(EmbeddedStore(store).alerts()) == 1
+    assert len(embedded_store(store).alerts()) == 1
 
     code, text = _run(
         [

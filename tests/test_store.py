@@ -12,8 +12,8 @@ import shapely
 
 from centinela.cli import main
 from centinela.errors import InputError, NotFoundError
-from centinela.store import EmbeddedStore, StoreError, export, open_store, store_path
-from centinela.store.embedded import MIGRATIONS
+from centinela.store import StoreError, embedded_store, export, open_store, store_path
+from centinela.store.schema import MIGRATIONS
 
 LATEST = max(v for v, _ in MIGRATIONS)  # the schema a store opened by this version has
 
@@ -48,13 +48,13 @@ B = shapely.box(-69.60, -12.90, -69.595, -12.895)
 def store(request, tmp_path):
     """Each generic store test runs on both backends: the embedded GeoPackage and PostgreSQL/PostGIS."""
     if request.param == "gpkg":
-        return EmbeddedStore(tmp_path / "centinela.gpkg")
+        return embedded_store(tmp_path / "centinela.gpkg")
     return open_store(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture()
 def gpkg_store(tmp_path):
-    return EmbeddedStore(tmp_path / "centinela.gpkg")
+    return embedded_store(tmp_path / "centinela.gpkg")
 
 
 def test_ingest_is_idempotent_and_a_growing_front_stays_one_alert(store):
@@ -82,7 +82,7 @@ def test_store_is_a_geopackage_gdal_and_qgis_read(gpkg_store):
         assert c.execute("SELECT count(*) FROM rtree_alerts_geom").fetchone()[0] == 2
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert store.schema_version() == LATEST
-    assert EmbeddedStore(store.path).schema_version() == LATEST, "reopening migrates nothing twice"
+    assert embedded_store(store.path).schema_version() == LATEST, "reopening migrates nothing twice"
 
 
 def test_lifecycle_transitions_and_bad_input_change_nothing(store):
@@ -146,13 +146,12 @@ def test_corrupt_and_locked_store_give_clear_errors(tmp_path, gpkg_store):
     bad = tmp_path / "bad.gpkg"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="bad.gpkg"):
-        EmbeddedStore(bad)
+        embedded_store(bad)
     store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
     locker = sqlite3.connect(store.path, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")
     try:
-        slow = EmbeddedStore.__new__(EmbeddedStore)
-        slow.path, slow.timeout_s = store.path, 0.3
+        slow = embedded_store(store.path, timeout_s=0.3)
         with pytest.raises(StoreError, match="locked"):
             slow.set_status("CEN-1", "under_review", "ana")
     finally:
@@ -164,7 +163,7 @@ def test_corrupt_and_locked_store_give_clear_errors(tmp_path, gpkg_store):
 
 
 def _writer(where, who, n):
-    s = open_store(where) if "://" in where else EmbeddedStore(where)
+    s = open_store(where) if "://" in where else embedded_store(where)
     for i in range(n):
         s.add_note("CEN-1", f"{who} {i}", who)
 

@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 
 from centinela.cli import main
-from centinela.store import EmbeddedStore, gpkg, open_store
+from centinela.store import embedded_store, gpkg, open_store
 from centinela.store.audit import GENESIS, entry_hash, make_checkpoint, new_key, record_of
-from centinela.store.embedded import MIGRATIONS
+from centinela.store.schema import MIGRATIONS
 from test_store import A, B, alerts
 
 LATEST = max(v for v, _ in MIGRATIONS)  # the schema a store opened by this version has
@@ -212,7 +212,7 @@ def test_bulletins_print_the_head(tmp_path):
 
 
 def test_no_audit_entry_for_an_unchanged_store_and_fresh_stores_have_no_baseline(tmp_path):
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    st = embedded_store(tmp_path / "s.gpkg")
     assert st.audit() == [] and st.head() is None and st.verify().ok
 
 
@@ -228,7 +228,7 @@ def test_a_schema_4_store_keeps_every_row_and_its_tampering_is_caught(tmp_path):
     with sqlite3.connect(path) as c:
         assert c.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 4
         old_log = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    st = EmbeddedStore(path)
+    st = embedded_store(path)
     assert st.schema_version() == LATEST
     assert sorted(st.alerts().alert_id) == ["CEN-1", "CEN-2"] and st.alert("CEN-1")["status"] == "under_review"
     assert [n["text"] for n in st.alert("CEN-2")["notes"]] == ["river bank, not mining"]

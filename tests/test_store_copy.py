@@ -15,7 +15,7 @@ from centinela.errors import InputError
 from centinela.mercury.ingest import read_results
 from centinela.mercury.synthetic import synthetic_results, write_csv
 from centinela.sim.drone import simulate_drone
-from centinela.store import EmbeddedStore, open_store
+from centinela.store import embedded_store, open_store
 from centinela.store import users as U
 from centinela.store.copy import TABLES, copy_store
 from centinela.zones.layers import prepare_layer
@@ -25,7 +25,7 @@ from test_store import A, B, alerts
 @pytest.fixture()
 def full_store(tmp_path):
     """An embedded store with a row in every table a user can fill."""
-    st = EmbeddedStore(tmp_path / "field" / "centinela.gpkg")
+    st = embedded_store(tmp_path / "field" / "centinela.gpkg")
     st.add_area("Zona", shapely.box(-69.8, -13.0, -69.5, -12.8), "catalog.json", dt.date(2024, 1, 1), "admin")
     st.subscribe("Zona", "webhook", "http://127.0.0.1:9/x", secret="s3cret", actor="admin")
     st.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "analyst")
@@ -72,13 +72,13 @@ def test_a_store_copied_to_postgis_and_back_keeps_every_row_and_verifies(full_st
     pg.add_note("CEN-2", "checked from the server", "analyst")
     assert pg.verify().ok and len(pg.alert("CEN-2")["notes"]) == 1
 
-    back = EmbeddedStore(tmp_path / "back.gpkg")
+    back = embedded_store(tmp_path / "back.gpkg")
     copy_store(pg, back, "admin")
     assert back.verify().ok and _rows(back)["alert_notes"] == before["alert_notes"] + 1
 
 
 def test_a_non_empty_destination_is_refused_untouched(full_store, tmp_path, capsys):
-    dst = EmbeddedStore(tmp_path / "other.gpkg")
+    dst = embedded_store(tmp_path / "other.gpkg")
     dst.ingest(alerts(("CEN-9", "2024-05-01", "mining", B)), "x")
     with pytest.raises(InputError, match="not empty"):
         copy_store(full_store, dst, "admin")

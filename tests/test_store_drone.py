@@ -16,7 +16,7 @@ from centinela.drone.compare import compare_flights
 from centinela.drone.flights import flight_record, ingest, list_flights, open_flight
 from centinela.errors import InputError
 from centinela.sim.drone import simulate_drone
-from centinela.store import EmbeddedStore, open_store
+from centinela.store import embedded_store, open_store
 from support import kill_after_steps
 
 
@@ -56,7 +56,7 @@ def test_flights_work_on_both_backends(flights, target, tmp_path):
 
 
 def test_the_embedded_table_is_a_layer_and_old_flights_stay(flights, tmp_path):
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    st = embedded_store(tmp_path / "s.gpkg")
     a = ingest(flights.orthos[0], st)
     assert dict(pyogrio.list_layers(st.path))["drone_flights"] == "MultiPolygon"
     old = list_flights(st)
@@ -67,7 +67,7 @@ def test_the_embedded_table_is_a_layer_and_old_flights_stay(flights, tmp_path):
         c.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'drone_flights'")
         c.execute("DELETE FROM schema_migrations WHERE version = 8")
     pyogrio.write_dataframe(old, st.path, layer="drone_flights", driver="GPKG", append=True, promote_to_multi=True)
-    again = EmbeddedStore(st.path)
+    again = embedded_store(st.path)
     back = list_flights(again)
     assert list(back.flight_id) == [a.flight_id] and back.sha256.iloc[0] == a.record["sha256"]
     assert bool(back.simulated.iloc[0]) and back.geometry.iloc[0].equals(old.geometry.iloc[0])

@@ -21,9 +21,9 @@ from centinela.errors import InputError
 from centinela.mercury.ingest import read_results
 from centinela.mercury.qc import check_batches
 from centinela.mercury.synthetic import synthetic_results, write_csv
-from centinela.store import EmbeddedStore, open_store
-from centinela.store.embedded import MIGRATIONS
+from centinela.store import embedded_store, open_store
 from centinela.store.mercury import COLUMNS, KEY, _rows, content_hash
+from centinela.store.schema import MIGRATIONS
 from support import kill_after_steps
 
 RIVER = shapely.LineString([(-70.0, -12.5), (-69.5, -12.7)])
@@ -90,7 +90,7 @@ def test_results_round_trip_refuse_duplicates_and_are_audited(lab, target):
 
 def test_the_embedded_table_is_a_point_layer_gdal_reads(lab, tmp_path):
     first, _ = lab
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    st = embedded_store(tmp_path / "s.gpkg")
     st.add_results(first, "lab")
     layers = dict(pyogrio.list_layers(st.path))
     assert layers["mercury_results"] == "Point"
@@ -107,7 +107,7 @@ def test_a_schema_4_file_keeps_every_result(lab, tmp_path):
     the table (in one transaction) and the old layer's index and counters go."""
     first, _ = lab
     path = tmp_path / "old.gpkg"
-    EmbeddedStore(path)
+    embedded_store(path)
     with sqlite3.connect(path) as c:  # back to schema 4, as Centinela up to c7c673a left a store
         c.execute("DROP TABLE mercury_results")
         c.execute("DELETE FROM gpkg_contents WHERE table_name = 'mercury_results'")
@@ -123,7 +123,7 @@ def test_a_schema_4_file_keeps_every_result(lab, tmp_path):
         n for (n,) in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")
     }
 
-    st = EmbeddedStore(path)
+    st = embedded_store(path)
     assert st.schema_version() == LATEST
     back = st.results()
     assert _keys(back) == _keys(first) and set(back.qc_flag) == {"ok"}
@@ -177,18 +177,18 @@ def test_the_cli_killed_mid_import_keeps_the_lab_results(lab, second_csv, tmp_pa
     """The measurement of issue #15, as a user would meet it: `mercury ingest` killed at random moments."""
     first, second = lab
     path = tmp_path / "s.gpkg"
-    EmbeddedStore(path).add_results(first, "lab")
+    embedded_store(path).add_results(first, "lab")
     cmd = [sys.executable, "-m", "centinela.cli", "mercury", "ingest", str(second_csv), "--store", str(path)]
     for delay in (0.4, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        n = len(EmbeddedStore(path).results())
+        n = len(embedded_store(path).results())
         assert n in (len(first), len(first) + len(second)), f"killed at {delay} s: {n} results"
         if n > len(first):
             break
-    if len(EmbeddedStore(path).results()) == len(first):
+    if len(embedded_store(path).results()) == len(first):
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    assert len(EmbeddedStore(path).results()) == len(first) + len(second)
+    assert len(embedded_store(path).results()) == len(first) + len(second)

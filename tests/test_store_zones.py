@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from centinela.errors import InputError
-from centinela.store import EmbeddedStore, open_store
-from centinela.store.embedded import MIGRATIONS
+from centinela.store import embedded_store, open_store
+from centinela.store.schema import MIGRATIONS
 from centinela.zones import load_zones
 from centinela.zones.layers import prepare_layer
 from support import kill_after_steps
@@ -60,7 +60,7 @@ def test_a_layer_is_replaced_by_name_and_audited(target):
 
 
 def test_the_embedded_table_is_a_layer_gdal_reads(tmp_path):
-    st = EmbeddedStore(tmp_path / "s.gpkg")
+    st = embedded_store(tmp_path / "s.gpkg")
     st.import_zones(_layer("buffer_zone", [BOX_A, HOLED], ["ZA", "ZB"], "za"), "ranger")
     assert dict(pyogrio.list_layers(st.path))["zones"] == "MultiPolygon"
     g = gpd.read_file(st.path, layer="zones")
@@ -70,7 +70,7 @@ def test_the_embedded_table_is_a_layer_gdal_reads(tmp_path):
 
 def test_a_schema_5_file_keeps_every_zone(tmp_path):
     path = tmp_path / "old.gpkg"
-    EmbeddedStore(path)
+    embedded_store(path)
     with sqlite3.connect(path) as c:  # back to schema 5: zones were a layer GDAL rewrote whole
         c.execute("DROP TABLE zones")
         c.execute("DELETE FROM gpkg_contents WHERE table_name = 'zones'")
@@ -81,7 +81,7 @@ def test_a_schema_5_file_keeps_every_zone(tmp_path):
     for k in ("source", "licence", "file_sha256", "imported_at", "repaired"):
         frame[k] = getattr(old, k)
     frame.to_file(path, layer="zones", driver="GPKG")
-    st = EmbeddedStore(path)
+    st = embedded_store(path)
     assert st.schema_version() == LATEST
     back = st.zones()
     assert sorted(back.name) == ["C1", "C2"] and set(back.kind) == {"mining_corridor"}

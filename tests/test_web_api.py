@@ -8,7 +8,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from centinela.store import EmbeddedStore, open_store
+from centinela.store import embedded_store, open_store
 from centinela.store import users as U
 from centinela.web import Settings, create_app
 
@@ -63,7 +63,7 @@ def seed(store, tmp_path):
 
 @pytest.fixture
 def app(tmp_path):
-    store = EmbeddedStore(tmp_path / "centinela.gpkg")
+    store = embedded_store(tmp_path / "centinela.gpkg")
     return seed(store, tmp_path), store
 
 

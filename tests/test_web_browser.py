@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 from support import unavailable
 from test_web_api import PASSWORD, seed
 
@@ -36,7 +36,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
-    store = EmbeddedStore(tmp / "centinela.gpkg")
+    store = embedded_store(tmp / "centinela.gpkg")
     app = seed(store, tmp)
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

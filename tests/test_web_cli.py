@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from centinela.cli import main
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 
 
 def run(args, capsys, monkeypatch, password="a long enough password"):
@@ -35,7 +35,7 @@ def test_users_tokens_and_sensitive_zones(tmp_path, capsys, monkeypatch):
     code, out = run(["users", "token", "rosa", "--label", "qgis", "--store", str(store)], capsys, monkeypatch)
     token = out.split()[0]
     assert code == 0 and token.startswith("cnt_")
-    st = EmbeddedStore(store)
+    st = embedded_store(store)
     assert st.user_for_token(token).username == "rosa"
     assert token not in store.read_bytes().decode("latin-1"), "only the token's hash is stored"
     assert "a long enough password" not in store.read_bytes().decode("latin-1")

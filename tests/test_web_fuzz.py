@@ -9,11 +9,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 from test_web_api import seed
 
 _tmp = Path(tempfile.mkdtemp(prefix="centinela-fuzz-"))
-_store = EmbeddedStore(_tmp / "centinela.gpkg")
+_store = embedded_store(_tmp / "centinela.gpkg")
 app = seed(_store, _tmp)
 TOKEN = _store.create_token("admin", "fuzz", actor="test")
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -8,12 +8,12 @@ import time
 from fastapi.testclient import TestClient
 
 from centinela.errors import StoreUnavailableError
-from centinela.store import EmbeddedStore
+from centinela.store import embedded_store
 from test_web_api import seed
 
 
 def test_locked_store_is_a_quick_503_without_paths(tmp_path):
-    store = EmbeddedStore(tmp_path / "centinela.gpkg")
+    store = embedded_store(tmp_path / "centinela.gpkg")
     app = seed(store, tmp_path)
     token = store.create_token("analyst", "script", actor="test")
     auth = {"Authorization": f"Bearer {token}"}
@@ -38,7 +38,7 @@ def test_locked_store_is_a_quick_503_without_paths(tmp_path):
 
 
 def test_locked_store_is_a_store_unavailable_error_for_the_command_line(tmp_path):
-    store = EmbeddedStore(tmp_path / "s.gpkg", timeout_s=0.2)
+    store = embedded_store(tmp_path / "s.gpkg", timeout_s=0.2)
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:

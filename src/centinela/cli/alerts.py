@@ -298,7 +298,7 @@ def register(app: typer.Typer, lang: str) -> None:
     ) -> None:
         from ..store import open_store
         from ..store.copy import copy_store
-        from ..store.embedded import default_actor
+        from ..store.core import default_actor
 
         src, dst = open_store(store), open_store(to)
         counts = copy_store(src, dst, actor or default_actor())
@@ -326,7 +326,7 @@ def _evidence(alert_id, out, catalog, store, lang):
     with progress_bar(t("ql.progress", lang)) as (set_total, advance):
         set_total(2)
         try:
-            from ..store.embedded import default_actor
+            from ..store.core import default_actor
 
             return evidence_for(
                 open_store(store), alert_id, out, catalog, lang, progress=advance, actor=default_actor()

@@ -43,7 +43,7 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..drone.flights import ingest as run_ingest
         from ..drone.text import cover_lines
         from ..store import open_store
-        from ..store.embedded import default_actor
+        from ..store.core import default_actor
         from .common import _as_date
 
         st = open_store(store)

@@ -36,7 +36,7 @@ def register(app: typer.Typer, lang: str) -> None:
         from ..errors import InputError
         from ..jobs import mercury as job
         from ..store import open_store
-        from ..store.embedded import default_actor
+        from ..store.core import default_actor
 
         if instrument and register is None:
             raise InputError(t("hg.need_register", lang))
@@ -53,7 +53,7 @@ def register(app: typer.Typer, lang: str) -> None:
     ) -> None:
         from ..jobs import mercury as job
         from ..store import open_store
-        from ..store.embedded import default_actor
+        from ..store.core import default_actor
 
         table = job.qc(open_store(store), actor or default_actor(), limits)
         for r in table.itertuples():

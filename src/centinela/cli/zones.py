@@ -30,7 +30,7 @@ def register(app: typer.Typer, lang: str) -> None:
         actor: Annotated[str | None, actor_option(lang)] = None,
     ) -> None:
         from ..store import open_store
-        from ..store.embedded import default_actor
+        from ..store.core import default_actor
         from ..zones import read_zone_file
 
         lyr = read_zone_file(file, kind, name_field, source, licence, layer, illustrative)

@@ -127,7 +127,7 @@ def _mercury(out: Path, truth: Path, found, lang: str, say) -> dict:
     import geopandas as gpd
 
     from ..mercury.synthetic import synthetic_results, write_csv
-    from ..store import EmbeddedStore
+    from ..store import embedded_store
     from . import mercury as job
 
     store = out / "centinela.gpkg"
@@ -142,7 +142,7 @@ def _mercury(out: Path, truth: Path, found, lang: str, say) -> dict:
     lab = write_csv(frame, out / "mercury" / "lab_results_SIMULATED.csv")
     if store.exists():
         store.unlink()
-    st = EmbeddedStore(store)
+    st = embedded_store(store)
     job.ingest(st, lab, "demo")
     job.qc(st, "demo")
     risk = job.risk(st, out / "mercury", simulated=True)
@@ -155,12 +155,12 @@ def _mercury(out: Path, truth: Path, found, lang: str, say) -> dict:
 def _zones_and_report(out: Path, found, catalog: str, lang: str, bar: Bar):
     """Illustrative corridor and buffer zones (labelled so) into the demo's store, zone statistics, bulletin."""
     from ..reports.make import make_bulletin
-    from ..store import EmbeddedStore
+    from ..store import embedded_store
     from ..zones import load_zones, normalise_events, split_by_zones, zone_table
     from ..zones.illustrative import illustrative_layers
     from ..zones.io import write_stats
 
-    st = EmbeddedStore(out / "centinela.gpkg")  # made fresh by the mercury step just before
+    st = embedded_store(out / "centinela.gpkg")  # made fresh by the mercury step just before
     zones = load_zones(None)
     extent = tuple(found.alerts.to_crs(4326).total_bounds) if len(found.alerts) else (-70.1, -13.0, -69.6, -12.8)
     for layer in illustrative_layers(extent, zones.of_kind("protected_area")):
@@ -178,11 +178,11 @@ def _zones_and_report(out: Path, found, catalog: str, lang: str, bar: Bar):
 def _web_users(out: Path, found, result: DemoResult) -> None:
     """The detected alerts into the demo store, and one demo user per role with a fresh random password,
     written to a file only its owner can read (never a fixed password, even for a demo)."""
-    from ..store import EmbeddedStore
+    from ..store import embedded_store
     from ..store import users as U
     from ..zones.io import read_polygons
 
-    store = EmbeddedStore(result.store)
+    store = embedded_store(result.store)
     store.ingest(read_polygons(found.out, "alerts"), actor="demo")
     password = "demo-" + secrets.token_urlsafe(9)
     existing = {u["username"] for u in store.list_users()}

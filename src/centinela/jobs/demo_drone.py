@@ -37,11 +37,11 @@ def demo_drone(out: Path, lang: str = "es", store=None, seed: int = 3, size_m: f
     from ..drone.flights import ingest, open_flight
     from ..drone.text import change_lines, cover_lines
     from ..sim.drone import simulate_drone
-    from ..store import EmbeddedStore
+    from ..store import embedded_store
 
     root = Path(out) / "drone"
     if store is None or isinstance(store, (str, Path)):
-        store = EmbeddedStore(Path(store) if store is not None else Path(out) / "centinela.gpkg")
+        store = embedded_store(Path(store) if store is not None else Path(out) / "centinela.gpkg")
     sim = simulate_drone(
         root / "sim", seed=seed, dates=(FIRST, SECOND), res=(0.1, 0.12), size_m=size_m, geo_error_m=GPS_ERROR_M
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store.embedded import EmbeddedStore, IngestResult
+from ..store.core import IngestResult, Store
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class MonitorResult:
     delivery: object = None  # centinela.alerts.notify.DeliveryReport
 
 
-def area_folder(store: EmbeddedStore, name: str) -> Path:
+def area_folder(store: Store, name: str) -> Path:
     """Working files of an area (detection state, last alerts), next to the store file."""
     import os
 
@@ -39,7 +39,7 @@ def area_folder(store: EmbeddedStore, name: str) -> Path:
 
 
 def monitor(
-    store: EmbeddedStore,
+    store: Store,
     name: str,
     catalog: str | None = None,
     until: dt.date | None = None,

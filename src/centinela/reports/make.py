@@ -72,9 +72,9 @@ def make_bulletin(
     if end < start:
         raise InputError(f"--to {end} is before --from {start}")
     if store is not None and not hasattr(store, "alerts"):
-        from ..store import EmbeddedStore
+        from ..store import embedded_store
 
-        store = EmbeddedStore(store)
+        store = embedded_store(store)
     if isinstance(alerts_path, gpd.GeoDataFrame):  # alerts already read from a store
         alerts, alerts_path = alerts_path, "store"
     elif alerts_path is None:

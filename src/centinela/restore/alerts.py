@@ -69,8 +69,8 @@ def redisturbance_alerts(result: TrackResult) -> gpd.GeoDataFrame:
 
 
 def record(store, alerts: gpd.GeoDataFrame, actor: str | None = None) -> RecordResult:
-    """Put re-disturbance alerts into ``store`` (an EmbeddedStore or PostgisStore): create or update by id, or add a
-    note to an open mining alert already covering the same ground."""
+    """Put re-disturbance alerts into ``store`` (a :class:`~centinela.store.core.Store`): create or update by id,
+    or add a note to an open mining alert already covering the same ground."""
     out = RecordResult()
     for _, a in alerts.iterrows():
         if _exists(store, a.alert_id):

@@ -53,12 +53,12 @@ def copy_store(src, dst, actor: str) -> dict[str, int]:
         for table in TABLES:
             theirs = set(_columns(d, table))
             cols = [c for c in _columns(s, table) if c in theirs]
-            marks = [dst.G if c == "geom" else "?" for c in cols]
+            marks = [dst.dialect.G if c == "geom" else "?" for c in cols]
             rows = []
             for r in s.execute(f"SELECT {', '.join(cols)} FROM {table}"):
                 row = dict(r)
                 if "geom" in row:
-                    row["geom"] = dst._g_in(src._g_out(row["geom"]))
+                    row["geom"] = dst.dialect.g_in(src.dialect.g_out(row["geom"]))
                 for k, v in row.items():
                     if isinstance(v, memoryview):
                         row[k] = bytes(v)
@@ -67,7 +67,7 @@ def copy_store(src, dst, actor: str) -> dict[str, int]:
             d.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(marks)})", rows)
             counts[table] = len(rows)
             if table in SERIAL and rows:
-                dst._after_explicit_ids(d, table, SERIAL[table])
+                dst.dialect.after_explicit_ids(d, table, SERIAL[table])
         head = src.head()
         dst._audit(
             d,

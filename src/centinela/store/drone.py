@@ -68,18 +68,6 @@ def _ddl(text: str, real: str, integer: str) -> str:
     )
 
 
-GPKG_DDL = f"""
-    CREATE TABLE {TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON,
-        {_ddl("TEXT", "REAL", "INTEGER")});
-    CREATE UNIQUE INDEX {TABLE}_flight_id ON {TABLE}(flight_id);
-    CREATE UNIQUE INDEX {TABLE}_sha256 ON {TABLE}(sha256);
-"""
-PG_DDL = f"""
-    CREATE TABLE IF NOT EXISTS {TABLE} (fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326),
-        {_ddl("TEXT", "DOUBLE PRECISION", "INTEGER")});
-    CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_flight_id ON {TABLE}(flight_id);
-    CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_sha256 ON {TABLE}(sha256);
-"""
 _QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
 
 
@@ -103,13 +91,18 @@ def _row(record: dict) -> dict:
     return row
 
 
-def migrate_gpkg(store, c) -> None:
-    """Schema 8 on a GeoPackage: the flights table, keeping every flight GDAL appended up to schema 7."""
-    old = gpkg.take_over_layer(c, TABLE)
-    store._apply(c, GPKG_DDL)
-    gpkg.register_table(c, TABLE, "MULTIPOLYGON", "Drone orthomosaics ingested into Centinela")
-    rows = [{**_row(r), "geom": gpkg.to_blob(_multi(gpkg.from_blob(r["geom"])))} for r in old]
-    store._insert_rows(c, TABLE, COLUMNS, rows, geoms_ready=True)
+def migrate(store, c) -> None:
+    """Schema 8: the flights table; on a GeoPackage it keeps every flight GDAL appended up to schema 7."""
+    d = store.dialect
+    old = d.take_over_layer(c, TABLE)
+    t = d.TYPES
+    d.feature_table(
+        c, TABLE, "MULTIPOLYGON", _ddl(t["text"], t["real"], t["int"]), "Drone orthomosaics ingested into Centinela"
+    )
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_flight_id ON {TABLE}(flight_id)")
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_sha256 ON {TABLE}(sha256)")
+    rows = [{**_row(r), "geom": _multi(gpkg.from_blob(r["geom"]))} for r in old]  # old layers: GeoPackage blobs
+    store._insert_rows(c, TABLE, COLUMNS, rows)
     store._record_table(c, TABLE)
 
 
@@ -153,7 +146,7 @@ class DroneTables:
         """Every ingested flight, oldest first (then by id); empty when there is none."""
         with self.connect() as c:
             rows = [dict(r) for r in c.execute(f"SELECT geom, {_QUOTED} FROM {TABLE}")]
-        geoms = [self._g_out(r.pop("geom")) for r in rows]
+        geoms = [self.dialect.g_out(r.pop("geom")) for r in rows]
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         for col in BOOLS:
             frame[col] = frame[col].astype(bool)

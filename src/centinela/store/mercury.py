@@ -16,7 +16,6 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, StoreError
-from . import gpkg
 
 TABLE = "mercury_results"
 KEY = ("sample_id", "analyte", "qc_type")
@@ -74,26 +73,14 @@ def _ddl(types: dict[str, str]) -> str:
     return ", ".join(cols)
 
 
-GPKG_DDL = f"""
-    CREATE TABLE {TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT,
-        {_ddl({"text": "TEXT", "real": "REAL", "int": "INTEGER"})});
-    CREATE UNIQUE INDEX {TABLE}_key ON {TABLE}({", ".join(KEY)});
-    CREATE INDEX {TABLE}_batch ON {TABLE}(batch);
-"""
-PG_DDL = f"""
-    CREATE TABLE IF NOT EXISTS {TABLE} (fid SERIAL PRIMARY KEY, geom geometry(Point, 4326),
-        {_ddl({"text": "TEXT", "real": "DOUBLE PRECISION", "int": "INTEGER"})});
-    CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE}({", ".join(KEY)});
-    CREATE INDEX IF NOT EXISTS {TABLE}_batch ON {TABLE}(batch);
-"""
-
-
-def migrate_gpkg(store, c) -> None:
-    """Schema 5 on a GeoPackage: the results table, keeping every row of the layer that Centinela up to schema
-    4 rewrote whole through GDAL (its columns are this table's)."""
-    old = gpkg.take_over_layer(c, TABLE)
-    store._apply(c, GPKG_DDL)
-    gpkg.register_table(c, TABLE, "POINT", "Mercury laboratory results (Centinela)")
+def migrate(store, c) -> None:
+    """Schema 5: the results table; on a GeoPackage it keeps every row of the layer that Centinela up to schema 4
+    rewrote whole through GDAL (its columns are this table's)."""
+    d = store.dialect
+    old = d.take_over_layer(c, TABLE)
+    d.feature_table(c, TABLE, "POINT", _ddl(d.TYPES), "Mercury laboratory results (Centinela)")
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE}({', '.join(KEY)})")
+    c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_batch ON {TABLE}(batch)")
     if old:
         store._insert_rows(c, TABLE, COLUMNS, [_from_old(r) for r in old], geoms_ready=True)
 

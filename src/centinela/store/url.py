@@ -25,16 +25,15 @@ def is_server(value: str | None) -> bool:
     return value.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(value: str | None = None, timeout_s: float = 30.0):
+def open_store(value: str | Path | None = None, timeout_s: float = 30.0):
     """The store a ``--store`` value names: the embedded GeoPackage, or PostgreSQL/PostGIS by URL.
 
     ``timeout_s``: how long to wait for a store locked by another writer before StoreUnavailableError (the
     command line waits; the web answers 503 quickly instead of holding a request).
     """
+    from .core import embedded_store, postgis_store  # not at import time: core imports the whole store
+
+    value = None if value is None else str(value)
     if is_server(value):
-        from .postgis import PostgisStore
-
-        return PostgisStore(value or os.environ["CENTINELA_STORE"], timeout_s=timeout_s)
-    from .embedded import EmbeddedStore
-
-    return EmbeddedStore(store_path(value), timeout_s=timeout_s)
+        return postgis_store(value or os.environ["CENTINELA_STORE"], timeout_s=timeout_s)
+    return embedded_store(store_path(value), timeout_s=timeout_s)

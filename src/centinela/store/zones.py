@@ -28,39 +28,33 @@ def _ddl(text: str, integer: str) -> str:
     )
 
 
-GPKG_DDL = f"""
-    CREATE TABLE {TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, {_ddl("TEXT", "INTEGER")});
-    CREATE UNIQUE INDEX {TABLE}_zone_id ON {TABLE}(zone_id);
-    CREATE INDEX {TABLE}_layer ON {TABLE}(layer);
-"""
-PG_DDL = f"""
-    CREATE TABLE IF NOT EXISTS {TABLE} (fid SERIAL PRIMARY KEY, geom geometry(MultiPolygon, 4326),
-        {_ddl("TEXT", "INTEGER")});
-    CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_zone_id ON {TABLE}(zone_id);
-    CREATE INDEX IF NOT EXISTS {TABLE}_layer ON {TABLE}(layer);
-    CREATE INDEX IF NOT EXISTS {TABLE}_geom ON {TABLE} USING GIST (geom);
-"""
-
-
 def _multi(geom):
     if geom is None or geom.geom_type == "MultiPolygon":
         return geom
     return shapely.MultiPolygon([p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"])
 
 
-def migrate_gpkg(store, c) -> None:
-    """Schema 6 on a GeoPackage: the zones table, keeping every zone of the layer that Centinela up to schema
-    5 rewrote whole through GDAL."""
-    old = gpkg.take_over_layer(c, TABLE)
-    store._apply(c, GPKG_DDL)
-    gpkg.register_table(c, TABLE, "MULTIPOLYGON", "Zones imported into Centinela (with their provenance)")
+def migrate(store, c) -> None:
+    """Schema 6: the zones table; on a GeoPackage it keeps every zone of the layer that Centinela up to schema 5
+    rewrote whole through GDAL."""
+    d = store.dialect
+    old = d.take_over_layer(c, TABLE)
+    d.feature_table(
+        c,
+        TABLE,
+        "MULTIPOLYGON",
+        _ddl(d.TYPES["text"], d.TYPES["int"]),
+        "Zones imported into Centinela (with their provenance)",
+    )
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_zone_id ON {TABLE}(zone_id)")
+    c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_layer ON {TABLE}(layer)")
     rows = []
     for row in old:
         new = {k: ("" if row.get(k) is None and k != "attrs_json" else row.get(k)) for k in TEXTS}
         new.update({k: int(row.get(k) or 0) for k in INTS})
-        new["geom"] = gpkg.to_blob(_multi(gpkg.from_blob(row["geom"])))
+        new["geom"] = _multi(gpkg.from_blob(row["geom"]))  # old layers are GeoPackage blobs
         rows.append(new)
-    store._insert_rows(c, TABLE, COLUMNS, rows, geoms_ready=True)
+    store._insert_rows(c, TABLE, COLUMNS, rows)
 
 
 class ZoneTables:
@@ -113,7 +107,7 @@ class ZoneTables:
         """Every imported zone (WGS84), empty when none was imported."""
         with self.connect() as c:
             rows = [dict(r) for r in c.execute(f"SELECT geom, {', '.join(COLUMNS)} FROM {TABLE} ORDER BY fid")]
-        geoms = [self._g_out(r.pop("geom")) for r in rows]
+        geoms = [self.dialect.g_out(r.pop("geom")) for r in rows]
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         frame["illustrative"] = frame.illustrative.astype(bool)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)

@@ -1,9 +1,9 @@
-"""The embedded store: one GeoPackage file that QGIS opens (alerts, zones), with audit and notes tables.
+"""The store: every table Centinela keeps, its transactions and its audit chain, written once for both dialects.
 
-Features are written through sqlite3 (the GeoPackage R-tree triggers get their SQL functions from
-:mod:`.gpkg`); the file and its ``alerts`` layer are created by GDAL so the GeoPackage metadata is exact.
-Every change runs in one ``BEGIN IMMEDIATE`` transaction with its audit entry, so concurrent writers
-queue instead of losing updates, and a killed process leaves either all of a change or none of it.
+Every change runs in one write transaction with its audit entry (the dialect takes the write lock when the
+transaction begins), so concurrent writers queue instead of losing updates, and a killed process leaves all of
+a change or none of it. Where the tables live — a GeoPackage file QGIS opens, or PostgreSQL/PostGIS — is the
+store's :mod:`dialect <.dialect>`.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from ..errors import InputError, NotFoundError, StoreError, StoreUnavailableError
-from . import gpkg
 from .audit import (
     BASELINE,
     GENESIS,
@@ -38,99 +35,15 @@ from .audit import (
     verify_chain,
     verify_rows,
 )
+from .dialect import SRS, GeoPackage, Postgis
 from .drone import DroneTables
-from .drone import migrate_gpkg as _drone_v8
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
-from .mercury import migrate_gpkg as _mercury_v5
+from .schema import ALERTS, FIRST_LAYERS, MIGRATIONS
 from .users import UserTables
 from .zones import ZoneTables
-from .zones import migrate_gpkg as _zones_v6
 
-SRS = 4326
-ALERT_FIELDS = {  # name → pandas dtype used to create the layer through GDAL
-    "alert_id": "str",
-    "first_seen": "str",
-    "confirmed": "str",
-    "cause": "str",
-    "confidence": "str",
-    "area_ha": "float64",
-    "reasons": "str",
-    "lon": "float64",
-    "lat": "float64",
-    "status": "str",
-    "assignee": "str",
-    "area_name": "str",
-    "created_at": "str",
-    "updated_at": "str",
-    "version": "int64",
-}
-AREA_FIELDS = {
-    "name": "str",
-    "catalog": "str",
-    "since": "str",
-    "created_at": "str",
-    "last_run": "str",
-    "last_result": "str",
-}
-"""Monitored areas: a layer of the store, so QGIS shows them beside the alerts."""
 TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
-
-MIGRATIONS: list[tuple[int, str | Callable]] = [
-    (
-        1,
-        """
-        CREATE UNIQUE INDEX IF NOT EXISTS alerts_alert_id ON alerts(alert_id);
-        CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
-        CREATE TABLE IF NOT EXISTS alert_notes (
-            id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS audit_log (
-            seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, alert_id TEXT,
-            detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-    """,
-    ),
-    (
-        2,
-        """
-        CREATE UNIQUE INDEX IF NOT EXISTS areas_name ON areas(name);
-    """,
-    ),
-    (
-        3,
-        """
-        CREATE TABLE IF NOT EXISTS subscriptions (
-            id INTEGER PRIMARY KEY, area TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,
-            min_confidence TEXT, zone_kinds TEXT, secret TEXT, created_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS outbox (
-            id INTEGER PRIMARY KEY, subscription_id INTEGER NOT NULL, created_at TEXT NOT NULL, payload TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at TEXT);
-    """,
-    ),
-    (
-        4,
-        """
-        CREATE TABLE IF NOT EXISTS users (
-            username TEXT PRIMARY KEY, password_hash TEXT, role TEXT NOT NULL, see_sensitive INTEGER NOT NULL DEFAULT 0,
-            disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS api_tokens (
-            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT, created_at TEXT NOT NULL,
-            revoked INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE IF NOT EXISTS sessions (
-            session_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS sensitive_areas (
-            name TEXT PRIMARY KEY, wkb BLOB NOT NULL, reason TEXT, created_at TEXT NOT NULL);
-    """,
-    ),
-    (5, _mercury_v5),  # mercury results: a table written row by row (was a layer rewritten whole)
-    (6, _zones_v6),  # imported zones: likewise
-    (7, lambda store, c: store._bind_rows(c)),  # audit entries bind the rows they change
-    (8, _drone_v8),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
-]
 
 
 @dataclass(frozen=True)
@@ -150,118 +63,68 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
-    """Alerts, their lifecycle and audit, imported zones, mercury results and drone flights, in one GeoPackage."""
+class Store(MercuryTables, ZoneTables, DroneTables, UserTables):
+    """Alerts, their lifecycle and audit, monitored areas and notifications, imported zones, mercury results,
+    drone flights and web users, in one store; where it lives is its ``dialect`` (:mod:`.dialect`).
 
-    def __init__(self, path: str | Path, timeout_s: float = 30.0):
-        self.path = Path(path)
-        self.timeout_s = timeout_s
-        self._create_if_missing()
+    Open one with :func:`~centinela.store.url.open_store` (a path or URL), or :func:`embedded_store` /
+    :func:`postgis_store`.
+    """
+
+    def __init__(self, dialect):
+        self.dialect = dialect
+        dialect.prepare(FIRST_LAYERS)
         self._migrate()
 
-    # --- dialect: the few things that differ between SQLite/GeoPackage and PostgreSQL/PostGIS --------
-    G = "?"  # how a geometry parameter enters SQL
+    @property
+    def path(self) -> Path | None:
+        """The GeoPackage file; None for a server store."""
+        return self.dialect.path
 
-    def _g_in(self, geom):
-        return gpkg.to_blob(geom, SRS)
+    @property
+    def url(self) -> str | None:
+        """The database URL of a server store; None for a GeoPackage."""
+        return getattr(self.dialect, "url", None)
 
-    def _g_out(self, value):
-        return gpkg.from_blob(value)
-
-    def _near(self, c, bounds, cause):
-        """Open alerts of ``cause`` whose bounding box meets ``bounds`` (through the GeoPackage R-tree)."""
-        x0, y0, x1, y1 = bounds
-        return c.execute(
-            "SELECT a.* FROM alerts a JOIN rtree_alerts_geom r ON a.fid = r.id "
-            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
-            "AND a.cause = ? AND a.status != 'closed'",
-            (x0, x1, y0, y1, cause),
-        ).fetchall()
-
-    def migrations(self) -> list[tuple[int, str]]:
-        return MIGRATIONS
-
-    def _after_explicit_ids(self, c, table: str, column: str) -> None:
-        """After rows were inserted with their ids (a copy): SQLite's AUTOINCREMENT follows by itself."""
-
-    # --- plumbing ---------------------------------------------------------------------------------
-    def _create_if_missing(self) -> None:
-        layers = set()
-        if self.path.exists():
-            try:
-                layers = {n for n, _ in pyogrio.list_layers(self.path)}
-            except Exception as exc:  # GDAL says "not a GeoPackage" in several ways
-                raise StoreError(f"{self.path}: not a readable GeoPackage store ({exc})") from exc
-        for name, fields in (("alerts", ALERT_FIELDS), ("areas", AREA_FIELDS)):
-            if name not in layers:
-                empty = gpd.GeoDataFrame(
-                    {k: pd.Series(dtype="object" if t == "str" else t) for k, t in fields.items()},
-                    geometry=gpd.GeoSeries([], crs=SRS),
-                    crs=SRS,
-                )
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                pyogrio.write_dataframe(
-                    empty, self.path, layer=name, driver="GPKG", geometry_type="MultiPolygon", append=self.path.exists()
-                )
-
-    @contextmanager
     def connect(self, write: bool = False):
-        try:
-            conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
-        gpkg.register(conn)
-        conn.row_factory = sqlite3.Row
-        try:
-            if write:
-                conn.execute("BEGIN IMMEDIATE")  # take the write lock now: writers queue, none is lost
-            yield conn
-            if write:
-                conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if write and conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreUnavailableError(
-                    f"{self.path}: the store is locked by another process (waited {self.timeout_s:.0f} s); try again"
-                ) from exc
-            raise StoreError(f"{self.path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            if write and conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: the store file is damaged or not a store ({exc})") from exc
-        except BaseException:
-            if write and conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+        """A connection (``?`` parameters, rows by column name); ``write``: one transaction holding the write
+        lock, committed when the block ends and rolled back if it raises."""
+        return self.dialect.connect(write)
+
+    def label(self) -> str:
+        """How messages name this store (never with a password)."""
+        return self.dialect.label()
 
     def _migrate(self) -> None:
+        """Bring the store to this version's schema; a store already there is only read (opening one never
+        waits for another process's write)."""
+        known = {v for v, _ in MIGRATIONS}
+        if self._applied() == known:
+            return
         with self.connect(write=True) as c:
             c.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             done = {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
-            known = {v for v, _ in self.migrations()}
             if done - known:
                 raise StoreError(
                     f"{self.label()}: made by a newer Centinela (schema versions {sorted(done - known)}); "
                     "upgrade Centinela"
                 )
-            for version, sql in self.migrations():
+            for version, step in MIGRATIONS:
                 if version not in done:
-                    sql(self, c) if callable(sql) else self._apply(c, sql)
+                    step(self, c)
                     c.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
 
-    def _apply(self, c, sql: str) -> None:
-        """Run one migration's SQL (sqlite3 executes one statement at a time)."""
-        for stmt in filter(str.strip, _split_sql(sql)):
-            c.execute(stmt)
-
-    def label(self) -> str:
-        """How messages name this store."""
-        return str(self.path)
+    def _applied(self) -> set[int] | None:
+        """Schema versions applied so far; None when the store has no schema yet (or cannot say)."""
+        try:
+            with self.connect() as c:
+                return {r["version"] for r in c.execute("SELECT version FROM schema_migrations")}
+        except StoreUnavailableError:
+            raise
+        except StoreError:
+            return None
 
     def schema_version(self) -> int:
         with self.connect() as c:
@@ -316,7 +179,7 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
             if k == "fid":
                 continue
             if k == "geom":
-                geom = self._g_out(v)
+                geom = self.dialect.g_out(v)
                 v = None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)
             elif isinstance(v, (bytes, memoryview)):
                 v = bytes(v).hex()
@@ -364,10 +227,10 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
         """Insert ``rows`` (dicts with ``geom`` and ``columns``) into a feature table; ``geom`` is a shapely
         geometry, or already in this backend's form when ``geoms_ready`` (rows a migration moves)."""
         quoted = ", ".join(f'"{k}"' for k in columns)
-        marks = ", ".join((self.G, *("?" * len(columns))))
+        marks = ", ".join((self.dialect.G, *("?" * len(columns))))
         c.executemany(
             f"INSERT INTO {table} (geom, {quoted}) VALUES ({marks})",
-            [(r["geom"] if geoms_ready else self._g_in(r["geom"]), *(r[k] for k in columns)) for r in rows],
+            [(r["geom"] if geoms_ready else self.dialect.g_in(r["geom"]), *(r[k] for k in columns)) for r in rows],
         )
 
     def _table_digest_entry(self, c, table: str) -> tuple[str | None, int | None]:
@@ -458,17 +321,17 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
                 row = self._same_ground(c, geom, new["cause"])
                 if row is not None:
                     merged += 1
-                    geom = shapely.union_all([self._g_out(row["geom"]), geom])
+                    geom = shapely.union_all([self.dialect.g_out(row["geom"]), geom])
                     geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
             if row is None:
                 c.execute(
                     "INSERT INTO alerts "
                     "(geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
                     + ", ".join(TRACKED)
-                    + f") VALUES ({self.G},?,?,?,?,?,?,?,"
+                    + f") VALUES ({self.dialect.G},?,?,?,?,?,?,?,"
                     + ",".join("?" * len(TRACKED))
                     + ")",
-                    (self._g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
+                    (self.dialect.g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
                 )
                 self._audit(
                     c,
@@ -481,7 +344,7 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
                 created += 1
                 created_ids.append(r.alert_id)
                 continue
-            old_geom = self._g_out(row["geom"])
+            old_geom = self.dialect.g_out(row["geom"])
             changes = {k: [row[k], v] for k, v in new.items() if not _same(row[k], v)}
             if not shapely.equals_exact(shapely.normalize(old_geom), shapely.normalize(geom), 1e-9):
                 changes["geometry_ha"] = [row["area_ha"], new["area_ha"]]
@@ -491,20 +354,20 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
                 unchanged += 1
                 continue
             c.execute(
-                f"UPDATE alerts SET geom={self.G}, updated_at=?, version=version+1, "
+                f"UPDATE alerts SET geom={self.dialect.G}, updated_at=?, version=version+1, "
                 + ", ".join(f"{k}=?" for k in TRACKED)
                 + " WHERE alert_id=?",
-                (self._g_in(geom), _now(), *new.values(), row["alert_id"]),
+                (self.dialect.g_in(geom), _now(), *new.values(), row["alert_id"]),
             )
             self._audit(c, actor, "updated", row["alert_id"], changes, self._alert_ref(c, row["alert_id"]))
             updated += 1
         return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
 
     def _same_ground(self, c, geom: shapely.Geometry, cause: str):
-        rows = self._near(c, geom.bounds, cause)
+        rows = self.dialect.near(c, geom.bounds, "cause = ? AND status != 'closed'", (cause,))
         best, best_area = None, 0.0
         for row in rows:
-            area = self._g_out(row["geom"]).intersection(geom).area
+            area = self.dialect.g_out(row["geom"]).intersection(geom).area
             if area > best_area:
                 best, best_area = row, area
         return best
@@ -559,10 +422,10 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
         geom = shapely.MultiPolygon([p for p in shapely.get_parts(aoi) if p.geom_type == "Polygon"])
         with self.connect(write=True) as c:
             if c.execute("SELECT 1 FROM areas WHERE name = ?", (name,)).fetchone():
-                raise InputError(f"an area named '{name}' already exists in {self.path}")
+                raise InputError(f"an area named '{name}' already exists in {self.label()}")
             c.execute(
-                f"INSERT INTO areas (geom, name, catalog, since, created_at) VALUES ({self.G},?,?,?,?)",
-                (self._g_in(geom), name, catalog, str(since), _now()),
+                f"INSERT INTO areas (geom, name, catalog, since, created_at) VALUES ({self.dialect.G},?,?,?,?)",
+                (self.dialect.g_in(geom), name, catalog, str(since), _now()),
             )
             self._audit(
                 c,
@@ -578,10 +441,10 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
             if row is None:
                 names = [r["name"] for r in c.execute("SELECT name FROM areas ORDER BY name")]
                 raise InputError(
-                    f"no monitored area '{name}' in {self.path}; known: {', '.join(names) or 'none (use areas add)'}"
+                    f"no monitored area '{name}' in {self.label()}; known: {', '.join(names) or 'none (use areas add)'}"
                 )
             out = dict(row)
-        out["geometry"] = self._g_out(out.pop("geom"))
+        out["geometry"] = self.dialect.g_out(out.pop("geom"))
         return out
 
     def areas(self) -> list[dict]:
@@ -704,10 +567,10 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
         )
         with self.connect() as c:
             rows = [dict(r) for r in c.execute(sql, args)]
-        geoms = [self._g_out(r.pop("geom")) for r in rows]
+        geoms = [self.dialect.g_out(r.pop("geom")) for r in rows]
         for r in rows:
             r.pop("fid", None)
-        gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[k for k in ALERT_FIELDS]), geometry=geoms, crs=SRS)
+        gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(ALERTS)), geometry=geoms, crs=SRS)
         if within is not None and len(gdf):
             gdf = gdf[gdf.intersects(within)].reset_index(drop=True)
         return gdf
@@ -716,7 +579,7 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
         """One alert with its notes and history (its audit entries)."""
         with self.connect() as c:
             row = dict(self._row(c, alert_id))
-            row["geometry"] = self._g_out(row.pop("geom"))
+            row["geometry"] = self.dialect.g_out(row.pop("geom"))
             row["notes"] = [
                 dict(n)
                 for n in c.execute("SELECT at, actor, text FROM alert_notes WHERE alert_id=? ORDER BY id", (alert_id,))
@@ -774,26 +637,6 @@ class EmbeddedStore(MercuryTables, ZoneTables, DroneTables, UserTables):
         return (int(row["seq"]), row["hash"]) if row else None
 
 
-def _split_sql(sql: str) -> list[str]:
-    """Split on ';' outside trigger bodies (BEGIN … END)."""
-    out, buf, depth = [], [], 0
-    for token in sql.replace(";", ";\n").splitlines(keepends=True):
-        buf.append(token)
-        up = token.upper()
-        depth += up.count("BEGIN ") + up.count("BEGIN\n")
-        if token.rstrip().endswith(";") and depth == 0:
-            out.append("".join(buf))
-            buf = []
-        if "END;" in up and depth:
-            depth -= 1
-            if depth == 0:
-                out.append("".join(buf))
-                buf = []
-    if "".join(buf).strip():
-        out.append("".join(buf))
-    return out
-
-
 def _clean(v):
     if v is None:
         return None
@@ -814,3 +657,13 @@ def _same(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
     return a == b
+
+
+def embedded_store(path: str | Path, timeout_s: float = 30.0) -> Store:
+    """The store in a GeoPackage file (created if missing)."""
+    return Store(GeoPackage(path, timeout_s))
+
+
+def postgis_store(url: str, timeout_s: float = 30.0) -> Store:
+    """The store in a PostgreSQL/PostGIS database (its tables created if missing)."""
+    return Store(Postgis(url, timeout_s))
