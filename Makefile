@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
 $(TEST_STAMP): pyproject.toml $(LOCK) $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(PIP_INSTALL) -e '.[all,test]'
+	# GDAL's validate_gpkg.py, which the store's tests run: gdal-utils is pure Python but declares the GDAL
+	# bindings (a C build) as a dependency that the validator does not need, hence --no-deps and its pin here.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps gdal-utils==3.13.3.0
 	@touch $@
 
 # The map page's JavaScript, bundled from the npm registry into src/centinela/web/static (committed, so

@@ -107,6 +107,37 @@ def test_redisturbance_alert_once_in_postgis(tracked, pg_url):
     assert len(store.alerts()) == 1
 
 
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_tracked_sites_are_recorded_once_with_their_status_history(tracked, tmp_path, backend, request):
+    """The store keeps each site's latest tracking: a re-run changes nothing, a new result replaces the row and
+    its audit entry names the status change, and a direct edit of the table is caught by `audit verify`."""
+    from centinela.store import open_store
+
+    target = str(tmp_path / "s.gpkg") if backend == "gpkg" else request.getfixturevalue("pg_url")
+    store = open_store(target)
+    assert store.record_sites(tracked.sites, "plots.geojson", "test") == {"added": 3, "changed": 0, "unchanged": 0}
+    assert store.record_sites(tracked.sites, "plots.geojson", "test") == {"added": 0, "changed": 0, "unchanged": 3}
+    kept = store.restoration_sites().set_index("site_id")
+    expected = tracked.sites.set_index("site_id")
+    assert list(kept.index) == sorted(expected.index) and kept.crs.to_epsg() == 4326
+    assert (kept.status == expected.status.loc[kept.index]).all()
+    assert kept.n_looks.loc["planted"] == expected.n_looks.loc["planted"] > 0
+    assert kept.ndvi_recent.loc["planted"] == pytest.approx(expected.ndvi_recent.loc["planted"], abs=1e-6)
+    assert not kept.geometry.is_empty.any() and store.verify().ok
+
+    later = tracked.sites.copy()
+    later.loc[later.site_id == "planted", "status"] = "stalled"
+    assert store.record_sites(later, "plots.geojson", "test") == {"added": 0, "changed": 1, "unchanged": 2}
+    entry = [e for e in store.audit() if e["action"] == "restoration_tracked"][-1]
+    assert json.loads(entry["detail"])["status"] == {"planted": [expected.status.loc["planted"], "stalled"]}
+    assert store.restoration_sites().set_index("site_id").status.loc["planted"] == "stalled"
+    assert len(store.restoration_sites()) == 3 and store.verify().ok
+
+    with store.connect(write=True) as c:  # someone "improves" a site's result behind the store's back
+        c.execute("UPDATE restoration_sites SET status = 'recovered' WHERE site_id = 'bare'")
+    assert not store.verify().ok
+
+
 def test_redisturbance_under_an_open_alert_is_noted_once(tracked, plots, tmp_path):
     """An open mining alert already on that ground is not overwritten (the store would merge into it): noted instead."""
     store = embedded_store(tmp_path / "s.gpkg")
@@ -483,6 +514,7 @@ def test_restore_track_killed_at_any_point_loses_nothing(plots, stack, tmp_path,
         if proc.exitcode == -signal.SIGKILL:
             kills += 1
             assert len(st.alerts()) == 0, f"killed after {after} steps"
+            assert len(st.restoration_sites()) in (0, 3), f"killed after {after} steps"
         else:
             assert proc.exitcode == 0 and len(st.alerts()) == 1
             break
@@ -491,3 +523,5 @@ def test_restore_track_killed_at_any_point_loses_nothing(plots, stack, tmp_path,
     st = open_store(target)
     assert len(st.alerts()) == 1 and st.alerts().alert_id.iloc[0].startswith("CEN-R-remined-")
     assert len(gpd.read_file(done.files["gpkg"], layer="sites")) == 3 and st.verify().ok
+    kept = st.restoration_sites().set_index("site_id").status
+    assert kept.to_dict() == done.result.sites.set_index("site_id").status.to_dict()

@@ -41,6 +41,8 @@ def full_store(tmp_path):
     st.add_results(read_results(write_csv(lab, tmp_path / "lab.csv")), "lab")
     sim = simulate_drone(tmp_path / "sim", seed=2, dates=(dt.date(2024, 7, 15),), size_m=40)
     ingest(sim.orthos[0], st, actor="pilot")
+    site = {"site_id": ["P1"], "status": ["recovering"], "n_looks": [12], "ndvi_recent": [0.61]}
+    st.record_sites(gpd.GeoDataFrame(site, geometry=[shapely.box(-69.7, -12.95, -69.69, -12.94)], crs=4326), "s", "a")
     assert st.verify().ok
     return st
 
@@ -75,6 +77,26 @@ def test_a_store_copied_to_postgis_and_back_keeps_every_row_and_verifies(full_st
     back = embedded_store(tmp_path / "back.gpkg")
     copy_store(pg, back, "admin")
     assert back.verify().ok and _rows(back)["alert_notes"] == before["alert_notes"] + 1
+
+
+def test_every_table_keeps_the_file_a_valid_geopackage(full_store, pg_url, tmp_path):
+    """GDAL's own GeoPackage validator (validate_gpkg.py, requirements of OGC 12-128) passes on a store with a row
+    in every table, and on one copied back from PostGIS."""
+    import subprocess
+    import sys
+
+    back = embedded_store(tmp_path / "back.gpkg")
+    copy_store(full_store, open_store(pg_url), "admin")
+    copy_store(open_store(pg_url), back, "admin")
+    for path in (full_store.path, back.path):
+        run = subprocess.run(
+            [sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", str(path)], capture_output=True, text=True
+        )
+        assert run.returncode == 0 and not run.stdout.strip() and "Traceback" not in run.stderr, run.stdout + run.stderr
+    assert set(gpd.list_layers(full_store.path).name) >= {"alerts", "areas", "zones", "mercury_results"} | {
+        "drone_flights",
+        "restoration_sites",
+    }
 
 
 def test_a_non_empty_destination_is_refused_untouched(full_store, tmp_path, capsys):

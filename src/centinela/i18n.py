@@ -146,6 +146,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Re-disturbance alerts in {store}: {created} new, {updated} updated, {unchanged} unchanged, {noted} added as a note to an open alert",
         "es": "Alertas de nueva perturbación en {store}: {created} nuevas, {updated} actualizadas, {unchanged} sin cambios, {noted} añadidas como nota a una alerta abierta",
     },
+    "rs.sites_recorded": {
+        "en": "Sites in {store}: {added} new, {changed} with a new result, {unchanged} unchanged",
+        "es": "Sitios en {store}: {added} nuevos, {changed} con un resultado nuevo, {unchanged} sin cambios",
+    },
     "rs.alerts_no_store": {
         "en": "{n} re-disturbance(s) found: layer 'alerts' of tracking.gpkg; give --store to put them in the store",
         "es": "{n} nueva(s) perturbación(es): capa 'alerts' de tracking.gpkg; use --store para llevarlas al almacén",

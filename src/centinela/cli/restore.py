@@ -147,6 +147,8 @@ def _track(sites_path, catalog, out, start, end, store, id_field, planting_field
         )
     elif len(res.alerts):
         typer.echo(t("rs.alerts_no_store", lang, n=len(res.alerts)))
+    if res.sites_recorded is not None:
+        typer.echo(t("rs.sites_recorded", lang, store=store, **res.sites_recorded))
     for n in res.result.notes:
         typer.echo(t("rs.note", lang, text=n))
     for p in res.files.values():

@@ -31,6 +31,7 @@ class TrackOutputs:
     files: dict[str, Path]
     alerts: gpd.GeoDataFrame
     recorded: RecordResult | None = None
+    sites_recorded: dict[str, int] | None = None  # added / changed / unchanged sites in the store
 
 
 @dataclass
@@ -141,12 +142,17 @@ def track_sites(
         "observations_csv": io.write_csv(result.observations, out / "tracking_observations.csv"),
         "figure": trajectories_figure(result.sites, result.observations, out / "trajectories.png", result.simulated),
     }
-    recorded = None
-    if store is not None and len(alerts):
+    recorded = sites_recorded = None
+    if store is not None:
         from ..store import open_store
+        from ..store.core import default_actor
 
-        recorded = record(open_store(store), alerts, actor=actor)
-    return TrackOutputs(result, files, alerts, recorded)
+        st = open_store(store)
+        # The sites first: a run killed before its alerts leaves the sites' new state, and the re-run adds the alerts.
+        sites_recorded = st.record_sites(result.sites, what, actor or default_actor())
+        if len(alerts):
+            recorded = record(st, alerts, actor=actor)
+    return TrackOutputs(result, files, alerts, recorded, sites_recorded)
 
 
 def _outside(sites: gpd.GeoDataFrame, crs) -> TrackResult:

@@ -26,10 +26,11 @@ TABLES = (  # parents before children; every table the store owns
     "zones",
     "mercury_results",
     "drone_flights",
+    "restoration_sites",
     "audit_log",
 )
 SERIAL = {"alerts": "fid", "areas": "fid", "alert_notes": "id", "subscriptions": "id", "outbox": "id"}
-SERIAL |= {"zones": "fid", "mercury_results": "fid", "drone_flights": "fid"}
+SERIAL |= {"zones": "fid", "mercury_results": "fid", "drone_flights": "fid", "restoration_sites": "fid"}
 
 
 def _columns(c, table: str) -> list[str]:

@@ -39,6 +39,7 @@ from .dialect import SRS, GeoPackage, Postgis
 from .drone import DroneTables
 from .lifecycle import STATUSES, check_transition
 from .mercury import MercuryTables
+from .restore import RestoreTables
 from .schema import ALERTS, FIRST_LAYERS, MIGRATIONS
 from .users import UserTables
 from .zones import ZoneTables
@@ -63,9 +64,9 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class Store(MercuryTables, ZoneTables, DroneTables, UserTables):
+class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
     """Alerts, their lifecycle and audit, monitored areas and notifications, imported zones, mercury results,
-    drone flights and web users, in one store; where it lives is its ``dialect`` (:mod:`.dialect`).
+    drone flights, restoration sites and web users, in one store; where it lives is its ``dialect`` (:mod:`.dialect`).
 
     Open one with :func:`~centinela.store.url.open_store` (a path or URL), or :func:`embedded_store` /
     :func:`postgis_store`.
@@ -214,7 +215,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables):
             self._record_table(c, table)
 
     # --- tables bound as a whole, by a digest in the entry of each change (see audit.py) --------------
-    DIGEST_TABLES = ("mercury_results", "zones", "drone_flights")
+    DIGEST_TABLES = ("mercury_results", "zones", "drone_flights", "restoration_sites")
 
     def _row_hashes(self, c, table: str, where: str = "", args=()) -> list[str]:
         return [self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {table} {where}", args)]

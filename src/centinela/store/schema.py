@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import drone, mercury, zones
+from . import drone, mercury, restore, zones
 
 ALERTS = {
     "alert_id": "text",
@@ -105,4 +105,5 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (6, zones.migrate),  # imported zones: likewise
     (7, lambda store, c: store._bind_rows(c)),  # audit entries bind the rows they change
     (8, drone.migrate),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
+    (9, restore.migrate),  # restoration sites and their latest tracking
 ]
