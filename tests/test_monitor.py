@@ -51,6 +51,22 @@ def test_monitor_merges_and_a_second_run_changes_nothing(scene, tmp_path, backen
     assert st.area("Zona piloto")["last_run"] is not None and st.verify().ok
 
 
+def test_a_later_run_reports_growth_as_new_alerts_linked_to_their_front(scene, tmp_path, monkeypatch):
+    """Monitoring in steps: ground cleared after a run, beside an alert it reported, arrives as new alerts
+    naming their parent; the alerts already reported keep their outline instead of swallowing the news."""
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "work"))
+    st = _new_store(tmp_path / "s.gpkg", scene)
+    monitor(st, "Zona piloto", until=dt.date(2024, 7, 15), history_days=75, actor="test", block=96)
+    before = st.alerts().set_index("alert_id")
+    later = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    after = st.alerts().set_index("alert_id")
+    grown = after[after.parent_id.notna()]
+    assert later.ingest.created >= len(grown) > 0, "the scene's mining fronts expand after mid-July"
+    assert set(grown.parent_id) <= set(after.index) and (grown.front_id != grown.index).all()
+    assert (after.loc[before.index].area_ha <= before.area_ha + 0.3 + 1e-6).all(), "old alerts grew by < the MMU"
+    assert st.verify().ok
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["gpkg", "postgis"])
 def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path, backend, request, monkeypatch):

@@ -73,6 +73,46 @@ def test_ingest_is_idempotent_and_a_growing_front_stays_one_alert(store):
     assert "CEN-9" in hist[-1]["detail"]
 
 
+def test_growth_beside_an_alert_is_news_in_its_front_even_after_review(store):
+    """Growth reported beside an alert (detection names its parent) is a new alert in the same front, never
+    merged into the old one, even when that one is already verified and referred."""
+    store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A)), "t")
+    store.set_status("CEN-1", "verified_mining", "ranger")
+    store.set_status("CEN-1", "referred", "analyst")
+    beside = shapely.box(-69.69, -12.96, -69.685, -12.95)  # touches A along its eastern edge
+    grow = alerts(("CEN-2", "2024-06-01", "mining", beside)).assign(parent_id="CEN-1")
+    r = store.ingest(grow, "t")
+    assert (r.created, r.merged, r.created_ids) == (1, 0, ("CEN-2",))
+    again = alerts(("CEN-3", "2024-08-01", "mining", shapely.box(-69.685, -12.96, -69.68, -12.95)))
+    store.ingest(again.assign(parent_id="CEN-2"), "t")
+    g = store.alerts().set_index("alert_id")
+    assert g.loc["CEN-2", "parent_id"] == "CEN-1" and g.loc["CEN-3", "parent_id"] == "CEN-2"
+    assert set(g.front_id) == {"CEN-1"} and g.loc["CEN-1", "status"] == "referred"
+    assert "grew_from" in store.alert("CEN-3")["history"][0]["detail"] and store.verify().ok
+
+
+def test_a_provisional_cause_revised_to_mining_is_news(store):
+    """An alert first reported as other, then called mining by a later run: updated in place (history kept) and
+    named among the run's news so its subscribers hear of it."""
+    store.add_area("Zona", shapely.box(-69.8, -13.0, -69.5, -12.8), "catalog.json", "2024-01-01", "admin")
+    store.subscribe("Zona", "webhook", "http://127.0.0.1:9/x", actor="admin")
+    first = alerts(("CEN-1", "2024-03-01", "other", A)).assign(mining_prob=0.3)
+    seen = []
+
+    def digests(subs, ids):
+        seen.append(ids)
+        return [(s["id"], {"ids": list(ids)}) for s in subs] if ids else []
+
+    store.ingest_run("Zona", first, {"alerts": 1}, "t", digests)
+    later = alerts(("CEN-1", "2024-03-01", "mining", A)).assign(mining_prob=0.8)
+    r = store.ingest_run("Zona", later, {"alerts": 1}, "t", digests)
+    assert r.became_mining_ids == ("CEN-1",) and seen == [("CEN-1",), ("CEN-1",)]
+    assert [json.loads(p["payload"]) for p in store.pending()] == [{"ids": ["CEN-1"]}, {"ids": ["CEN-1"]}]
+    hist = store.alert("CEN-1")["history"]
+    assert json.loads(hist[-1]["detail"])["cause"] == ["other", "mining"]
+    assert store.alerts(min_prob=0.5).alert_id.tolist() == ["CEN-1"] and len(store.alerts(min_prob=0.9)) == 0
+
+
 def test_store_is_a_geopackage_gdal_and_qgis_read(gpkg_store):
     store = gpkg_store
     store.ingest(alerts(("CEN-1", "2024-03-01", "mining", A), ("CEN-2", "2024-04-01", "other", B)), "t")

@@ -490,6 +490,44 @@ MESSAGES: dict[str, dict[str, str]] = {
     "opt.f_status": {"en": "Only alerts with this status.", "es": "Solo alertas con este estado."},
     "opt.f_cause": {"en": "Only this cause: mining or other.", "es": "Solo esta causa: mining u other."},
     "opt.f_confidence": {"en": "Only this confidence: low or high.", "es": "Solo esta confianza: low o high."},
+    "opt.known_mining": {
+        "en": "Mining already mapped, as context for the cause (a vector file with AMW 'period' codes or a date "
+        "field; 'none' for none). Default: the bundled Amazon Mining Watch footprints of Madre de Dios.",
+        "es": "Minería ya cartografiada, como contexto para la causa (archivo vectorial con códigos 'period' de AMW "
+        "o un campo de fecha; 'none' para ninguno). Por defecto: las huellas de Amazon Mining Watch de Madre de "
+        "Dios incluidas.",
+    },
+    "opt.model": {
+        "en": "Attribution model (YAML written by 'centinela attribution train'); default: the bundled one.",
+        "es": "Modelo de atribución (YAML escrito por 'centinela attribution train'); por defecto: el incluido.",
+    },
+    "cmd.attribution": {
+        "en": "The model that says whether a patch of forest loss is mining.",
+        "es": "El modelo que dice si un parche de pérdida de bosque es minería.",
+    },
+    "cmd.attribution_train": {
+        "en": "Refit the attribution model on the verdicts of reviewed alerts (verified mining, other cause, false "
+        "positive) in the store; writes a model file for --model.",
+        "es": "Reajustar el modelo de atribución con los veredictos de alertas revisadas (minería verificada, otra "
+        "causa, falso positivo) del almacén; escribe un archivo de modelo para --model.",
+    },
+    "opt.model_out": {"en": "Model file (YAML) to write.", "es": "Archivo de modelo (YAML) a escribir."},
+    "attr.trained": {
+        "en": "Model refitted on {n} verdicts ({yes} mining, {no} not mining): {out}",
+        "es": "Modelo reajustado con {n} veredictos ({yes} minería, {no} no minería): {out}",
+    },
+    "attr.scores_before": {
+        "en": "  previous model on these verdicts: accuracy {acc:.2f}, Brier {brier:.3f}, log loss {ll:.3f}",
+        "es": "  modelo anterior con estos veredictos: exactitud {acc:.2f}, Brier {brier:.3f}, log loss {ll:.3f}",
+    },
+    "attr.scores_after": {
+        "en": "  refitted, cross-validated (5 folds): accuracy {acc:.2f}, Brier {brier:.3f}, log loss {ll:.3f}",
+        "es": "  reajustado, validación cruzada (5 partes): exactitud {acc:.2f}, Brier {brier:.3f}, log loss {ll:.3f}",
+    },
+    "opt.f_prob": {
+        "en": "Only alerts whose probability of mining is at least this (0–1).",
+        "es": "Solo alertas cuya probabilidad de minería sea al menos esta (0–1).",
+    },
     "opt.f_area": {
         "en": "Only alerts of at least this many hectares.",
         "es": "Solo alertas de al menos estas hectáreas.",

@@ -44,6 +44,14 @@ def matching(alerts: gpd.GeoDataFrame, sub: dict, zones=None) -> gpd.GeoDataFram
     return a
 
 
+def _number(v):
+    return None if v is None or v != v else round(float(v), 3)
+
+
+def _text(v):
+    return None if v is None or v != v else str(v)
+
+
 def digest(area: str, alerts: gpd.GeoDataFrame) -> dict:
     rows = []
     for r in alerts.to_crs(4326).itertuples():
@@ -56,6 +64,8 @@ def digest(area: str, alerts: gpd.GeoDataFrame) -> dict:
                 "area_ha": float(r.area_ha),
                 "lat": float(r.lat),
                 "lon": float(r.lon),
+                "mining_prob": _number(getattr(r, "mining_prob", None)),
+                "grew_from": _text(getattr(r, "parent_id", None)),
             }
         )
     return {"area": area, "count": len(rows), "alerts": rows}
@@ -64,8 +74,10 @@ def digest(area: str, alerts: gpd.GeoDataFrame) -> dict:
 def _email_text(d: dict) -> tuple[str, str]:
     subject = f"Centinela: {d['count']} nuevas alertas en {d['area']} / {d['count']} new alerts in {d['area']}"
     lines = [
-        f"{a['alert_id']}  {a['first_seen']}  {a['cause']}  {a['confidence']}  {a['area_ha']:.2f} ha  "
-        f"{a['lat']:.5f}, {a['lon']:.5f}"
+        f"{a['alert_id']}  {a['first_seen']}  {a['cause']}"
+        + (f" (P {a['mining_prob']:.2f})" if a.get("mining_prob") is not None else "")
+        + f"  {a['confidence']}  {a['area_ha']:.2f} ha  {a['lat']:.5f}, {a['lon']:.5f}"
+        + (f"  ← {a['grew_from']}" if a.get("grew_from") else "")
         for a in d["alerts"]
     ]
     body = (

@@ -48,11 +48,14 @@ def register(app: typer.Typer, lang: str) -> None:
         since: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
         until: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
         min_area: Annotated[float | None, typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        min_prob: Annotated[
+            float | None, typer.Option("--min-prob", min=0.0, max=1.0, help=t("opt.f_prob", lang))
+        ] = None,
         zone: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
         fmt: Annotated[str, typer.Option("--format", help=t("opt.format", lang))] = "table",
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
-        a = _select(store, status, cause, confidence, since, until, min_area, zone)
+        a = _select(store, status, cause, confidence, since, until, min_area, zone, min_prob)
         if fmt == "geojson":
             typer.echo(a.to_json(drop_id=True))
         elif fmt == "csv":
@@ -138,12 +141,15 @@ def register(app: typer.Typer, lang: str) -> None:
         since: Annotated[str | None, typer.Option(help=t("opt.start", lang))] = None,
         until: Annotated[str | None, typer.Option(help=t("opt.end", lang))] = None,
         min_area: Annotated[float | None, typer.Option("--min-area-ha", help=t("opt.f_area", lang))] = None,
+        min_prob: Annotated[
+            float | None, typer.Option("--min-prob", min=0.0, max=1.0, help=t("opt.f_prob", lang))
+        ] = None,
         zone: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import export
 
-        a = _select(store, status, cause, confidence, since, until, min_area, zone)
+        a = _select(store, status, cause, confidence, since, until, min_area, zone, min_prob)
         path = export(a, out, fmt)
         typer.echo(t("alerts.exported", lang, n=len(a), path=path))
 
@@ -184,9 +190,12 @@ def register(app: typer.Typer, lang: str) -> None:
         block: Annotated[int, typer.Option(min=64, max=4096, hidden=True)] = 512,
         dask_scheduler: Annotated[str | None, typer.Option(help=t("opt.dask_scheduler", lang))] = None,
         threads: Annotated[int | None, typer.Option(min=1, max=512, help=t("opt.threads", lang))] = None,
+        known_mining: Annotated[str | None, typer.Option(help=t("opt.known_mining", lang))] = None,
+        model: Annotated[Path | None, typer.Option(help=t("opt.model", lang))] = None,
         store: Annotated[str | None, store_opt] = None,
         actor: Annotated[str | None, actor_opt] = None,
     ) -> None:
+        from ..detect.attribution import load_model
         from ..jobs.monitor import monitor as run_monitor
         from ..store import open_store
 
@@ -203,6 +212,8 @@ def register(app: typer.Typer, lang: str) -> None:
                 block,
                 scheduler=dask_scheduler,
                 threads=threads,
+                model=load_model(model),
+                known_mining=known_mining,
             )
         typer.echo(
             t(
@@ -337,12 +348,12 @@ def _evidence(alert_id, out, catalog, store, lang):
             raise
 
 
-def _select(store, status, cause, confidence, since, until, min_area, zone):
+def _select(store, status, cause, confidence, since, until, min_area, zone, min_prob=None):
     from ..store import open_store
     from ..zones import load_zones
 
     st = open_store(store)
     within = load_zones(st).find(zone).union_all() if zone else None
     return st.alerts(
-        status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within
+        status, cause, confidence, _as_date(since, "--since"), _as_date(until, "--until"), min_area, within, min_prob
     )

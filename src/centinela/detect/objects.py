@@ -16,6 +16,7 @@ from affine import Affine
 from rasterio import features
 from scipy import ndimage
 
+from .attribution import Model, attribute, evidence_json, known_distance, shape_measures
 from .kernel import Params
 from .morph import (
     STEPS4,
@@ -35,19 +36,12 @@ EIGHT = np.ones((3, 3), dtype=bool)
 
 @dataclass(frozen=True)
 class Rules:
-    """Object-level thresholds, justified in docs/method.md."""
+    """Object-level thresholds of the patches and their context, justified in docs/method.md (what a patch's
+    evidence says about its cause is :mod:`.attribution`'s)."""
 
     min_neighbours: int = 2  # a loss pixel needs this many loss neighbours (of 8) to be kept
     max_hole_px: int = 4  # holes up to this size inside a patch are filled
-    pond_share: float = 0.05  # share of a patch that turned to water for ponds to count
-    pond_bare_share: float = 0.20  # …among bare ground: the alluvial-mining signature
-    bare_share: float = 0.50  # mostly bare mineral ground after the break
-    river_water_share: float = 0.50  # mostly water, touching the river: bank erosion
     green_ndvi: float = 0.55  # recent NDVI above this: vegetation returning (crops, pasture)
-    context_river_m: float = 2000.0  # alluvial mining sits on floodplains and terraces
-    context_mining_m: float = 1000.0  # new mining grows out of old mining
-    thin_ratio: float = 1.6  # pixels per boundary pixel below this: a track or road
-    bank_ratio: float = 3.0  # a strip up to ~6 pixels wide along the river corridor: bank change
     big_water_px: int = 500  # 5 ha: a river or lake, not a pond
     old_mining_px: int = 100  # 1 ha of bare mineral ground in the baseline
 
@@ -250,19 +244,37 @@ def alerts_from_state(
     params: Params = Params(),
     rules: Rules = Rules(),
     since_day: int = 0,
+    **kwargs,
 ) -> gpd.GeoDataFrame:
     """Alert polygons with dates, cause, confidence and the evidence behind the cause.
 
     Only breaks first seen on or after ``since_day`` (days since 1970) make alerts: older ones belong
-    to an earlier reporting period and must not pull a new patch's date back.
+    to an earlier reporting period and must not pull a new patch's date back. ``kwargs`` go to
+    :func:`alerts_from_summary`.
     """
-    return alerts_from_summary(summarize(s, params, rules, since_day), transform, crs, mmu_ha, params, rules)
+    return alerts_from_summary(summarize(s, params, rules, since_day), transform, crs, mmu_ha, params, rules, **kwargs)
 
 
 def alerts_from_summary(
-    sm: dict, transform: Affine, crs: str, mmu_ha: float, params: Params = Params(), rules: Rules = Rules()
+    sm: dict,
+    transform: Affine,
+    crs: str,
+    mmu_ha: float,
+    params: Params = Params(),
+    rules: Rules = Rules(),
+    model: Model | None = None,
+    reported: np.ndarray | None = None,
+    known_mining: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """:func:`alerts_from_state` from the whole grid's :func:`summarize` (what ``detect`` assembles block by block)."""
+    """:func:`alerts_from_state` from the whole grid's :func:`summarize` (what ``detect`` assembles block by block).
+
+    ``model``: the attribution model (:func:`.attribution.load_model`; default the bundled one).
+    ``reported``: pixels (a boolean raster of the grid) already inside alerts reported earlier. A patch
+    that grew from them by at least the MMU of new ground becomes a new alert for that growth, with its own
+    dates and ``parent_id`` naming the alert it grew from: every new clearing is news.
+    ``known_mining``: mining mapped elsewhere (e.g. Amazon Mining Watch), polygons with a ``mapped_until``
+    date; a patch's distance to older mining counts only those mapped before its first-seen date.
+    """
     res = abs(transform.a)
     px_ha = res * res / 1e4
     flags = sm["flags"]
@@ -293,6 +305,11 @@ def alerts_from_summary(
     inner = keep[labs - 1]
     at, labs, idx, npx = at[inner], labs[inner], idx[keep], npx[keep]
     del inner
+    parent = {}
+    if reported is not None:
+        labs, parent = _split_growth(at, labs, n, reported, shape, mmu_ha / px_ha)
+        idx = np.unique(labs)
+        npx = np.bincount(labs)[idx].astype(float)
     loss = np.zeros(shape, bool)
     loss.ravel()[at] = True  # a 4-neighbour in the loss of a kept patch's pixel is in that patch
     edge = edge_at(loss, at, False)
@@ -346,8 +363,6 @@ def alerts_from_summary(
     )
     del edge, touches_river
 
-    causes, reasons = zip(*(attribute(r, rules) for r in stats.itertuples()), strict=True)
-    stats["cause"], stats["reasons"] = causes, reasons
     stats["confidence"] = np.where(
         (stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low"
     )
@@ -355,6 +370,24 @@ def alerts_from_summary(
     stats["confirmed"] = [
         EPOCH + dt.timedelta(days=int(d)) if d < np.iinfo(np.int32).max else None for d in stats.confirmed_day
     ]
+    geoms = _polygons(at, labs, shape, transform)
+    outlines = [geoms[lab] for lab in stats.label]
+    for k, v in shape_measures(outlines, res).items():
+        stats[k] = v.to_numpy()
+    # How far around each patch the context was looked at: the grid's edge, or everywhere with a mapped layer.
+    gx0, gy1 = transform.c, transform.f
+    gx1, gy0 = gx0 + shape[1] * transform.a, gy1 + shape[0] * transform.e
+    bounds = shapely.bounds(np.asarray(outlines, dtype=object))
+    stats["context_m"] = np.minimum.reduce(
+        [bounds[:, 0] - gx0, gx1 - bounds[:, 2], bounds[:, 1] - gy0, gy1 - bounds[:, 3]]
+    )
+    if known_mining is not None:
+        stats["context_m"] = np.inf
+        if len(known_mining):
+            mapped = known_distance(outlines, crs, stats.first_seen.tolist(), known_mining)
+            stats["dist_old_mining_m"] = np.minimum(stats.dist_old_mining_m.to_numpy(float), mapped)
+    cause = attribute(stats, model)
+    stats["cause"], stats["mining_prob"], stats["reasons"] = cause.cause, cause.mining_prob, cause.reasons
 
     # Seed pixel: the earliest loss pixel of each patch; its place names the alert and does not move as it grows.
     order = np.lexsort((at, first, labs))
@@ -362,13 +395,14 @@ def alerts_from_summary(
     rows, cols = np.divmod(first_pos, shape[1])
     xs, ys = transform.c + (cols + 0.5) * transform.a, transform.f + (rows + 0.5) * transform.e
 
-    geoms = _polygons(at, labs, shape, transform)
-    gdf = gpd.GeoDataFrame(stats, geometry=[geoms[lab] for lab in stats.label], crs=crs)
+    gdf = gpd.GeoDataFrame(stats, geometry=outlines, crs=crs)
     seeds = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(4326)
     gdf["alert_id"] = [
         f"CEN-{fs:%Y%m%d}-{abs(p.y):.4f}{'S' if p.y < 0 else 'N'}-{abs(p.x):.4f}{'W' if p.x < 0 else 'E'}"
         for fs, p in zip(gdf.first_seen, seeds, strict=True)
     ]
+    ids = dict(zip(stats.label, gdf.alert_id, strict=True))
+    gdf["parent_id"] = [ids.get(parent.get(int(lab))) for lab in stats.label]
     utm = gdf.estimate_utm_crs()
     gdf["area_ha"] = (gdf.to_crs(utm).area / 1e4).round(4)
     centroids = gdf.geometry.representative_point().to_crs(4326)
@@ -377,14 +411,19 @@ def alerts_from_summary(
         gdf[c] = gdf[c].round(3)
     gdf["dist_river_m"] = gdf.dist_river_m.replace(np.inf, np.nan).round(0)
     gdf["dist_old_mining_m"] = gdf.dist_old_mining_m.replace(np.inf, np.nan).round(0)
+    gdf["elongation"], gdf["rectangularity"] = gdf.elongation.round(2), gdf.rectangularity.round(3)
+    gdf["width_m"] = gdf.width_m.round(1)
+    gdf["evidence"] = evidence_json(gdf)
     cols = [
         "alert_id",
         "first_seen",
         "confirmed",
         "cause",
+        "mining_prob",
         "confidence",
         "area_ha",
         "reasons",
+        "parent_id",
         "n_pixels",
         "frac_confirmed",
         "history",
@@ -395,6 +434,10 @@ def alerts_from_summary(
         "green_frac",
         "dist_river_m",
         "dist_old_mining_m",
+        "elongation",
+        "width_m",
+        "rectangularity",
+        "evidence",
         "lon",
         "lat",
         "geometry",
@@ -402,32 +445,21 @@ def alerts_from_summary(
     return gdf[cols].sort_values(["first_seen", "alert_id"]).reset_index(drop=True)
 
 
-def attribute(r, rules: Rules = Rules()) -> tuple[str, str]:
-    """Cause of one patch (``mining`` or ``other``) and the evidence, in a few words."""
-    thin = r.n_pixels / max(r.edge_px, 1) < rules.thin_ratio
-    near = []
-    if r.dist_river_m <= rules.context_river_m:
-        near.append("near river")
-    if r.dist_old_mining_m <= rules.context_mining_m:
-        near.append("near older mining")
-    strip = r.n_pixels / max(r.edge_px, 1) < rules.bank_ratio
-    ponds = r.water_frac >= rules.pond_share and r.bare_frac >= rules.pond_bare_share
-    if r.touch_river and (strip or not ponds):
-        # Land joining the river corridor without ponds of its own: erosion, or a bar built on the bank.
-        return "other", "river bank change (erosion or new bar)"
-    if thin:
-        return "other", "linear clearing (road or track)"
-    if ponds:
-        return "mining", "; ".join(["ponds among bare sediment", *near])
-    if r.bare_frac >= rules.bare_share and r.green_frac < 0.5:
-        if near:
-            return "mining", "; ".join(["persistent bare mineral ground", *near])
-        return "other", "persistent bare ground, no mining context"
-    if r.char_frac >= 0.3:
-        return "other", "burnt clearing"
-    if r.green_frac >= 0.5:
-        return "other", "vegetation returning (crops or pasture)"
-    return "other", "forest loss, no mining signature"
+def _split_growth(at, labs, n: int, reported: np.ndarray, shape, mmu_px: float) -> tuple[np.ndarray, dict]:
+    """Give each patch's new ground (pixels outside ``reported``) its own label where an 8-connected piece of
+    it reaches ``mmu_px`` pixels and the patch also holds reported pixels; returns the new labels and
+    {growth label: label of the patch it grew from}. Smaller growth stays with its patch."""
+    rep = reported.ravel()[at]
+    has_old = np.bincount(labs, weights=rep, minlength=n + 1) > 0
+    grow = np.flatnonzero(~rep & has_old[labs])
+    if not grow.size:
+        return labs, {}
+    g, gn = label_pixels(at[grow], shape, eight=True)
+    big = np.bincount(g, minlength=gn + 1)[g] >= mmu_px
+    labs = labs.copy()
+    from_patch = labs[grow[big]]
+    labs[grow[big]] = n + g[big]
+    return labs, {int(n + k): int(p) for k, p in zip(g[big], from_patch, strict=True)}
 
 
 def _polygons(
@@ -526,9 +558,11 @@ def _empty(crs: str) -> gpd.GeoDataFrame:
                 ("first_seen", "object"),
                 ("confirmed", "object"),
                 ("cause", str),
+                ("mining_prob", float),
                 ("confidence", str),
                 ("area_ha", float),
                 ("reasons", str),
+                ("parent_id", "object"),
                 ("n_pixels", int),
                 ("frac_confirmed", float),
                 ("history", float),
@@ -539,6 +573,10 @@ def _empty(crs: str) -> gpd.GeoDataFrame:
                 ("green_frac", float),
                 ("dist_river_m", float),
                 ("dist_old_mining_m", float),
+                ("elongation", float),
+                ("width_m", float),
+                ("rectangularity", float),
+                ("evidence", str),
                 ("lon", float),
                 ("lat", float),
             )

@@ -17,9 +17,11 @@ import numpy as np
 import shapely
 import xarray as xr
 from affine import Affine
+from rasterio import features
 
 from ..errors import NoImageryError
 from ..imagery.dn import DnCube, load_dn
+from .attribution import Model
 from .distributed import cluster_client, run_rows
 from .fold import FoldJob, Reduction, fold_row
 from .kernel import BANDS, Params
@@ -66,6 +68,9 @@ def detect(
     cube: DnCube | None = None,
     scheduler: str | None = None,
     threads: int | None = None,
+    model: Model | None = None,
+    known_mining: gpd.GeoDataFrame | None = None,
+    reported: gpd.GeoSeries | None = None,
 ) -> DetectResult:
     """Detect forest loss and its cause; write the ``alerts`` layer of ``out`` (GeoPackage).
 
@@ -79,6 +84,11 @@ def detect(
     cluster instead (the address of its scheduler, or ``local:N`` for N local worker processes): the same
     blocks, dates and kernel, so the same result. The catalog's files and ``state_dir`` must then be
     reachable at the same paths from every worker. The state is saved every ``dates_per_read`` dates.
+
+    The cause of each alert is a probability of mining (:mod:`.attribution`, ``model``), with mining already
+    mapped around the area as context (``known_mining``, :func:`.context.known_mining`). ``reported``: the
+    outlines of alerts already reported for this area; growth of at least the MMU beyond them is reported as
+    new alerts of their own (``parent_id``) instead of enlarging the old ones.
     """
     out = Path(out)
     state_dir = Path(state_dir) if state_dir else out.with_name(out.name + ".state")
@@ -114,7 +124,11 @@ def detect(
             "extend the period or add radar"
         )
 
-    alerts = alerts_from_summary(summary, transform, crs, mmu_ha, params, rules)
+    done_px = None
+    if reported is not None and len(reported):
+        shapes = [g for g in reported.to_crs(crs).geometry if g is not None and not g.is_empty]
+        done_px = features.rasterize(shapes, out_shape=(H, W), transform=transform, dtype="uint8").astype(bool)
+    alerts = alerts_from_summary(summary, transform, crs, mmu_ha, params, rules, model, done_px, known_mining)
     write_alerts(alerts, out)
     write_dates(alerts, summary, transform, crs, dates_path(out))
     return DetectResult(alerts, out, state_dir, processed, len(days))

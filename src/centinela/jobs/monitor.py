@@ -51,13 +51,22 @@ def monitor(
     notify_backoff_s: float = 0.5,
     scheduler: str | None = None,
     threads: int | None = None,
+    model=None,
+    known_mining: str | None = None,
 ) -> MonitorResult:
+    """Detect what is new in a monitored area since its last run and merge it into the store, queueing and
+    delivering the notifications. ``known_mining``: a mapped-mining layer for context (default the bundled
+    Amazon Mining Watch footprints; ``"none"`` for none); ``model``: the attribution model."""
     from ..detect import detect
+    from ..detect.context import known_mining as mapped_mining
 
     area = store.area(name)
     folder = area_folder(store, name)
     source = catalog or area["catalog"]
     since = dt.date.fromisoformat(area["since"])
+    # What earlier runs reported: growth beyond it becomes alerts of its own (news), not a larger old alert.
+    known = store.alerts()
+    reported = known[known.area_name == name].geometry
     res = detect(
         source,
         area["geometry"],
@@ -71,6 +80,9 @@ def monitor(
         block=block,
         scheduler=scheduler,
         threads=threads,
+        model=model,
+        known_mining=mapped_mining(area["geometry"], known_mining) if known_mining != "none" else None,
+        reported=reported,
     )
     from ..alerts.notify import DeliveryReport, deliver_pending, digests_for
     from ..zones import load_zones
@@ -78,8 +90,8 @@ def monitor(
     zones = load_zones(store)
     queued: list = []
 
-    def digests(subscriptions, created_ids):
-        new = res.alerts[res.alerts.alert_id.isin(created_ids)]
+    def digests(subscriptions, ids):
+        new = res.alerts[res.alerts.alert_id.isin(ids)]
         queued[:] = digests_for(name, subscriptions, new, zones)
         return queued
 

@@ -44,7 +44,21 @@ from .schema import ALERTS, FIRST_LAYERS, MIGRATIONS
 from .users import UserTables
 from .zones import ZoneTables
 
-TRACKED = ("first_seen", "confirmed", "cause", "confidence", "area_ha", "reasons", "lon", "lat")
+LATE_COLUMNS = ("mining_prob", "parent_id", "front_id", "evidence")
+"""Columns added to existing tables by a migration: left empty they are not hashed, so rows audited before
+they existed still verify (a migration must not rewrite history, nor bless an earlier tampering)."""
+TRACKED = (
+    "first_seen",
+    "confirmed",
+    "cause",
+    "mining_prob",
+    "confidence",
+    "area_ha",
+    "reasons",
+    "evidence",
+    "lon",
+    "lat",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class IngestResult:
     unchanged: int
     merged: int
     created_ids: tuple[str, ...] = ()
+    became_mining_ids: tuple[str, ...] = ()  # alerts reported before whose provisional cause is now mining
 
 
 def _now() -> str:
@@ -177,7 +192,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         """A row's content hash, the same whichever backend holds it (geometry as WKB hex, blobs as hex)."""
         out = {}
         for k, v in row.items():
-            if k == "fid":
+            if k == "fid" or (k in LATE_COLUMNS and v is None):
                 continue
             if k == "geom":
                 geom = self.dialect.g_out(v)
@@ -291,8 +306,8 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         in one transaction. A crash leaves none of it or all of it, so a new alert never lands without its
         notifications (a re-run would see it as known and notify nobody).
 
-        ``digests(subscriptions, created_ids)`` turns the area's subscriptions and the ids this run created into
-        ``(subscription_id, payload)`` pairs to queue in the outbox.
+        ``digests(subscriptions, ids)`` turns the area's subscriptions and the ids this run created, or whose cause
+        it revised to mining, into ``(subscription_id, payload)`` pairs to queue in the outbox.
         """
         actor = actor or default_actor()
         with self.connect(write=True) as c:
@@ -302,7 +317,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
                 subs = [
                     dict(r) for r in c.execute("SELECT * FROM subscriptions WHERE area = ? ORDER BY id", (area_name,))
                 ]
-                for subscription_id, payload in digests(subs, merged.created_ids):
+                for subscription_id, payload in digests(subs, merged.created_ids + merged.became_mining_ids):
                     self._enqueue(c, subscription_id, payload)
         return merged
 
@@ -311,37 +326,47 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             raise InputError("alerts have no CRS")
         a = alerts.to_crs(SRS)
         created = updated = unchanged = merged = 0
-        created_ids = []
+        created_ids, became_mining = [], []
         for r in a.itertuples():
             geom = (
                 shapely.MultiPolygon(shapely.get_parts(r.geometry)) if r.geometry.geom_type == "Polygon" else r.geometry
             )
             new = {k: _clean(getattr(r, k, None)) for k in TRACKED}
             row = c.execute("SELECT * FROM alerts WHERE alert_id = ?", (r.alert_id,)).fetchone()
-            if row is None:
-                row = self._same_ground(c, geom, new["cause"])
+            parent = _clean(getattr(r, "parent_id", None))
+            if row is None and parent is None:  # growth beside a reported alert is news, never merged into it
+                row = self._same_ground(c, geom)
                 if row is not None:
                     merged += 1
                     geom = shapely.union_all([self.dialect.g_out(row["geom"]), geom])
                     geom = geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon(shapely.get_parts(geom))
             if row is None:
+                front = self._front_of(c, parent)
                 c.execute(
-                    "INSERT INTO alerts "
-                    "(geom, alert_id, status, assignee, area_name, created_at, updated_at, version, "
+                    "INSERT INTO alerts (geom, alert_id, status, assignee, area_name, created_at, updated_at, "
+                    "version, parent_id, front_id, "
                     + ", ".join(TRACKED)
-                    + f") VALUES ({self.dialect.G},?,?,?,?,?,?,?,"
+                    + f") VALUES ({self.dialect.G},?,?,?,?,?,?,?,?,?,"
                     + ",".join("?" * len(TRACKED))
                     + ")",
-                    (self.dialect.g_in(geom), r.alert_id, "new", None, area_name, _now(), _now(), 1, *new.values()),
+                    (
+                        self.dialect.g_in(geom),
+                        r.alert_id,
+                        "new",
+                        None,
+                        area_name,
+                        _now(),
+                        _now(),
+                        1,
+                        parent,
+                        front or r.alert_id,
+                        *new.values(),
+                    ),
                 )
-                self._audit(
-                    c,
-                    actor,
-                    "created",
-                    r.alert_id,
-                    {"status": [None, "new"], "area_ha": [None, new["area_ha"]]},
-                    self._alert_ref(c, r.alert_id),
-                )
+                detail = {"status": [None, "new"], "area_ha": [None, new["area_ha"]]}
+                if parent:
+                    detail["grew_from"] = [None, parent]
+                self._audit(c, actor, "created", r.alert_id, detail, self._alert_ref(c, r.alert_id))
                 created += 1
                 created_ids.append(r.alert_id)
                 continue
@@ -354,6 +379,8 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             if not changes:
                 unchanged += 1
                 continue
+            if row["cause"] != "mining" and new["cause"] == "mining":
+                became_mining.append(row["alert_id"])
             c.execute(
                 f"UPDATE alerts SET geom={self.dialect.G}, updated_at=?, version=version+1, "
                 + ", ".join(f"{k}=?" for k in TRACKED)
@@ -362,10 +389,19 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             )
             self._audit(c, actor, "updated", row["alert_id"], changes, self._alert_ref(c, row["alert_id"]))
             updated += 1
-        return IngestResult(created, updated, unchanged, merged, tuple(created_ids))
+        return IngestResult(created, updated, unchanged, merged, tuple(created_ids), tuple(became_mining))
 
-    def _same_ground(self, c, geom: shapely.Geometry, cause: str):
-        rows = self.dialect.near(c, geom.bounds, "cause = ? AND status != 'closed'", (cause,))
+    def _front_of(self, c, parent: str | None) -> str | None:
+        """The front a new alert joins: its parent's front (the first alert of the clearing), if it has a parent."""
+        if parent is None:
+            return None
+        row = c.execute("SELECT front_id FROM alerts WHERE alert_id = ?", (parent,)).fetchone()
+        return (row["front_id"] or parent) if row else parent
+
+    def _same_ground(self, c, geom: shapely.Geometry):
+        """The open alert sharing most ground with ``geom`` (whatever its cause: a provisional cause may change
+        between runs, the ground does not), or None."""
+        rows = self.dialect.near(c, geom.bounds, "status != 'closed'")
         best, best_area = None, 0.0
         for row in rows:
             area = self.dialect.g_out(row["geom"]).intersection(geom).area
@@ -545,8 +581,10 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         until: dt.date | None = None,
         min_area_ha: float | None = None,
         within: shapely.Geometry | None = None,
+        min_prob: float | None = None,
     ) -> gpd.GeoDataFrame:
-        """Alerts matching every given filter, as a GeoDataFrame in WGS84."""
+        """Alerts matching every given filter, as a GeoDataFrame in WGS84 (``min_prob``: a probability of mining
+        at least this)."""
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown status '{status}'; expected one of {', '.join(STATUSES)}")
         where, args = [], []
@@ -557,6 +595,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             ("first_seen", str(since) if since else None, ">="),
             ("first_seen", str(until) if until else None, "<="),
             ("area_ha", min_area_ha, ">="),
+            ("mining_prob", min_prob, ">="),
         ):
             if val is not None:
                 where.append(f"{col} {op} ?")
@@ -571,7 +610,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         geoms = [self.dialect.g_out(r.pop("geom")) for r in rows]
         for r in rows:
             r.pop("fid", None)
-        gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(ALERTS)), geometry=geoms, crs=SRS)
+        gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*ALERTS, *LATE_COLUMNS]), geometry=geoms, crs=SRS)
         if within is not None and len(gdf):
             gdf = gdf[gdf.intersects(within)].reset_index(drop=True)
         return gdf
@@ -596,6 +635,28 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
     def audit(self) -> list[dict]:
         with self.connect() as c:
             return [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
+
+    VERDICTS = ("verified_mining", "verified_other", "false_positive")
+
+    def verdicts(self) -> pd.DataFrame:
+        """Each reviewed alert's latest verdict (``verified_mining``, ``verified_other`` or ``false_positive``,
+        from the audit log, so a verdict holds after the alert moves on to referred or closed), with who gave it
+        and when, and the alert's ``evidence`` and ``area_name``."""
+        with self.connect() as c:
+            log = c.execute(
+                "SELECT alert_id, actor, at, detail FROM audit_log WHERE action = 'status' ORDER BY seq"
+            ).fetchall()
+            latest = {}
+            for e in log:
+                new = json.loads(e["detail"]).get("status", [None, None])[1]
+                if new in self.VERDICTS:
+                    latest[e["alert_id"]] = (new, e["actor"], e["at"])
+            rows = []
+            for alert_id, (verdict, actor, at) in latest.items():
+                a = c.execute("SELECT evidence, area_name FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+                if a is not None:
+                    rows.append({"alert_id": alert_id, "verdict": verdict, "by": actor, "at": at, **dict(a)})
+        return pd.DataFrame(rows, columns=["alert_id", "verdict", "by", "at", "evidence", "area_name"])
 
     def verify(self, checkpoint: dict | None = None, public_key: bytes | None = None) -> Verification:
         """The chain, then every bound row (alerts, notes, users, tokens, sensitive areas) against the entry that

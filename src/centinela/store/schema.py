@@ -96,6 +96,21 @@ def _v4_users(store, c) -> None:
         c.execute(f"CREATE TABLE IF NOT EXISTS {sql}")
 
 
+def add_columns(c, table: str, new: dict[str, str]) -> None:
+    """Add the columns of ``new`` ({name: SQL type}) that ``table`` lacks (SQLite has no ADD COLUMN IF NOT EXISTS)."""
+    have = {d[0] for d in c.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
+    for name, sql_type in new.items():
+        if name not in have:
+            c.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+
+
+def _v10_fronts(store, c) -> None:
+    t = store.dialect.TYPES
+    new = {"mining_prob": t["real"], "parent_id": t["text"], "front_id": t["text"], "evidence": t["text"]}
+    add_columns(c, "alerts", new)
+    c.execute("CREATE INDEX IF NOT EXISTS alerts_front_id ON alerts(front_id)")
+
+
 MIGRATIONS: list[tuple[int, Callable]] = [
     (1, _v1_alerts),
     (2, _v2_areas),
@@ -106,4 +121,5 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (7, lambda store, c: store._bind_rows(c)),  # audit entries bind the rows they change
     (8, drone.migrate),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
     (9, restore.migrate),  # restoration sites and their latest tracking
+    (10, _v10_fronts),  # a probability of mining; growth beside a reported alert is an alert of its own, in a front
 ]

@@ -68,6 +68,7 @@ class Context:
             until=f.until,
             min_area_ha=f.min_area_ha,
             within=f.bbox,
+            min_prob=f.min_prob,
         )
         if f.zone:
             zone = self.zones.find(f.zone).union_all()

@@ -53,6 +53,7 @@ class AlertFilter:
     confidence: str | None
     zone: str | None
     min_area_ha: float | None
+    min_prob: float | None = None
 
 
 def alert_filter(
@@ -66,10 +67,11 @@ def alert_filter(
         str | None, Query(max_length=200, description="only alerts meeting the zone with this name")
     ] = None,
     min_area_ha: Annotated[float | None, Query(ge=0, le=1e7)] = None,
+    min_prob: Annotated[float | None, Query(ge=0, le=1, description="probability of mining at least this")] = None,
 ) -> AlertFilter:
     if since and until and until < since:
         raise InputError(f"until {until} is before since {since}")
-    return AlertFilter(parse_bbox(bbox), since, until, status, cause, confidence, zone, min_area_ha)
+    return AlertFilter(parse_bbox(bbox), since, until, status, cause, confidence, zone, min_area_ha, min_prob)
 
 
 Filter = Annotated[AlertFilter, Depends(alert_filter)]
