@@ -129,8 +129,8 @@ def test_growth_beside_a_reported_alert_is_an_alert_of_its_own():
     tr = Affine(10, 0, 400_000, 0, -10, 8_600_000)
     before = O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3)
     assert len(before) == 1 and before.parent_id.isna().all()
-    reported = np.zeros(shape, bool)
-    reported[10:30, 10:26] = True
+    reported = np.zeros(shape, np.int32)
+    reported[10:30, 10:26] = 1
     after = O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3, reported=reported)
     assert len(after) == 2
     old, new = after.iloc[0], after.iloc[1]
@@ -139,8 +139,13 @@ def test_growth_beside_a_reported_alert_is_an_alert_of_its_own():
     assert new.first_seen == O.EPOCH + dt.timedelta(days=19_120) and new.alert_id != old.alert_id
     # Growth under the MMU is not news: it stays with its alert.
     small = reported.copy()
-    small[10:30, 26:40] = True
+    small[10:30, 26:40] = 1
     assert len(O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3, reported=small)) == 1
+    # The next run knows both: each keeps its own ground and id (the growth is not folded back into its parent).
+    both = reported.copy()
+    both[10:30, 26:41] = 2
+    again = O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3, reported=both)
+    assert sorted(again.alert_id) == sorted(after.alert_id) and sorted(again.n_pixels) == [300, 320]
     ev = json.loads(new.evidence)
     assert ev["bare_frac"] == 1.0 and ev["n_pixels"] == 300 and set(ev) >= {"width_m", "context_m", "obs_after"}
 

@@ -64,6 +64,8 @@ def test_a_later_run_reports_growth_as_new_alerts_linked_to_their_front(scene, t
     assert later.ingest.created >= len(grown) > 0, "the scene's mining fronts expand after mid-July"
     assert set(grown.parent_id) <= set(after.index) and (grown.front_id != grown.index).all()
     assert (after.loc[before.index].area_ha <= before.area_ha + 0.3 + 1e-6).all(), "old alerts grew by < the MMU"
+    again = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    assert (again.ingest.created, again.ingest.updated) == (0, 0), "each alert keeps its own ground on re-runs"
     assert st.verify().ok
 
 

@@ -269,9 +269,10 @@ def alerts_from_summary(
     """:func:`alerts_from_state` from the whole grid's :func:`summarize` (what ``detect`` assembles block by block).
 
     ``model``: the attribution model (:func:`.attribution.load_model`; default the bundled one).
-    ``reported``: pixels (a boolean raster of the grid) already inside alerts reported earlier. A patch
-    that grew from them by at least the MMU of new ground becomes a new alert for that growth, with its own
-    dates and ``parent_id`` naming the alert it grew from: every new clearing is news.
+    ``reported``: pixels already inside alerts reported earlier (a raster of the grid: 0, or the 1-based
+    index of the alert). Each reported alert keeps its pixels; new ground of at least the MMU beside them
+    becomes a new alert with its own dates and ``parent_id`` naming the alert it grew from: every new
+    clearing is news.
     ``known_mining``: mining mapped elsewhere (e.g. Amazon Mining Watch), polygons with a ``mapped_until``
     date; a patch's distance to older mining counts only those mapped before its first-seen date.
     """
@@ -446,20 +447,45 @@ def alerts_from_summary(
 
 
 def _split_growth(at, labs, n: int, reported: np.ndarray, shape, mmu_px: float) -> tuple[np.ndarray, dict]:
-    """Give each patch's new ground (pixels outside ``reported``) its own label where an 8-connected piece of
-    it reaches ``mmu_px`` pixels and the patch also holds reported pixels; returns the new labels and
-    {growth label: label of the patch it grew from}. Smaller growth stays with its patch."""
-    rep = reported.ravel()[at]
-    has_old = np.bincount(labs, weights=rep, minlength=n + 1) > 0
-    grow = np.flatnonzero(~rep & has_old[labs])
+    """Split patches holding pixels of alerts reported earlier (``reported``: the grid, 0 or the 1-based index
+    of the reported alert over each pixel): each reported alert keeps its own pixels, an 8-connected piece of
+    new ground of ``mmu_px`` pixels or more becomes a label of its own, and smaller new ground joins a
+    reported alert it touches. Returns the new labels and {growth label: label of the alert it grew from}.
+    """
+    rep = reported.ravel()[at].astype(np.int64)
+    has_old = np.bincount(labs, weights=rep > 0, minlength=n + 1) > 0
+    touched = has_old[labs]
+    if not touched.any():
+        return labs, {}
+    orig, labs = labs, labs.copy()
+    # Reported pixels: one label per reported alert (after every original label).
+    old_label = np.zeros(int(rep.max()) + 1, np.int64)
+    ids = np.unique(rep[rep > 0])
+    old_label[ids] = n + np.arange(1, ids.size + 1)
+    labs[rep > 0] = old_label[rep[rep > 0]]
+    grow = np.flatnonzero(touched & (rep == 0))
     if not grow.size:
         return labs, {}
     g, gn = label_pixels(at[grow], shape, eight=True)
-    big = np.bincount(g, minlength=gn + 1)[g] >= mmu_px
-    labs = labs.copy()
-    from_patch = labs[grow[big]]
-    labs[grow[big]] = n + g[big]
-    return labs, {int(n + k): int(p) for k, p in zip(g[big], from_patch, strict=True)}
+    # The reported alert each piece of new ground touches (8-neighbours; the largest label if several).
+    lab_grid = np.zeros(shape, np.int64)
+    lab_grid.ravel()[at[rep > 0]] = labs[rep > 0]
+    near = np.zeros(grow.size, np.int64)
+    for v in at_offsets(lab_grid, at[grow], STEPS8, 0):
+        np.maximum(near, v, out=near)
+    touch = np.zeros(gn + 1, np.int64)
+    np.maximum.at(touch, g, near)
+    # A piece touching only other new ground: the reported alert of its patch with the lowest label.
+    first_old = np.full(n + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first_old, orig[rep > 0], labs[rep > 0])
+    comp_fallback = np.zeros(gn + 1, np.int64)
+    comp_fallback[g] = first_old[orig[grow]]  # a piece of new ground lies in one patch
+    touch = np.where(touch > 0, touch, comp_fallback)
+    big = np.bincount(g, minlength=gn + 1) >= mmu_px
+    base = n + ids.size
+    new_lab = np.where(big, base + np.arange(gn + 1), touch)
+    labs[grow] = new_lab[g]
+    return labs, {int(base + k): int(touch[k]) for k in np.flatnonzero(big[1:]) + 1}
 
 
 def _polygons(

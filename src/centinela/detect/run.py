@@ -127,7 +127,10 @@ def detect(
     done_px = None
     if reported is not None and len(reported):
         shapes = [g for g in reported.to_crs(crs).geometry if g is not None and not g.is_empty]
-        done_px = features.rasterize(shapes, out_shape=(H, W), transform=transform, dtype="uint8").astype(bool)
+        # Each reported alert's pixels by its index (1-based): every alert keeps its own ground.
+        done_px = features.rasterize(
+            ((g, i + 1) for i, g in enumerate(shapes)), out_shape=(H, W), transform=transform, dtype="int32"
+        )
     alerts = alerts_from_summary(summary, transform, crs, mmu_ha, params, rules, model, done_px, known_mining)
     write_alerts(alerts, out)
     write_dates(alerts, summary, transform, crs, dates_path(out))
