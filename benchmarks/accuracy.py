@@ -1,4 +1,8 @@
-"""Detection accuracy on simulated scenes the method was not tuned on; writes benchmarks/results/accuracy.md.
+"""Detection accuracy on scenes of the project's own simulator; writes benchmarks/results/accuracy.md.
+
+The detector was developed beside this simulator, so these scores say the pipeline works end to end on its
+generator, not that it generalises: for that see benchmarks/independent/ (an independent generator, never used
+for tuning) and benchmarks/results/operational.md.
 
 For each scene: simulate (18 months: 6 of history, then the reported year), run `centinela detect` on the
 year, and score against the simulator's truth (centinela.detect.evaluate).
@@ -207,7 +211,9 @@ def main() -> None:
         "clear observation after the event. Latency in days is dominated by cloud: most wet-season events are first "
         "seen weeks later. 'Clear looks' counts the acquisitions with at least half of the event clear between its "
         "date and its first detection. "
-        "river-A was inspected during development (see the comment in the script), so it is not an unseen scene.",
+        "These are scenes of the project's own simulator, which the detector was developed beside (river-A was even "
+        "inspected scene by scene): they show the pipeline works on that generator, not that it generalises. "
+        "Independent scenes: benchmarks/results/operational.md.",
         "",
         "## Events",
         "",

@@ -154,14 +154,14 @@ def attribute(p: pd.DataFrame, model: Model | None = None) -> pd.DataFrame:
     out = pd.DataFrame(index=p.index)
     out["mining_prob"] = np.round(prob, 3)
     out["cause"] = np.where(prob >= 0.5, "mining", "other")
+    names = list(contrib.columns)
+    c = contrib.to_numpy()
+    order = np.argsort(-np.abs(c), axis=1, kind="stable")[:, :4]  # the strongest four lines of each patch
     reasons = []
-    for i, (_, row) in enumerate(p.iterrows()):
-        c = contrib.iloc[i]
-        moved = [k for k in c.abs().sort_values(ascending=False).index if abs(c[k]) >= 0.25]
-        head = "river bank change (forest turned to water along the channel)" if bank[i] else None
-        parts = [f"{_WORDS[k](row)} ({c[k]:+.1f})" for k in moved[:4]]
-        if head:
-            parts.insert(0, head)
+    for i, row in enumerate(p.itertuples(index=False)):
+        parts = [f"{_WORDS[names[k]](row)} ({c[i, k]:+.1f})" for k in order[i] if abs(c[i, k]) >= 0.25]
+        if bank[i]:
+            parts.insert(0, "river bank change (forest turned to water along the channel)")
         if not parts:
             parts = ["forest loss, no line of evidence either way"]
         reasons.append(f"P(mining) {prob[i]:.2f}: " + "; ".join(parts))
