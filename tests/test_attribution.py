@@ -55,17 +55,20 @@ def test_real_looking_mining_is_mining_and_farms_roads_and_banks_are_not():
         {"bare_frac": 0.7, "width_m": 14.0, "length_m": 900.0, "elongation": 20.0, "dist_old_mining_m": 2000},
         # The river moved: forest turned to water in a strip along the channel.
         {"water_frac": 0.8, "bare_frac": 0.1, "touch_river": True, "dist_river_m": 0, "n_pixels": 300, "edge_px": 200},
+        # A narrow band of bank (20 m) became a bar: bank change too, though bare.
+        {"bare_frac": 0.9, "touch_river": True, "dist_river_m": 0, "n_pixels": 200, "edge_px": 150, "width_m": 20.0},
         # Slash and burn.
         {"char_frac": 0.6, "bare_frac": 0.2},
     )
     got = attribute(p)
-    assert list(got.cause) == ["mining", "mining", "other", "other", "other", "other"], got.reasons.tolist()
+    assert list(got.cause) == ["mining", "mining", "other", "other", "other", "other", "other"], got.reasons.tolist()
     assert got.mining_prob.iloc[0] > 0.8 and got.mining_prob.iloc[1] > 0.5  # the second is isolated: no older mining
     assert "river bank" not in got.reasons.iloc[1]
     assert "vegetation returning" in got.reasons.iloc[2] and "straight edges" in got.reasons.iloc[2]
-    assert "linear clearing" in got.reasons.iloc[3]
+    assert "linear clearing" in got.reasons.iloc[3] and got.mining_prob.iloc[3] < 0.2  # bare, but a road
     assert "river bank change" in got.reasons.iloc[4] and got.mining_prob.iloc[4] <= 0.12  # held at logit −2 or below
-    assert "burnt clearing" in got.reasons.iloc[5]
+    assert "river bank change" in got.reasons.iloc[5] and got.mining_prob.iloc[5] <= 0.12
+    assert "burnt clearing" in got.reasons.iloc[6]
     assert all(r.startswith("P(mining) ") for r in got.reasons)
 
 

@@ -11,11 +11,13 @@ model: a prior log-odds plus one log-likelihood ratio (mining vs not) per line o
 - **ponds among sediment** (alluvial mining's pockmarked ponds and tailings, as Amazon Mining Watch
   describes its target);
 - **what happened next**: green again over the months after (crops, pasture) or burnt (slash and burn);
-- **shape**: long, narrow and connected (a road or track), or straight-edged like a field;
+- **shape**: long and narrow (a road or track: its bare surface then says nothing of mining), or straight-edged
+  like a field;
 - **where it is**: isolated from any mining known *before* the loss (Amazon Mining Watch demands a score of
   0.75 instead of 0.43 from a patch with no other mining within 3 km: a log-odds penalty of 1.38), next to
   older mining, near a river;
-- **river bank change** only where forest turned to *water* in a strip joining the river corridor.
+- **river bank change** only for a strip joining the river corridor that turned to *water*, or is no wider than
+  a season of bank migration (30 m); a wide clearing of bare sediment on the bank never is.
 
 Each line's figure and source is in ``attribution.yaml``; weights (1.0: the figures as published) and the
 prior can be refitted on reviewers' verdicts (:mod:`centinela.detect.training`). ``reasons`` lists the lines
@@ -108,6 +110,8 @@ def lines(p: pd.DataFrame, model: Model) -> pd.DataFrame:
     out["burnt"] = np.where(p.char_frac.to_numpy(float) >= r["burnt_share"], r["burnt_llr"], 0.0)
     road = (p.width_m.to_numpy(float) <= r["road_width_m"]) & (p.length_m.to_numpy(float) >= r["road_length_m"])
     out["road"] = np.where(road, r["road_llr"], 0.0)
+    # A road's surface is bare ground by construction: its bare share says nothing about mining.
+    out.loc[road, "sediment"] = np.minimum(out.loc[road, "sediment"], 0.0)
     fieldlike = (p.rectangularity.to_numpy(float) >= r["field_rectangularity"]) & ~road
     out["field"] = np.where(fieldlike, r["field_llr"], 0.0)
     d_mining = np.nan_to_num(p.dist_old_mining_m.to_numpy(float), nan=np.inf)
@@ -121,10 +125,13 @@ def lines(p: pd.DataFrame, model: Model) -> pd.DataFrame:
 
 
 def bank_change(p: pd.DataFrame, model: Model) -> np.ndarray:
-    """Forest turned to water in a strip joining the river corridor: a migrating channel, not a clearing."""
+    """A strip joining the river corridor that turned to water, or is no wider than a year of bank migration: a
+    moving channel, not a clearing. A wide clearing of bare sediment on the bank is never this."""
     r = model.figures["rules"]
     strip = p.n_pixels.to_numpy(float) / np.maximum(p.edge_px.to_numpy(float), 1) < r["bank_strip_ratio"]
-    return p.touch_river.to_numpy(bool) & (p.water_frac.to_numpy(float) >= r["bank_water_share"]) & strip
+    watery = p.water_frac.to_numpy(float) >= r["bank_water_share"]
+    narrow = p.width_m.to_numpy(float) <= r["bank_width_m"]
+    return p.touch_river.to_numpy(bool) & strip & (watery | narrow)
 
 
 _WORDS = {
@@ -161,7 +168,7 @@ def attribute(p: pd.DataFrame, model: Model | None = None) -> pd.DataFrame:
     for i, row in enumerate(p.itertuples(index=False)):
         parts = [f"{_WORDS[names[k]](row)} ({c[i, k]:+.1f})" for k in order[i] if abs(c[i, k]) >= 0.25]
         if bank[i]:
-            parts.insert(0, "river bank change (forest turned to water along the channel)")
+            parts.insert(0, "river bank change (a strip along the channel)")
         if not parts:
             parts = ["forest loss, no line of evidence either way"]
         reasons.append(f"P(mining) {prob[i]:.2f}: " + "; ".join(parts))
