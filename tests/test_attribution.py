@@ -211,3 +211,51 @@ def test_too_few_verdicts_say_how_many_are_needed():
     v = _verdicts(np.random.default_rng(1), 8, {})
     with pytest.raises(InputError, match="at least 5 of each"):
         train(v, load_model())
+
+
+def test_attribution_train_from_a_stores_verdicts(tmp_path, capsys, monkeypatch):
+    """`centinela attribution train`: the verdicts rangers recorded in the store (the latest per alert, kept after
+    the alert is referred) become a model file that `--model` reads; too few verdicts say what is missing."""
+    from centinela.cli import main
+    from centinela.store import embedded_store
+
+    rng = np.random.default_rng(5)
+    v = _verdicts(rng, 40, {"green": 3.0})
+    boxes = [shapely.box(-69.7 + 0.01 * i, -12.9, -69.695 + 0.01 * i, -12.895) for i in range(len(v))]
+    frame = gpd.GeoDataFrame(
+        {
+            "alert_id": v.alert_id,
+            "first_seen": "2024-03-01",
+            "cause": "other",
+            "confidence": "high",
+            "reasons": "test",
+            "evidence": v.evidence,
+            "area_ha": 30.0,
+            "lon": -69.7,
+            "lat": -12.9,
+        },
+        geometry=boxes,
+        crs=4326,
+    )
+    store = embedded_store(tmp_path / "s.gpkg")
+    store.ingest(frame, "detector", "Zona")
+
+    def run(*args, lang="en"):
+        with pytest.raises(SystemExit) as exc:
+            main(["--lang", lang, *args])
+        out = capsys.readouterr()
+        return exc.value.code, out.out + out.err
+
+    model = tmp_path / "m.yaml"
+    for alert_id, verdict in zip(v.alert_id[:6], v.verdict[:6], strict=True):
+        store.set_status(alert_id, verdict, "ranger")
+    code, text = run("attribution", "train", "--store", str(store.path), "--out", str(model))
+    assert code == 2 and "at least 5 of each" in text and not model.exists()
+    for alert_id, verdict in zip(v.alert_id[6:], v.verdict[6:], strict=True):
+        store.set_status(alert_id, verdict, "ranger")
+    store.set_status(v.alert_id[v.verdict == "verified_mining"].iloc[0], "referred", "analyst")
+    code, text = run("attribution", "train", "--store", str(store.path), "--out", str(model), lang="es")
+    assert code == 0 and "Modelo reajustado con 40 veredictos" in text and "validación cruzada" in text
+    trained = load_model(model)
+    assert trained.trained_on["verdicts"] == 40 and trained.trained_on["by"] == ["ranger"]
+    assert trained.trained_on["areas"] == ["Zona"]
