@@ -14,17 +14,24 @@ from centinela.imagery.masks import CLEAR_SCL
 FOREST_DN = np.array([220, 450, 240, 3000, 1400, 580])  # humid forest, DN = reflectance × 10 000
 BARE_DN = np.array([900, 1100, 1300, 1900, 2900, 2500])
 WATER_DN = np.array([700, 900, 800, 500, 300, 200])
+SCRUB_DN = np.array([400, 700, 600, 2400, 2000, 1200])  # scrub or pasture: NDVI 0.6, not closed forest
 
 
 def _series(rng, shape, dates: int, offset_dn: int, offset_from: int = 0):
-    """DN cubes of forest with noise where a quarter of the pixels turn to bare ground or water half-way,
-    with cloud (SCL 8/9), shadow (3), no data (0), and a few zero DNs in clear pixels."""
+    """DN cubes of forest with noise where a quarter of the pixels turn to bare ground or water half-way and a
+    quarter are scrub of which half turn to bare ground, with cloud (SCL 8/9), shadow (3), no data (0), and a few
+    zero DNs in clear pixels."""
     h, w = shape
     kind = rng.integers(0, 4, shape)
+    scrub_turns = rng.random(shape) < 0.5
     out = []
     for t in range(dates):
         base = np.where((kind == 1)[None] & (t > dates // 2), BARE_DN[:, None, None], FOREST_DN[:, None, None])
         base = np.where((kind == 2)[None] & (t > dates // 2), WATER_DN[:, None, None], base)
+        scrub_now = BARE_DN if t > dates // 2 else SCRUB_DN
+        base = np.where(
+            (kind == 3)[None], np.where(scrub_turns[None], scrub_now[:, None, None], SCRUB_DN[:, None, None]), base
+        )
         noise = 1 + rng.normal(0, 0.04 if t % 7 else 0.3, (6, h, w))  # now and then a wild date (haze, shadow)
         dn = np.clip(base * noise + (offset_dn if t >= offset_from else 0), 0, 65535).astype(np.uint16)
         dn[rng.random((6, h, w)) < 0.002] = 0

@@ -194,3 +194,40 @@ def test_since_day_keeps_old_breaks_out_of_new_alerts():
     _break(s, np.s_[10:30, 10:30], 19700, bare=6)
     assert len(alerts_from_state(s, T, "EPSG:32719", 0.3, since_day=19750)) == 0
     assert len(alerts_from_state(s, T, "EPSG:32719", 0.3, since_day=19600)) == 1
+
+
+def test_mining_on_scrub_is_its_own_kind_of_alert_and_browning_scrub_is_nothing():
+    """Scrub, regrowth or pasture (baseline NDVI 0.5–0.7) turned to bare sediment is mining disturbance (Amazon
+    Mining Watch maps it too): reported with land_before 'non-forest'. Forest is not needed for it; a river bar
+    (never green) and scrub that only browned are not alerts."""
+    rng = np.random.default_rng(4)
+    days = 19_700 + 5 * np.arange(30)
+    p = Params()
+    s = State.empty((60, 60))
+
+    def look(ndvi_red_nir_etc):
+        blue, green, red, nir, sw1, sw2 = ndvi_red_nir_etc
+        return {
+            b: np.full((60, 60), v, np.float32) * (1 + rng.normal(0, 0.02, (60, 60))).astype(np.float32)
+            for b, v in zip(BANDS, (blue, green, red, nir, sw1, sw2), strict=True)
+        }
+
+    scrub = (0.04, 0.07, 0.06, 0.24, 0.20, 0.12)  # NDVI 0.6: scrub or pasture
+    bare = (0.09, 0.11, 0.13, 0.19, 0.29, 0.25)  # bright mineral sediment
+    brown = (0.03, 0.04, 0.05, 0.09, 0.15, 0.12)  # dark, dry or burnt grass: browning, not sediment
+    sand = (0.12, 0.14, 0.16, 0.20, 0.30, 0.27)  # a river bar, bare from the start
+    clear = np.ones((60, 60), bool)
+    for t, d in enumerate(days):
+        obs = look(scrub)
+        for b in BANDS:
+            obs[b][40:55, 40:55] = look(sand)[b][40:55, 40:55]
+        if t >= 15:
+            for b in BANDS:
+                obs[b][5:25, 5:25] = look(bare)[b][5:25, 5:25]  # mining on scrub
+                obs[b][30:45, 5:20] = look(brown)[b][30:45, 5:20]  # scrub that browned (dry season, burnt grass)
+        update(s, int(d), obs, clear, p)
+    g = alerts_from_state(s.to_dict(), T, "EPSG:32719", mmu_ha=0.3)
+    assert len(g) == 1, g[["reasons", "area_ha"]]
+    a = g.iloc[0]
+    assert a.land_before == "non-forest" and a.cause == "mining" and a.area_ha == pytest.approx(4.0, rel=0.05)
+    assert a.reasons.startswith("on land that was not closed forest")

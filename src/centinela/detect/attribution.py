@@ -210,6 +210,7 @@ EVIDENCE = (
     "water_frac",
     "green_frac",
     "char_frac",
+    "nonforest_frac",
     "obs_after",
     "touch_river",
     "dist_river_m",

@@ -38,6 +38,7 @@ _FLOATS = (
     "bare_ndvi",
     "bare_bsi",
     "bare_visible",
+    "scrub_ndvi",
 )
 
 
@@ -187,6 +188,7 @@ def _fold(
         bare_ndvi,
         bare_bsi,
         bare_visible,
+        scrub_ndvi,
     ) = (
         pf[0],
         pf[1],
@@ -206,6 +208,7 @@ def _fold(
         pf[15],
         pf[16],
         pf[17],
+        pf[18],
     )
     min_history, confirm_obs = pi[0], pi[1]
     one, half, three = F32(1.0), F32(0.5), F32(3.0)
@@ -257,13 +260,18 @@ def _fold(
             continue
         n_changed += 1
         n_clear[i] = n_clear[i] + 1
+        water = v_mndwi > water_mndwi and v_ndvi < water_ndvi
+        low = v_ndvi < bare_ndvi
+        bare = low and v_bsi > bare_bsi and v_vis >= bare_visible and not water
         forest = hist and mu_ndvi[i] >= forest_ndvi
+        scrub = hist and mu_ndvi[i] >= scrub_ndvi and not forest and (water or bare)
         d_ndvi = mu_ndvi[i] - v_ndvi
         d_nbr = mu_nbr[i] - v_nbr
         n_minus_1 = _maximum(F32(n[i]) - one, one)
         thr_ndvi = _maximum(loss_ndvi_drop, sigma_k * _maximum(np.sqrt(m2_ndvi[i] / n_minus_1), sigma_floor))
         thr_nbr = _maximum(loss_nbr_drop, sigma_k * _maximum(np.sqrt(m2_nbr[i] / n_minus_1), sigma_floor))
-        anom = forest and (d_ndvi >= thr_ndvi or (d_nbr >= thr_nbr and d_ndvi >= loss_ndvi_drop_with_nbr))
+        drop = d_ndvi >= thr_ndvi or (d_nbr >= thr_nbr and d_ndvi >= loss_ndvi_drop_with_nbr)
+        anom = (forest or scrub) and drop
 
         confirmed = conf_day[i] > 0
         pending = cand_n[i] > 0 and not confirmed
@@ -289,11 +297,9 @@ def _fold(
 
         broken = cand_n[i] > 0 or conf_day[i] > 0
         if broken:
-            water = v_mndwi > water_mndwi and v_ndvi < water_ndvi
-            low = v_ndvi < bare_ndvi
             n_post[i] = n_post[i] + 1
             n_water[i] = n_water[i] + water
-            n_bare[i] = n_bare[i] + (low and v_bsi > bare_bsi and v_vis >= bare_visible and not water)
+            n_bare[i] = n_bare[i] + bare
             n_char[i] = n_char[i] + (low and v_vis < bare_visible and not water)
             r = ndvi_recent[i]
             ndvi_recent[i] = v_ndvi if np.isnan(r) else half * r + half * v_ndvi
@@ -326,8 +332,11 @@ def summarize(s: dict, p: Params, green_ndvi: float, since_day: int) -> dict:
         O.BARE_AFTER,
         O.CHAR_AFTER,
         O.GREEN_AFTER,
+        O.NONFOREST,
     )
-    pf = np.array([p.water_mndwi, p.water_ndvi, p.bare_ndvi, p.bare_bsi, p.bare_visible, green_ndvi], np.float32)
+    pf = np.array(
+        [p.water_mndwi, p.water_ndvi, p.bare_ndvi, p.bare_bsi, p.bare_visible, green_ndvi, p.forest_ndvi], np.float32
+    )
     f = {k: v.reshape(-1) for k, v in s.items()}
     flags, brk, seen = _summary(
         f["n"],
@@ -382,6 +391,7 @@ def _summary(
     bits,
 ):
     water_mndwi, water_ndvi, bare_ndvi, bare_bsi, bare_visible, green_ndvi = pf[0], pf[1], pf[2], pf[3], pf[4], pf[5]
+    forest_ndvi = pf[6]
     half, one = F32(0.5), F32(1.0)
     size = n.shape[0]
     flags = np.zeros(size, np.uint16)
@@ -401,6 +411,8 @@ def _summary(
             f |= bits[3]
             brk[nb_] = i
             nb_ += 1
+            if mu_ndvi[i] < forest_ndvi:  # the baseline stops learning at a break: it is the ground before
+                f |= bits[9]
         if conf_day[i] > 0:
             f |= bits[4]
         post = max(F32(n_post[i]), one)

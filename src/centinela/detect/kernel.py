@@ -27,6 +27,9 @@ class Params:
     min_history: int = 3  # clear observations before a pixel's baseline is trusted
     solid_history: int = 5  # below this a confirmed break is still only 'low' confidence
     forest_ndvi: float = 0.70  # baseline NDVI of closed-canopy humid forest
+    # Scrub, regrowth, pasture, revegetated old mining: green but not closed forest. A break there counts only
+    # when the ground turns to bare mineral sediment or water (mining disturbance), never for a mere browning.
+    scrub_ndvi: float = 0.50
     loss_ndvi_drop: float = 0.25  # ~35 % canopy replaced by bare ground or water
     loss_nbr_drop: float = 0.30  # with a smaller NDVI drop, for burnt or debris-covered clearings
     loss_ndvi_drop_with_nbr: float = 0.15
@@ -173,13 +176,20 @@ def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.n
     ok &= ~haze & ~shadow
     s.n_clear += ok
 
+    # What the ground looks like now: open water, bright mineral ground, char.
+    water = (v_mndwi > p.water_mndwi) & (v_ndvi < p.water_ndvi)
+    bare = (v_ndvi < p.bare_ndvi) & (v_bsi > p.bare_bsi) & (v_vis >= p.bare_visible) & ~water
+    char = (v_ndvi < p.bare_ndvi) & (v_vis < p.bare_visible) & ~water
+
     forest = hist & (s.mu_ndvi >= p.forest_ndvi)
+    scrub = hist & (s.mu_ndvi >= p.scrub_ndvi) & ~forest & (water | bare)
     d_ndvi = s.mu_ndvi - v_ndvi
     d_nbr = s.mu_nbr - v_nbr
     n_minus_1 = np.maximum(s.n.astype(np.float32) - 1, 1)
     thr_ndvi = np.maximum(p.loss_ndvi_drop, p.sigma_k * _std(s.m2_ndvi, n_minus_1, p.sigma_floor))
     thr_nbr = np.maximum(p.loss_nbr_drop, p.sigma_k * _std(s.m2_nbr, n_minus_1, p.sigma_floor))
-    anom = ok & forest & ((d_ndvi >= thr_ndvi) | ((d_nbr >= thr_nbr) & (d_ndvi >= p.loss_ndvi_drop_with_nbr)))
+    drop = (d_ndvi >= thr_ndvi) | ((d_nbr >= thr_nbr) & (d_ndvi >= p.loss_ndvi_drop_with_nbr))
+    anom = ok & (forest | scrub) & drop
 
     confirmed = s.conf_day > 0
     pending = (s.cand_n > 0) & ~confirmed
@@ -201,9 +211,6 @@ def _update_in_place(s: State, day: int, obs: dict[str, np.ndarray], clear: np.n
     # Evidence after a break: what the ground became.
     broken = (s.cand_n > 0) | (s.conf_day > 0)
     post = ok & broken
-    water = (v_mndwi > p.water_mndwi) & (v_ndvi < p.water_ndvi)
-    bare = (v_ndvi < p.bare_ndvi) & (v_bsi > p.bare_bsi) & (v_vis >= p.bare_visible) & ~water
-    char = (v_ndvi < p.bare_ndvi) & (v_vis < p.bare_visible) & ~water
     s.n_post += post
     s.n_water += post & water
     s.n_bare += post & bare

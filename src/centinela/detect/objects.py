@@ -168,9 +168,18 @@ def _near_river(river, at: np.ndarray, edge: np.ndarray, shape: tuple[int, int])
 
 
 # Bits of the per-pixel summary (see summarize): what the alerts need of a pixel's state.
-WATER_BASE, MINERAL_BASE, LOW_NDVI_BASE, NEW_BREAK, CONFIRMED, WATER_AFTER, BARE_AFTER, CHAR_AFTER, GREEN_AFTER = (
-    1 << i for i in range(9)
-)
+(
+    WATER_BASE,
+    MINERAL_BASE,
+    LOW_NDVI_BASE,
+    NEW_BREAK,
+    CONFIRMED,
+    WATER_AFTER,
+    BARE_AFTER,
+    CHAR_AFTER,
+    GREEN_AFTER,
+    NONFOREST,
+) = (1 << i for i in range(10))
 MAX_DAY = np.iinfo(np.int32).max
 
 
@@ -209,6 +218,8 @@ def summarize(s: dict[str, np.ndarray], params: Params = Params(), rules: Rules 
         (BARE_AFTER, (s["n_bare"] / n_post) >= 0.5),
         (CHAR_AFTER, (s["n_char"] / n_post) >= 0.5),
         (GREEN_AFTER, s["ndvi_recent"] > rules.green_ndvi),
+        # A new break where the ground before was not closed forest (the baseline stops learning at a break).
+        (NONFOREST, new_break & (s["mu_ndvi"] < params.forest_ndvi)),
     )
     flags = np.zeros(new_break.shape, np.uint16)
     for value, where in bits:
@@ -350,6 +361,7 @@ def alerts_from_summary(
             "bare_frac": per((f & BARE_AFTER) != 0),
             "char_frac": per((f & CHAR_AFTER) != 0),
             "green_frac": per((f & GREEN_AFTER) != 0),
+            "nonforest_frac": per((f & NONFOREST) != 0),
             "frac_confirmed": per((f & CONFIRMED) != 0),
             "touch_river": per(touches_river, ndimage.maximum) > 0,
             "edge_px": per(edge, ndimage.sum),
@@ -389,6 +401,17 @@ def alerts_from_summary(
             stats["dist_old_mining_m"] = np.minimum(stats.dist_old_mining_m.to_numpy(float), mapped)
     cause = attribute(stats, model)
     stats["cause"], stats["mining_prob"], stats["reasons"] = cause.cause, cause.mining_prob, cause.reasons
+    # Mostly on land that was not closed forest (scrub, regrowth, pasture, old mining grown over): reported only
+    # as mining disturbance, its own kind of alert; anything else there is not forest loss.
+    nonforest = stats.nonforest_frac.to_numpy() >= 0.5
+    stats["land_before"] = np.where(nonforest, "non-forest", "forest")
+    stats.loc[nonforest, "reasons"] = "on land that was not closed forest; " + stats.reasons[nonforest]
+    stats, outlines = (
+        stats[~nonforest | (stats.cause == "mining")],
+        [g for g, keep in zip(outlines, ~nonforest | (stats.cause == "mining"), strict=True) if keep],
+    )
+    if stats.empty:
+        return _empty(crs)
 
     # Seed pixel: the earliest loss pixel of each patch; its place names the alert and does not move as it grows.
     order = np.lexsort((at, first, labs))
@@ -408,7 +431,7 @@ def alerts_from_summary(
     gdf["area_ha"] = (gdf.to_crs(utm).area / 1e4).round(4)
     centroids = gdf.geometry.representative_point().to_crs(4326)
     gdf["lon"], gdf["lat"] = centroids.x.round(6), centroids.y.round(6)
-    for c in ("water_frac", "bare_frac", "char_frac", "green_frac", "frac_confirmed"):
+    for c in ("water_frac", "bare_frac", "char_frac", "green_frac", "nonforest_frac", "frac_confirmed"):
         gdf[c] = gdf[c].round(3)
     gdf["dist_river_m"] = gdf.dist_river_m.replace(np.inf, np.nan).round(0)
     gdf["dist_old_mining_m"] = gdf.dist_old_mining_m.replace(np.inf, np.nan).round(0)
@@ -424,6 +447,7 @@ def alerts_from_summary(
         "confidence",
         "area_ha",
         "reasons",
+        "land_before",
         "parent_id",
         "n_pixels",
         "frac_confirmed",
@@ -433,6 +457,7 @@ def alerts_from_summary(
         "bare_frac",
         "char_frac",
         "green_frac",
+        "nonforest_frac",
         "dist_river_m",
         "dist_old_mining_m",
         "elongation",
@@ -588,6 +613,7 @@ def _empty(crs: str) -> gpd.GeoDataFrame:
                 ("confidence", str),
                 ("area_ha", float),
                 ("reasons", str),
+                ("land_before", str),
                 ("parent_id", "object"),
                 ("n_pixels", int),
                 ("frac_confirmed", float),
@@ -597,6 +623,7 @@ def _empty(crs: str) -> gpd.GeoDataFrame:
                 ("bare_frac", float),
                 ("char_frac", float),
                 ("green_frac", float),
+                ("nonforest_frac", float),
                 ("dist_river_m", float),
                 ("dist_old_mining_m", float),
                 ("elongation", float),

@@ -44,7 +44,7 @@ from .schema import ALERTS, FIRST_LAYERS, MIGRATIONS
 from .users import UserTables
 from .zones import ZoneTables
 
-LATE_COLUMNS = ("mining_prob", "parent_id", "front_id", "evidence")
+LATE_COLUMNS = ("mining_prob", "land_before", "parent_id", "front_id", "evidence")
 """Columns added to existing tables by a migration: left empty they are not hashed, so rows audited before
 they existed still verify (a migration must not rewrite history, nor bless an earlier tampering)."""
 TRACKED = (
@@ -52,6 +52,7 @@ TRACKED = (
     "confirmed",
     "cause",
     "mining_prob",
+    "land_before",
     "confidence",
     "area_ha",
     "reasons",

@@ -106,7 +106,8 @@ def add_columns(c, table: str, new: dict[str, str]) -> None:
 
 def _v10_fronts(store, c) -> None:
     t = store.dialect.TYPES
-    new = {"mining_prob": t["real"], "parent_id": t["text"], "front_id": t["text"], "evidence": t["text"]}
+    new = {"mining_prob": t["real"], "land_before": t["text"], "parent_id": t["text"], "front_id": t["text"]}
+    new["evidence"] = t["text"]
     add_columns(c, "alerts", new)
     c.execute("CREATE INDEX IF NOT EXISTS alerts_front_id ON alerts(front_id)")
 
