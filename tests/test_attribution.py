@@ -259,3 +259,36 @@ def test_attribution_train_from_a_stores_verdicts(tmp_path, capsys, monkeypatch)
     trained = load_model(model)
     assert trained.trained_on["verdicts"] == 40 and trained.trained_on["by"] == ["ranger"]
     assert trained.trained_on["areas"] == ["Zona"]
+
+
+def test_a_growth_band_is_judged_by_the_shape_of_its_whole_clearing():
+    """New ground around a reported clearing is a band along its edge by construction (here 20 m wide and 1.3 km
+    long): judged alone it would look like a road. Its shape is the whole clearing's, so it is not."""
+    shape = (80, 80)
+    flags = np.zeros(shape, np.uint16)
+    flags[10:50, 10:50] = O.NEW_BREAK | O.CONFIRMED | O.BARE_AFTER
+    flags[22:28, 22:28] |= O.WATER_AFTER  # ponds
+    first = np.zeros(shape, np.int32)
+    first[10:50, 10:50] = 19_120  # the band around the first clearing came later
+    first[12:48, 12:48] = 19_000
+    pos = np.flatnonzero(flags & O.NEW_BREAK)
+    sm = {
+        "flags": flags,
+        "break_pos": pos,
+        "break_first": first.ravel()[pos],
+        "break_confirmed": first.ravel()[pos] + 10,
+        "seen_pos": pos,
+        "base_n_at_break": np.full(pos.size, 10, np.uint16),
+        "n_post": np.full(pos.size, 6, np.uint16),
+    }
+    reported = np.zeros(shape, np.int32)
+    reported[12:48, 12:48] = 1
+    tr = Affine(10, 0, 400_000, 0, -10, 8_600_000)
+    got = O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3, reported=reported)
+    band = got[got.parent_id.notna()].iloc[0]
+    assert band.n_pixels == 40 * 40 - 36 * 36 and "linear clearing" not in band.reasons
+    assert band.elongation == pytest.approx(1.0, abs=0.05) and band.cause == "mining"
+    alone = O.alerts_from_summary(
+        sm | {"flags": np.where(reported > 0, 0, flags).astype(np.uint16)}, tr, "EPSG:32719", 0.3
+    )
+    assert "linear clearing" in alone.reasons.iloc[0], "the same band with no clearing inside is a track"

@@ -128,7 +128,8 @@ def bank_change(p: pd.DataFrame, model: Model) -> np.ndarray:
     """A strip joining the river corridor that turned to water, or is no wider than a year of bank migration: a
     moving channel, not a clearing. A wide clearing of bare sediment on the bank is never this."""
     r = model.figures["rules"]
-    strip = p.n_pixels.to_numpy(float) / np.maximum(p.edge_px.to_numpy(float), 1) < r["bank_strip_ratio"]
+    ratio = p.strip_ratio if "strip_ratio" in p else p.n_pixels / p.edge_px.clip(lower=1)
+    strip = ratio.to_numpy(float) < r["bank_strip_ratio"]
     watery = p.water_frac.to_numpy(float) >= r["bank_water_share"]
     narrow = p.width_m.to_numpy(float) <= r["bank_width_m"]
     return p.touch_river.to_numpy(bool) & strip & (watery | narrow)
@@ -206,6 +207,7 @@ def shape_measures(geoms, res_m: float) -> pd.DataFrame:
 EVIDENCE = (
     "n_pixels",
     "edge_px",
+    "strip_ratio",
     "bare_frac",
     "water_frac",
     "green_frac",

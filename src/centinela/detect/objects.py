@@ -318,6 +318,7 @@ def alerts_from_summary(
     at, labs, idx, npx = at[inner], labs[inner], idx[keep], npx[keep]
     del inner
     parent = {}
+    whole = labs  # the 8-connected clearing each pixel belongs to, before pieces reported apart are split off
     if reported is not None:
         labs, parent = _split_growth(at, labs, n, reported, shape, mmu_ha / px_ha)
         idx = np.unique(labs)
@@ -365,6 +366,7 @@ def alerts_from_summary(
             "frac_confirmed": per((f & CONFIRMED) != 0),
             "touch_river": per(touches_river, ndimage.maximum) > 0,
             "edge_px": per(edge, ndimage.sum),
+            "clearing": per(whole, ndimage.minimum).astype(np.int64),
             "history": per(_lookup(sm["seen_pos"], sm["base_n_at_break"], at, 0).astype(np.float32), ndimage.median),
             "obs_after": per(_lookup(sm["seen_pos"], sm["n_post"], at, 0).astype(np.float32), ndimage.median),
             "dist_river_m": per(d_river, ndimage.minimum),
@@ -374,7 +376,7 @@ def alerts_from_summary(
         },
         index=idx - 1,
     )
-    del edge, touches_river
+    del touches_river
 
     stats["confidence"] = np.where(
         (stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low"
@@ -385,7 +387,23 @@ def alerts_from_summary(
     ]
     geoms = _polygons(at, labs, shape, transform)
     outlines = [geoms[lab] for lab in stats.label]
-    for k, v in shape_measures(outlines, res).items():
+    shapes = shape_measures(outlines, res)
+    stats["strip_ratio"] = stats.n_pixels / stats.edge_px.clip(lower=1)
+    # A piece split off a clearing (its growth, or an alert reported earlier) is a band along the clearing's
+    # edge by construction: its shape says nothing; the whole clearing's does (a front is not a road).
+    split = stats.clearing.duplicated(keep=False).to_numpy()
+    if split.any():
+        ids = np.unique(stats.clearing[split])
+        sel = np.isin(whole, ids)
+        fronts = _polygons(at[sel], whole[sel], shape, transform)
+        front_shape = shape_measures([fronts[int(k)] for k in ids], res).set_index(ids)
+        size = pd.Series(np.bincount(whole[sel])[ids], index=ids)
+        rim = pd.Series(ndimage.sum(edge[sel], whole[sel], ids), index=ids)
+        for k in shapes:
+            shapes.loc[split, k] = front_shape[k].reindex(stats.clearing[split]).to_numpy()
+        stats.loc[split, "strip_ratio"] = (size / rim.clip(lower=1)).reindex(stats.clearing[split]).to_numpy()
+    del edge
+    for k, v in shapes.items():
         stats[k] = v.to_numpy()
     # How far around each patch the context was looked at: the grid's edge, or everywhere with a mapped layer.
     gx0, gy1 = transform.c, transform.f
