@@ -77,3 +77,20 @@ def test_foreign_or_truncated_files_are_clear_errors(tmp_path):
     path.write_bytes(b"PK\x03\x04" + data[4:])
     with pytest.raises(InputError, match=r"block_00000_00000\.a\.state.*not a Centinela"):
         read_header(tmp_path, B)
+
+
+def test_a_state_made_by_another_method_version_names_what_changed(tmp_path):
+    from dataclasses import asdict
+
+    from centinela.detect.kernel import Params
+    from centinela.detect.state import open_store
+    from centinela.errors import StateMismatchError
+
+    grid = {"crs": "EPSG:32719", "transform": [10, 0, 0, 0, -10, 0], "shape": [64, 64], "params": asdict(Params())}
+    open_store(tmp_path / "st", grid)
+    older = {**grid, "params": {k: v for k, v in grid["params"].items() if k != "scrub_ndvi"}}
+    older["params"]["forest_ndvi"] = 0.75
+    with pytest.raises(StateMismatchError) as exc:
+        open_store(tmp_path / "st", older)
+    assert "params.forest_ndvi: 0.7 → 0.75" in str(exc.value) and "params.scrub_ndvi: 0.5 → none" in str(exc.value)
+    assert "format" not in str(exc.value).split("(")[1], "the format did not change: it is not named"

@@ -69,6 +69,27 @@ def test_a_later_run_reports_growth_as_new_alerts_linked_to_their_front(scene, t
     assert st.verify().ok
 
 
+def test_an_area_whose_state_an_older_version_made_is_rebuilt_without_duplicates(scene, tmp_path, monkeypatch, caplog):
+    """After an upgrade that changed the method's parameters, monitor rebuilds the area's detection state from
+    the imagery instead of refusing the area; the alerts keep their ids, so nothing is duplicated."""
+    import json
+    import logging
+
+    monkeypatch.setenv("CENTINELA_WORK", str(tmp_path / "work"))
+    st = _new_store(tmp_path / "s.gpkg", scene)
+    first = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    manifest = next((tmp_path / "s.gpkg").parent.rglob("state/manifest.json"))
+    old = json.loads(manifest.read_text())
+    del old["grid"]["params"]["scrub_ndvi"]  # as a version before mining on scrub was detected wrote it
+    manifest.write_text(json.dumps(old))
+    with caplog.at_level(logging.WARNING):
+        again = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
+    assert "rebuilding the detection state" in caplog.text and "params.scrub_ndvi: none → 0.5" in caplog.text
+    assert again.dates_processed == first.dates_processed and again.ingest.created == 0
+    assert len(st.alerts()) == first.alerts and not (manifest.parent.with_name("state.replaced")).exists()
+    assert "scrub_ndvi" in json.loads(manifest.read_text())["grid"]["params"] and st.verify().ok
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["gpkg", "postgis"])
 def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path, backend, request, monkeypatch):

@@ -50,6 +50,10 @@ class MissingExtraError(CentinelaError, ImportError):
     """A command needs an optional part of Centinela (a pyproject extra) that is not installed."""
 
 
+class StateMismatchError(InputError):
+    """A detection state folder was made for another grid, method version or parameters."""
+
+
 class NotFoundError(CentinelaError, LookupError):
     """Something named by the user (an alert, an area, a user, a flight) does not exist."""
 

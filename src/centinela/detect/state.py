@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, StateMismatchError
 from .kernel import State
 
 FORMAT = 2
@@ -84,14 +84,30 @@ def open_store(folder: Path, grid: dict) -> Path:
     if manifest.exists():
         old = json.loads(manifest.read_text())
         if old.get("grid") != grid or old.get("format") != FORMAT:
-            raise InputError(
-                f"{folder}: this detection state was made for another area, grid or version "
-                f"({old.get('grid')}, format {old.get('format')}; expected format {FORMAT}); "
-                "use another --state folder or delete this one to start over"
+            raise StateMismatchError(
+                f"{folder}: this detection state was made for another area, grid or method version "
+                f"({_differences(old, grid)}); use another --state folder or delete this one to start over"
             )
     else:
         _atomic_write_text(manifest, json.dumps({"format": FORMAT, "grid": grid}, indent=2))
     return folder
+
+
+def _differences(old: dict, grid: dict) -> str:
+    """What differs between a state's manifest and this run, named: 'params.scrub_ndvi: none → 0.5', …"""
+    out = [] if old.get("format") == FORMAT else [f"format: {old.get('format')} → {FORMAT}"]
+    was = old.get("grid") or {}
+    for key in sorted(set(was) | set(grid)):
+        a, b = was.get(key), grid.get(key)
+        if key == "params" and isinstance(a, dict) and isinstance(b, dict):
+            out += [
+                f"params.{k}: {a.get(k, 'none')} → {b.get(k, 'none')}"
+                for k in sorted(set(a) | set(b))
+                if a.get(k) != b.get(k)
+            ]
+        elif a != b:
+            out.append(f"{key}: {a} → {b}")
+    return "; ".join(out) or "unreadable manifest"
 
 
 def _dense_bytes(h: int, w: int) -> int:

@@ -7,11 +7,16 @@ into the store is one transaction, so a re-run resumes and never loses or duplic
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import StateMismatchError
 from ..store.core import IngestResult, Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,23 +72,39 @@ def monitor(
     # What earlier runs reported: growth beyond it becomes alerts of its own (news), not a larger old alert.
     known = store.alerts()
     reported = known[known.area_name == name].geometry
-    res = detect(
-        source,
-        area["geometry"],
-        folder / "alerts.gpkg",
-        start=since,
-        end=until or dt.date.today(),
-        history_days=history_days,
-        state_dir=folder / "state",
-        progress=progress,
-        on_total=on_total,
-        block=block,
-        scheduler=scheduler,
-        threads=threads,
-        model=model,
-        known_mining=mapped_mining(area["geometry"], known_mining) if known_mining != "none" else None,
-        reported=reported,
-    )
+    state_dir = folder / "state"
+    mapped = mapped_mining(area["geometry"], known_mining) if known_mining != "none" else None
+
+    def run():
+        return detect(
+            source,
+            area["geometry"],
+            folder / "alerts.gpkg",
+            start=since,
+            end=until or dt.date.today(),
+            history_days=history_days,
+            state_dir=state_dir,
+            progress=progress,
+            on_total=on_total,
+            block=block,
+            scheduler=scheduler,
+            threads=threads,
+            model=model,
+            known_mining=mapped,
+            reported=reported,
+        )
+
+    try:
+        res = run()
+    except StateMismatchError as exc:
+        # The area's state is Centinela's own: after an upgrade that changed the method it is rebuilt from the
+        # imagery (its history read again); alerts keep their ids, so the store sees updates, not duplicates.
+        log.warning("%s: rebuilding the detection state (%s)", name, exc)
+        aside = state_dir.with_name("state.replaced")
+        shutil.rmtree(aside, ignore_errors=True)
+        state_dir.rename(aside)
+        res = run()
+        shutil.rmtree(aside, ignore_errors=True)
     from ..alerts.notify import DeliveryReport, deliver_pending, digests_for
     from ..zones import load_zones
 
