@@ -18,7 +18,7 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +158,12 @@ SCENES = {
     ),
 }
 FULL = ("river", "terrace", "farms")
+# Held out: the same recipes with seeds and places never run before the scores were read. The three above were
+# inspected once, to find why growth was called roads (a defect in judging the shape of pieces split off a
+# clearing, fixed in the product without changing a threshold); these were not looked at before scoring.
+HOLDOUT = ("river-h", "terrace-h", "farms-h")
+for _base, _seed in (("river", 111), ("terrace", 222), ("farms", 333)):
+    SCENES[f"{_base}-h"] = replace(SCENES[_base], name=f"{_base}-h", seed=_seed, x0=SCENES[_base].x0 + 40_000.0)
 QUICK = ("smoke",)
 PLACE_ORDER = (
     "river_mining",

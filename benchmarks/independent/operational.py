@@ -220,6 +220,7 @@ def scene_files(name: str, workdir: Path, reuse: bool) -> SceneFiles:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one small scene (smoke run, a few minutes)")
+    ap.add_argument("--holdout", action="store_true", help="the held-out scenes (seeds not looked at before scoring)")
     ap.add_argument("--scene", action="append", choices=sorted(SCENES), help="scene to run (repeatable)")
     ap.add_argument("--step-days", type=int, default=10, help="days between monitoring runs (default 10)")
     ap.add_argument(
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--results", type=Path, default=RESULTS)
     a = ap.parse_args(argv)
-    names = a.scene or list(generate.QUICK if a.quick else generate.FULL)
+    names = a.scene or list(generate.QUICK if a.quick else generate.HOLDOUT if a.holdout else generate.FULL)
     t_all = time.perf_counter()
     started = dt.datetime.now().astimezone()
     a.workdir.mkdir(parents=True, exist_ok=True)
