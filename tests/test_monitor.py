@@ -62,6 +62,7 @@ def test_a_later_run_reports_growth_as_new_alerts_linked_to_their_front(scene, t
     after = st.alerts().set_index("alert_id")
     grown = after[after.parent_id.notna()]
     assert later.ingest.created >= len(grown) > 0, "the scene's mining fronts expand after mid-July"
+    assert later.growth == len(grown)
     assert set(grown.parent_id) <= set(after.index) and (grown.front_id != grown.index).all()
     assert (after.loc[before.index].area_ha <= before.area_ha + 0.3 + 1e-6).all(), "old alerts grew by < the MMU"
     again = monitor(st, "Zona piloto", history_days=75, actor="test", block=96)
@@ -137,7 +138,8 @@ def test_killed_monitor_resumes_without_losing_or_duplicating(scene, tmp_path, b
     assert len(st.alerts()) == len(set(st.alerts().alert_id))
     assert st.verify().ok
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "0 new dates read" in again.stdout and "(0 new, 0 updated" in again.stdout
+    assert again.returncode == 0 and "0 new dates read" in again.stdout and "(0 new, of which 0 growth" in again.stdout
+    assert "0 updated in the store; 0 now judged mining" in again.stdout
 
 
 @pytest.mark.slow

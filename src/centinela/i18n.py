@@ -569,8 +569,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Área '{name}' guardada; alertas desde {since}.",
     },
     "monitor.done": {
-        "en": "{area}: {dates} new dates read, {alerts} alerts ({created} new, {updated} updated in the store).",
-        "es": "{area}: {dates} fechas nuevas leídas, {alerts} alertas ({created} nuevas, {updated} actualizadas en el almacén).",
+        "en": "{area}: {dates} new dates read, {alerts} alerts ({created} new, of which {growth} growth beside "
+        "earlier alerts; {updated} updated in the store; {mining} now judged mining).",
+        "es": "{area}: {dates} fechas nuevas leídas, {alerts} alertas ({created} nuevas, de ellas {growth} por "
+        "crecimiento junto a alertas anteriores; {updated} actualizadas en el almacén; {mining} ahora juzgadas minería).",
     },
     "cmd.evidence": {
         "en": "Write the evidence package of an alert (folder and zip, with SHA-256 manifest).",

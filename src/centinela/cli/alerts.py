@@ -224,6 +224,8 @@ def register(app: typer.Typer, lang: str) -> None:
                 alerts=r.alerts,
                 created=r.ingest.created,
                 updated=r.ingest.updated,
+                growth=r.growth,
+                mining=len(r.ingest.became_mining_ids),
             )
         )
         if r.delivery and (r.delivery.queued or r.delivery.failed):

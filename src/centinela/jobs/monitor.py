@@ -27,6 +27,7 @@ class MonitorResult:
     alerts: int
     ingest: IngestResult
     delivery: object = None  # centinela.alerts.notify.DeliveryReport
+    growth: int = 0  # new alerts that are growth beside an alert reported earlier (in its front)
 
 
 def area_folder(store: Store, name: str) -> Path:
@@ -123,4 +124,6 @@ def monitor(
     # Delivery after the commit: a failed one waits in the outbox for the next run.
     delivered, failed = deliver_pending(store, backoff_s=notify_backoff_s)
     delivery = DeliveryReport(len(queued), delivered, failed)
-    return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged, delivery)
+    created = res.alerts[res.alerts.alert_id.isin(merged.created_ids)]
+    growth = int(created.parent_id.notna().sum()) if "parent_id" in created else 0
+    return MonitorResult(name, res.dates_processed, res.dates_total, len(res.alerts), merged, delivery, growth)
