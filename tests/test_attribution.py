@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import shapely
 from affine import Affine
+from scipy.special import logit
 
 from centinela.detect import objects as O
-from centinela.detect.attribution import LINES, attribute, evidence_frame, known_distance, load_model, logit
+from centinela.detect.attribution import LINES, attribute, evidence_frame, known_distance, load_model
 from centinela.detect.training import train, write_model
 from centinela.errors import InputError
 
@@ -110,6 +111,21 @@ def test_mapped_mining_counts_only_when_it_was_mapped_before_the_loss():
     assert np.isinf(known_distance([patch], crs, [dt.date(2010, 1, 1)], known))[0]
 
 
+def _summary(flags: np.ndarray, first: np.ndarray) -> dict:
+    """A detection summary of breaks where ``flags`` say, first seen on ``first`` (days), confirmed 10 days later,
+    each with a baseline of 10 looks and 6 looks after."""
+    pos = np.flatnonzero(flags & O.NEW_BREAK)
+    return {
+        "flags": flags,
+        "break_pos": pos,
+        "break_first": first.ravel()[pos],
+        "break_confirmed": first.ravel()[pos] + 10,
+        "seen_pos": pos,
+        "base_n_at_break": np.full(pos.size, 10, np.uint16),
+        "n_post": np.full(pos.size, 6, np.uint16),
+    }
+
+
 def test_growth_beside_a_reported_alert_is_an_alert_of_its_own():
     """A clearing reported in an earlier run grew: the new ground (at least the MMU) is a new alert with its own
     first-seen date and id, naming the alert it grew from; the old alert keeps its id and outline."""
@@ -119,16 +135,7 @@ def test_growth_beside_a_reported_alert_is_an_alert_of_its_own():
     first = np.full(shape, 0, np.int32)
     first[10:30, 10:26] = 19_000  # first seen months before the growth
     first[10:30, 26:41] = 19_120
-    pos = np.flatnonzero(flags & O.NEW_BREAK)
-    sm = {
-        "flags": flags,
-        "break_pos": pos,
-        "break_first": first.ravel()[pos],
-        "break_confirmed": first.ravel()[pos] + 10,
-        "seen_pos": pos,
-        "base_n_at_break": np.full(pos.size, 10, np.uint16),
-        "n_post": np.full(pos.size, 6, np.uint16),
-    }
+    sm = _summary(flags, first)
     tr = Affine(10, 0, 400_000, 0, -10, 8_600_000)
     before = O.alerts_from_summary(sm, tr, "EPSG:32719", 0.3)
     assert len(before) == 1 and before.parent_id.isna().all()
@@ -271,16 +278,7 @@ def test_a_growth_band_is_judged_by_the_shape_of_its_whole_clearing():
     first = np.zeros(shape, np.int32)
     first[10:50, 10:50] = 19_120  # the band around the first clearing came later
     first[12:48, 12:48] = 19_000
-    pos = np.flatnonzero(flags & O.NEW_BREAK)
-    sm = {
-        "flags": flags,
-        "break_pos": pos,
-        "break_first": first.ravel()[pos],
-        "break_confirmed": first.ravel()[pos] + 10,
-        "seen_pos": pos,
-        "base_n_at_break": np.full(pos.size, 10, np.uint16),
-        "n_post": np.full(pos.size, 6, np.uint16),
-    }
+    sm = _summary(flags, first)
     reported = np.zeros(shape, np.int32)
     reported[12:48, 12:48] = 1
     tr = Affine(10, 0, 400_000, 0, -10, 8_600_000)

@@ -235,9 +235,9 @@ def evidence_json(p: pd.DataFrame) -> list[str]:
         clean = {}
         for k, v in rec.items():
             v = v.item() if hasattr(v, "item") else v
-            clean[k] = (
-                None if isinstance(v, float) and not math.isfinite(v) else (round(v, 4) if isinstance(v, float) else v)
-            )
+            if isinstance(v, float):
+                v = round(v, 4) if math.isfinite(v) else None
+            clean[k] = v
         out.append(json.dumps(clean, separators=(",", ":"), sort_keys=True))
     return out
 
@@ -272,7 +272,3 @@ def known_distance(outlines, crs, first_seen: list, known) -> np.ndarray:
         near, dist = tree.query_nearest(geoms[rows], return_distance=True, all_matches=False)
         out[np.asarray(rows)[near[0]]] = dist
     return out
-
-
-def logit(p: float) -> float:
-    return math.log(p / (1 - p))

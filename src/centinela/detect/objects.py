@@ -376,7 +376,7 @@ def alerts_from_summary(
         },
         index=idx - 1,
     )
-    del touches_river
+    del edge, touches_river
 
     stats["confidence"] = np.where(
         (stats.frac_confirmed >= 0.5) & (stats.history >= params.solid_history), "high", "low"
@@ -391,18 +391,18 @@ def alerts_from_summary(
     stats["strip_ratio"] = stats.n_pixels / stats.edge_px.clip(lower=1)
     # A piece split off a clearing (its growth, or an alert reported earlier) is a band along the clearing's
     # edge by construction: its shape says nothing; the whole clearing's does (a front is not a road).
+    # The pieces tile their clearing: its outline is their union, its pixels and outer edge their sums (an edge
+    # between two pieces is no edge: both are loss).
     split = stats.clearing.duplicated(keep=False).to_numpy()
     if split.any():
-        ids = np.unique(stats.clearing[split])
-        sel = np.isin(whole, ids)
-        fronts = _polygons(at[sel], whole[sel], shape, transform)
-        front_shape = shape_measures([fronts[int(k)] for k in ids], res).set_index(ids)
-        size = pd.Series(np.bincount(whole[sel])[ids], index=ids)
-        rim = pd.Series(ndimage.sum(edge[sel], whole[sel], ids), index=ids)
+        of = stats.clearing[split]
+        pieces = pd.Series(np.flatnonzero(split)).groupby(of.to_numpy())
+        fronts = {k: shapely.union_all([outlines[i] for i in rows]) for k, rows in pieces}
+        front_shape = shape_measures(list(fronts.values()), res).set_index(pd.Index(list(fronts)))
+        whole_px = stats.n_pixels[split].groupby(of).sum() / stats.edge_px[split].groupby(of).sum().clip(lower=1)
         for k in shapes:
-            shapes.loc[split, k] = front_shape[k].reindex(stats.clearing[split]).to_numpy()
-        stats.loc[split, "strip_ratio"] = (size / rim.clip(lower=1)).reindex(stats.clearing[split]).to_numpy()
-    del edge
+            shapes.loc[split, k] = front_shape[k].reindex(of).to_numpy()
+        stats.loc[split, "strip_ratio"] = whole_px.reindex(of).to_numpy()
     for k, v in shapes.items():
         stats[k] = v.to_numpy()
     # How far around each patch the context was looked at: the grid's edge, or everywhere with a mapped layer.
@@ -424,10 +424,8 @@ def alerts_from_summary(
     nonforest = stats.nonforest_frac.to_numpy() >= 0.5
     stats["land_before"] = np.where(nonforest, "non-forest", "forest")
     stats.loc[nonforest, "reasons"] = "on land that was not closed forest; " + stats.reasons[nonforest]
-    stats, outlines = (
-        stats[~nonforest | (stats.cause == "mining")],
-        [g for g, keep in zip(outlines, ~nonforest | (stats.cause == "mining"), strict=True) if keep],
-    )
+    kept = ~nonforest | (stats.cause == "mining").to_numpy()
+    stats, outlines = stats[kept], [g for g, k in zip(outlines, kept, strict=True) if k]
     if stats.empty:
         return _empty(crs)
 
