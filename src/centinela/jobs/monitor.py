@@ -71,8 +71,7 @@ def monitor(
     source = catalog or area["catalog"]
     since = dt.date.fromisoformat(area["since"])
     # What earlier runs reported: growth beyond it becomes alerts of its own (news), not a larger old alert.
-    known = store.alerts()
-    reported = known[known.area_name == name].geometry
+    reported = store.alerts(area=name).geometry
     state_dir = folder / "state"
     mapped = mapped_mining(area["geometry"], known_mining) if known_mining != "none" else None
 

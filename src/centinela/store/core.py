@@ -240,6 +240,13 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         """The highest feature id so far (0: none): rows inserted after it are ``WHERE fid > last``."""
         return c.execute(f"SELECT coalesce(max(fid), 0) AS n FROM {table}").fetchone()["n"]
 
+    def _add_rows(self, c, table: str, columns, rows: list[dict]) -> list[str]:
+        """Insert ``rows`` (shapely ``geom``) into a digest-bound table; returns the content hashes of the rows as
+        stored, for the change's table digest (:meth:`_digest_ref`)."""
+        last = self._last_fid(c, table)
+        self._insert_rows(c, table, columns, rows)
+        return self._row_hashes(c, table, "WHERE fid > ?", (last,))
+
     def _insert_rows(self, c, table: str, columns, rows: list[dict], geoms_ready: bool = False) -> None:
         """Insert ``rows`` (dicts with ``geom`` and ``columns``) into a feature table; ``geom`` is a shapely
         geometry, or already in this backend's form when ``geoms_ready`` (rows a migration moves)."""
@@ -583,9 +590,10 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         min_area_ha: float | None = None,
         within: shapely.Geometry | None = None,
         min_prob: float | None = None,
+        area: str | None = None,
     ) -> gpd.GeoDataFrame:
         """Alerts matching every given filter, as a GeoDataFrame in WGS84 (``min_prob``: a probability of mining
-        at least this)."""
+        at least this; ``area``: reported by the monitoring of this area)."""
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown status '{status}'; expected one of {', '.join(STATUSES)}")
         where, args = [], []
@@ -597,6 +605,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             ("first_seen", str(until) if until else None, "<="),
             ("area_ha", min_area_ha, ">="),
             ("mining_prob", min_prob, ">="),
+            ("area_name", area, "="),
         ):
             if val is not None:
                 where.append(f"{col} {op} ?")
@@ -652,11 +661,12 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
                 new = json.loads(e["detail"]).get("status", [None, None])[1]
                 if new in self.VERDICTS:
                     latest[e["alert_id"]] = (new, e["actor"], e["at"])
-            rows = []
-            for alert_id, (verdict, actor, at) in latest.items():
-                a = c.execute("SELECT evidence, area_name FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
-                if a is not None:
-                    rows.append({"alert_id": alert_id, "verdict": verdict, "by": actor, "at": at, **dict(a)})
+            alerts = {r["alert_id"]: r for r in c.execute("SELECT alert_id, evidence, area_name FROM alerts")}
+            rows = [
+                {"alert_id": alert_id, "verdict": v, "by": actor, "at": at, **dict(alerts[alert_id])}
+                for alert_id, (v, actor, at) in latest.items()
+                if alert_id in alerts
+            ]
         return pd.DataFrame(rows, columns=["alert_id", "verdict", "by", "at", "evidence", "area_name"])
 
     def verify(self, checkpoint: dict | None = None, public_key: bytes | None = None) -> Verification:

@@ -126,8 +126,7 @@ class DroneTables:
             ).fetchone()
             if dup is not None:
                 raise InputError(f"drone flight {row['flight_id']} ({row['file_name']}) is already in {self.label()}")
-            last = self._last_fid(c, TABLE)
-            self._insert_rows(c, TABLE, COLUMNS, [{**row, "geom": _multi(record.get("geometry"))}])
+            added = self._add_rows(c, TABLE, COLUMNS, [{**row, "geom": _multi(record.get("geometry"))}])
             self._audit(
                 c,
                 actor,
@@ -139,7 +138,7 @@ class DroneTables:
                     "sha256": [None, row["sha256"]],
                     "flight_date": [None, row["flight_date"]],
                 },
-                self._digest_ref(c, TABLE, self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))),
+                self._digest_ref(c, TABLE, added),
             )
 
     def flights(self) -> gpd.GeoDataFrame:

@@ -155,14 +155,13 @@ class MercuryTables:
                 f"{len(twice)} result(s) appear twice in the file (e.g. {' '.join(twice[0])}); nothing imported"
             )
         with self.connect(write=True) as c:
-            last = self._last_fid(c, TABLE)
             known = self._known_keys(c, {k[0] for k in keys})
             dup = [k for k in keys if k in known]
             if dup:
                 raise InputError(
                     f"{len(dup)} result(s) already in {self.label()} (e.g. {dup[0][0]} {dup[0][1]}); nothing imported"
                 )
-            self._insert_rows(c, TABLE, COLUMNS, rows)
+            added = self._add_rows(c, TABLE, COLUMNS, rows)
             self._audit(
                 c,
                 actor,
@@ -174,7 +173,7 @@ class MercuryTables:
                     "batches": [None, sorted({r["batch"] for r in rows})],
                     "sha256": [None, content_hash(rows)],
                 },
-                self._digest_ref(c, TABLE, self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))),
+                self._digest_ref(c, TABLE, added),
             )
         return len(rows)
 

@@ -103,11 +103,9 @@ class RestoreTables:
             if not fresh:
                 return counts
             removed = [self._hash_row(r) for r in gone]
-            last = self._last_fid(c, TABLE)
             for r in gone:
                 c.execute(f"DELETE FROM {TABLE} WHERE fid = ?", (r["fid"],))
-            self._insert_rows(c, TABLE, COLUMNS, fresh)
-            added = self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))
+            added = self._add_rows(c, TABLE, COLUMNS, fresh)
             self._audit(
                 c,
                 actor,

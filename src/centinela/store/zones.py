@@ -83,10 +83,8 @@ class ZoneTables:
         ]
         with self.connect(write=True) as c:
             removed = self._row_hashes(c, TABLE, "WHERE layer = ?", (layer.layer,))
-            last = self._last_fid(c, TABLE)
             c.execute(f"DELETE FROM {TABLE} WHERE layer = ?", (layer.layer,))
-            self._insert_rows(c, TABLE, COLUMNS, rows)
-            added = self._row_hashes(c, TABLE, "WHERE fid > ?", (last,))
+            added = self._add_rows(c, TABLE, COLUMNS, rows)
             self._audit(
                 c,
                 actor,
