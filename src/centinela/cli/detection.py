@@ -68,16 +68,28 @@ def register(app: typer.Typer, lang: str) -> None:
             typer.echo(t("attr.scores_" + name, lang, acc=s.accuracy, brier=s.brier, ll=s.log_loss))
 
 
-def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, scheduler=None, threads=None, **context):
+def _detect(
+    catalog,
+    aoi,
+    out,
+    start,
+    end,
+    mmu_ha,
+    state,
+    history_days,
+    lang,
+    scheduler=None,
+    threads=None,
+    known_mining=None,
+    model=None,
+):
     from ..detect import detect as run_detect
     from ..detect.attribution import load_model
-    from ..detect.context import known_mining
+    from ..detect.context import known_mining as mapped_mining
     from ..imagery import read_aoi
 
     geom = read_aoi(aoi)
-    mapped = context.get("known_mining")
-    mapped = None if mapped == "none" else known_mining(geom, mapped)
-    model = load_model(context.get("model"))
+    mapped = None if known_mining == "none" else mapped_mining(geom, known_mining)
     state_dir = Path(state) if state else Path(out).with_name(Path(out).name + ".state")
     with progress_bar(t("det.progress", lang)) as (set_total, advance):
         return run_detect(
@@ -93,6 +105,6 @@ def _detect(catalog, aoi, out, start, end, mmu_ha, state, history_days, lang, sc
             on_total=set_total,
             scheduler=scheduler,
             threads=threads,
-            model=model,
+            model=load_model(model),
             known_mining=mapped,
         )

@@ -125,8 +125,8 @@ def detect(
         )
 
     done_px = None
-    if reported is not None and len(reported):
-        shapes = [g for g in reported.to_crs(crs).geometry if g is not None and not g.is_empty]
+    shapes = [] if reported is None else [g for g in reported.to_crs(crs).geometry if g is not None and not g.is_empty]
+    if shapes:
         # Each reported alert's pixels by its index (1-based): every alert keeps its own ground.
         done_px = features.rasterize(
             ((g, i + 1) for i, g in enumerate(shapes)), out_shape=(H, W), transform=transform, dtype="int32"
