@@ -1,7 +1,7 @@
 """Centinela's change kernel side by side with established open-source detectors; writes benchmarks/results/peers.md.
 
     bash benchmarks/peers/setup_env.sh      # once: the peers' own virtual environments (old NumPy for bfast/pyccd)
-    python benchmarks/peers.py              # 256 px, two years of 5-day Sentinel-2 L2A, mining near Huepetuhe
+    python benchmarks/peers.py              # 256 px, 5-day Sentinel-2 L2A near Huepetuhe: two years of history, one monitored
 
 One simulated cube (same pixels, same dates) is exported as a file; each peer reads it in its own
 environment (benchmarks/peers/run_peer.py) and only its processing is timed, one process on one core.
@@ -30,7 +30,10 @@ HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "peers.md"
 VENVS = HERE / ".peers-venv"
 RUNNER = HERE / "peers" / "run_peer.py"
-HISTORY, MONITOR, END = dt.date(2023, 1, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+MONITOR, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+# The CCD family needs at least a year of clear looks to fit its first model and several more to trust it;
+# issue #16 asks for a history of two years or more so that every peer can start. --history-years sets it.
+HISTORY = dt.date(2022, 1, 1)
 SCENE = {"seed": 303, "center": (-12.972, -70.373)}  # Huepetuhe: mining fronts from the Amazon Mining Watch layer
 PEERS = {  # name: (virtual environment, label)
     "bfast": ("legacy", "BFAST Monitor (`bfast` 0.7, NumPy backend)"),
@@ -266,7 +269,10 @@ def main() -> None:
         help="peers also run over the whole scene (besides Centinela)",
     )
     ap.add_argument("--work", type=Path, help="folder to keep the scene and the peers' outputs in")
+    ap.add_argument("--history-years", type=int, default=2, help="years of history before the monitoring year")
     args = ap.parse_args()
+    global HISTORY
+    HISTORY = dt.date(MONITOR.year - args.history_years, 1, 1)
     load0 = os.getloadavg()[0]
     work = args.work or Path(tempfile.mkdtemp(prefix="centinela-peers-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -385,6 +391,7 @@ def write(args, rows, facts, load0, load1) -> None:
         "python benchmarks/peers.py"
         + (f" --size {args.size}" if args.size != 256 else "")
         + (f" --sample {args.sample}" if args.sample != 400 else "")
+        + (f" --history-years {args.history_years}" if args.history_years != 2 else "")
     )
     lines = [
         "# Centinela's change kernel against established detectors",

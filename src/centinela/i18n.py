@@ -882,6 +882,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Two dates to show (YYYY-MM-DD); default: the clearest early and late dates.",
         "es": "Dos fechas a mostrar (AAAA-MM-DD); por defecto: las más despejadas al inicio y al final.",
     },
+    # --- mercury, issue #17: import (files, species, plausibility) ---
+    # --- mercury, issue #17: statistics and standards ---
+    # --- mercury, issue #17: guides and maps ---
+    # --- mercury, issue #17: corrections and QA/QC ---
     # --- Progress and results -----------------------------------------------------------------
     "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},
     "sim.done": {
