@@ -191,7 +191,7 @@ def cpu_seconds() -> float:
 
 def phase(size: int, dates: int, work: Path, which: str) -> dict:
     """A history run (all dates but the last, fresh state) or the update (the last date), in this process."""
-    from centinela.detect import detect, fused, run
+    from centinela.detect import detect, fold, fused, run
     from centinela.imagery import dn, read_aoi
 
     sim = scene(work, size, dates, reuse=True)  # one_size simulated it before
@@ -204,11 +204,11 @@ def phase(size: int, dates: int, work: Path, which: str) -> dict:
     fused.fold_dn(*_warm_up())  # compiled code is cached on disk after the first run; load it outside the timing
     targets = {
         "read": (dn.WindowReader, "read"),
-        "kernel": (run, "fold_dn"),
-        "summarize": (run, "fast_summarize"),
-        "load": (run, "load_block"),
-        "save": (run, "save_block"),
-        "save_header": (run, "save_header"),
+        "kernel": (fold, "fold_dn"),
+        "summarize": (fold, "fast_summarize"),
+        "load": (fold, "load_block"),
+        "save": (fold, "save_block"),
+        "save_header": (fold, "save_header"),
         "catalog": (run, "load_dn"),
         "objects": (run, "alerts_from_summary"),
         "write_alerts": (run, "write_alerts"),

@@ -24,6 +24,36 @@ def rpd(a: float, b: float) -> float:
     return 0.0 if m == 0 else abs(a - b) / m * 100
 
 
+def _blank(r, batch: pd.DataFrame, limits: dict) -> str | None:
+    """Why a blank fails, or None. Its own LOQ (or LOD) is the limit; a blank without one is held to the lowest
+    LOD its batch states for the same unit, else to the ceiling in the limits file: a contaminated blank must never
+    pass for lack of a number on its row."""
+    if r.censored:
+        return None
+    if r.loq or r.lod:
+        lim = float(r.loq) if r.loq else float(r.lod)
+        return (
+            f"blank {r.sample_id} {r.value:g} {r.unit} above its {'LOQ' if r.loq else 'LOD'} {lim:g}"
+            if r.value > lim
+            else None
+        )
+    stated = pd.to_numeric(batch.loc[batch.unit == r.unit, "lod"].replace("", None), errors="coerce").dropna()
+    if len(stated):
+        lim = float(stated.min())
+        return f"blank {r.sample_id} {r.value:g} {r.unit} above the batch's LOD {lim:g}" if r.value > lim else None
+    ceiling = (limits.get("blank_max_without_lod") or {}).get(_ascii_unit(r.canonical_unit))
+    if ceiling is None:
+        return f"blank {r.sample_id} has no LOD or LOQ and the batch states none: cannot judge it"
+    value = float(r.value_canonical)
+    if value > ceiling:
+        return f"blank {r.sample_id} {value:g} {r.canonical_unit} above {ceiling:g} {r.canonical_unit} (no LOD stated in the batch)"
+    return None
+
+
+def _ascii_unit(unit: str) -> str:
+    return str(unit).replace("µ", "u").replace("μ", "u")
+
+
 def check_batches(results: pd.DataFrame, limits: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(batch table with pass/fail and reasons, results with a ``qc_flag`` column)."""
     limits = limits or load_limits()
@@ -31,9 +61,9 @@ def check_batches(results: pd.DataFrame, limits: dict | None = None) -> tuple[pd
     for batch, b in results.groupby("batch"):
         reasons = []
         for r in b[b.qc_type == "blank"].itertuples():
-            lim = float(r.loq) if r.loq else float(r.lod) if r.lod else None
-            if not r.censored and lim is not None and r.value > lim:
-                reasons.append(f"blank {r.sample_id} {r.value:g} above the LOQ {lim:g}")
+            reason = _blank(r, b, limits)
+            if reason:
+                reasons.append(reason)
         for r in b[b.qc_type == "duplicate"].itertuples():
             orig = b[(b.sample_id == r.duplicate_of) & (b.qc_type == "sample") & (b.analyte == r.analyte)]
             if orig.empty:

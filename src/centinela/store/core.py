@@ -38,13 +38,14 @@ from .audit import (
 from .dialect import SRS, GeoPackage, Postgis
 from .drone import DroneTables
 from .lifecycle import STATUSES, check_transition
+from .mercury import LATE as MERCURY_LATE
 from .mercury import MercuryTables
 from .restore import RestoreTables
 from .schema import ALERTS, FIRST_LAYERS, MIGRATIONS
 from .users import UserTables
 from .zones import ZoneTables
 
-LATE_COLUMNS = ("mining_prob", "land_before", "parent_id", "front_id", "evidence")
+LATE_COLUMNS = ("mining_prob", "land_before", "parent_id", "front_id", "evidence", *MERCURY_LATE)
 """Columns added to existing tables by a migration: left empty they are not hashed, so rows audited before
 they existed still verify (a migration must not rewrite history, nor bless an earlier tampering)."""
 TRACKED = (

@@ -63,7 +63,28 @@ TEXTS = (
 )
 """Fields kept as the laboratory wrote them (text: '' when blank, '<0.005'-style values already parsed into
 ``value`` and ``censored``), so a result reads back exactly as it was checked."""
-COLUMNS = (*TEXTS, *NUMBERS, "censored", "source_line", "qc_flag")
+LATE = ("species_as_written", "record_status", "replaced_by", "record_reason")
+"""Columns added by schema 11 (empty in rows stored before it, so their audited hashes still hold):
+``species_as_written`` is the fish name as the laboratory wrote it (``species`` holds the matched scientific
+name); ``record_status`` is empty for the current result of a sample and analyte, 'superseded' or 'retracted'
+otherwise, with ``replaced_by`` (the fid of the result that superseded it) and ``record_reason``. A laboratory's
+record is never overwritten: a corrected or re-analysed result is a new row and the old one stays, marked."""
+V5_COLUMNS = (*TEXTS, *NUMBERS, "censored", "source_line", "qc_flag")  # the table as schema 5 made it
+COLUMNS = (*V5_COLUMNS, *LATE)
+CURRENT = "record_status IS NULL"
+
+
+def migrate_corrections(store, c) -> None:
+    """Schema 11: results can be superseded and retracted. One sample and analyte may now have several rows (its
+    analyses over time); at most one is current, which a partial unique index enforces."""
+    from .schema import add_columns
+
+    t = store.dialect.TYPES
+    add_columns(c, TABLE, {"species_as_written": t["text"], "record_status": t["text"]})
+    add_columns(c, TABLE, {"replaced_by": t["int"], "record_reason": t["text"]})
+    c.execute(f"DROP INDEX IF EXISTS {TABLE}_key")
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_current ON {TABLE}({', '.join(KEY)}) WHERE {CURRENT}")
+    c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_sample ON {TABLE}(sample_id)")
 
 
 def _ddl(types: dict[str, str]) -> str:
@@ -82,11 +103,11 @@ def migrate(store, c) -> None:
     c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE}({', '.join(KEY)})")
     c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_batch ON {TABLE}(batch)")
     if old:
-        store._insert_rows(c, TABLE, COLUMNS, [_from_old(r) for r in old], geoms_ready=True)
+        store._insert_rows(c, TABLE, V5_COLUMNS, [_from_old(r) for r in old], geoms_ready=True)
 
 
 def _from_old(row: dict) -> dict:
-    out = {c: row.get(c) for c in COLUMNS}
+    out = {c: row.get(c) for c in V5_COLUMNS}
     for c in TEXTS:
         out[c] = "" if out[c] is None else str(out[c])
     out["censored"] = int(bool(out["censored"]))
@@ -123,6 +144,8 @@ def _rows(results: pd.DataFrame) -> list[dict]:
         line = _number(rec.get("source_line"))
         row["source_line"] = None if line is None else int(line)
         row["qc_flag"] = _text(rec.get("qc_flag")) or "unchecked"
+        row["species_as_written"] = _text(rec.get("species_as_written")) or row["species"]
+        row.update(record_status=None, replaced_by=None, record_reason=None)
         lon, lat = _number(rec.get("lon")), _number(rec.get("lat"))
         row["geom"] = shapely.Point(lon, lat) if lon is not None and lat is not None else None
         rows.append(row)
@@ -131,16 +154,27 @@ def _rows(results: pd.DataFrame) -> list[dict]:
 
 def content_hash(rows: list[dict]) -> str:
     """SHA-256 of the results' fields (not the geometry, which follows from lat/lon), in order."""
-    body = json.dumps([[r[c] for c in COLUMNS if c != "qc_flag"] for r in rows], ensure_ascii=False, default=str)
+    fields = [c for c in COLUMNS if c != "qc_flag" and c not in LATE[1:]]
+    body = json.dumps([[r[c] for c in fields] for r in rows], ensure_ascii=False, default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 class MercuryTables:
     """The store's mercury methods (mixed into the store class, which brings ``connect`` and ``_audit``)."""
 
-    def add_results(self, results: pd.DataFrame, actor: str, source: str | None = None) -> int:
-        """Add checked results: one insert per result, all in one transaction with one audit entry. A result
-        already in the store (same sample, analyte and QC type) is an error and nothing is added."""
+    def add_results(
+        self,
+        results: pd.DataFrame,
+        actor: str,
+        source: str | None = None,
+        supersede: bool = False,
+        reason: str = "",
+    ) -> int:
+        """Add checked results: one insert per result, all in one transaction with one audit entry.
+
+        A result whose sample, analyte and QC type already has a current result in the store is refused (nothing
+        is added) unless ``supersede``: then it is a re-analysis or a correction, the earlier result stays in the
+        table marked 'superseded' (with the new one's fid and ``reason``) and the new one becomes current."""
         rows = _rows(results)
         if not rows:
             return 0
@@ -154,47 +188,111 @@ class MercuryTables:
             raise InputError(
                 f"{len(twice)} result(s) appear twice in the file (e.g. {' '.join(twice[0])}); nothing imported"
             )
+        if supersede and not reason.strip():
+            raise InputError("superseding results needs a reason (e.g. 're-analysis after a failed CRM')")
         with self.connect(write=True) as c:
-            known = self._known_keys(c, {k[0] for k in keys})
+            known = self._current_rows(c, {k[0] for k in keys})
             dup = [k for k in keys if k in known]
-            if dup:
+            if dup and not supersede:
+                k = dup[0]
                 raise InputError(
-                    f"{len(dup)} result(s) already in {self.label()} (e.g. {dup[0][0]} {dup[0][1]}); nothing imported"
+                    f"{len(dup)} result(s) already in {self.label()} (e.g. {k[0]} {k[1]} {k[2]}, batch "
+                    f"{known[k]['batch']}); nothing imported. If this is a re-analysis or a correction, import it "
+                    "with --supersede --reason '...': the earlier result is kept, marked superseded"
+                )
+            old = [known[k] for k in dup]
+            before = [self._hash_row(r) for r in old]
+            if old:  # the earlier results stop being current first, so the new ones may take their place
+                c.executemany(
+                    f"UPDATE {TABLE} SET record_status = 'superseded', record_reason = ? WHERE fid = ?",
+                    [(reason, r["fid"]) for r in old],
                 )
             added = self._add_rows(c, TABLE, COLUMNS, rows)
-            self._audit(
-                c,
-                actor,
-                "mercury_ingest",
-                None,
-                {
-                    "source": [None, source],
-                    "results": [None, len(rows)],
-                    "batches": [None, sorted({r["batch"] for r in rows})],
-                    "sha256": [None, content_hash(rows)],
-                },
-                self._digest_ref(c, TABLE, added),
-            )
+            after = []
+            if old:
+                fids = self._current_rows(c, {k[0] for k in dup})
+                c.executemany(
+                    f"UPDATE {TABLE} SET replaced_by = ? WHERE fid = ?",
+                    [(fids[tuple(r[k] for k in KEY)]["fid"], r["fid"]) for r in old],
+                )
+                after = self._row_hashes(
+                    c, TABLE, f"WHERE fid IN ({', '.join('?' * len(old))})", [r["fid"] for r in old]
+                )
+            detail = {
+                "source": [None, source],
+                "results": [None, len(rows)],
+                "batches": [None, sorted({r["batch"] for r in rows})],
+                "sha256": [None, content_hash(rows)],
+            }
+            if old:
+                detail["superseded"] = [
+                    None,
+                    [f"{r['sample_id']} {r['analyte']} {r['qc_type']} ({r['batch']})" for r in old],
+                ]
+                detail["reason"] = [None, reason]
+            self._audit(c, actor, "mercury_ingest", None, detail, self._digest_ref(c, TABLE, [*added, *after], before))
         return len(rows)
 
-    def _known_keys(self, c, sample_ids: set[str]) -> set[tuple[str, ...]]:
-        known: set[tuple[str, ...]] = set()
+    def retract_result(self, sample_id: str, analyte: str, qc_type: str, actor: str, reason: str) -> dict:
+        """Mark the current result of a sample and analyte retracted (it stays in the table, no longer used);
+        returns the row as it was."""
+        if not reason.strip():
+            raise InputError("retracting a result needs a reason")
+        key = (sample_id, analyte, qc_type)
+        with self.connect(write=True) as c:
+            row = self._current_rows(c, {sample_id}).get(key)
+            if row is None:
+                raise InputError(
+                    f"no current {analyte} result of type {qc_type} for sample {sample_id!r} in {self.label()}"
+                )
+            before = self._hash_row(row)
+            c.execute(
+                f"UPDATE {TABLE} SET record_status = 'retracted', record_reason = ? WHERE fid = ?", (reason, row["fid"])
+            )
+            after = self._row_hashes(c, TABLE, "WHERE fid = ?", (row["fid"],))
+            detail = {"result": [f"{sample_id} {analyte} {qc_type} ({row['batch']})", None], "reason": [None, reason]}
+            self._audit(c, actor, "mercury_retract", None, detail, self._digest_ref(c, TABLE, after, [before]))
+        return row
+
+    def result_history(self, sample_id: str) -> pd.DataFrame:
+        """Every result ever stored for a sample, oldest first; ``record_status`` says current, superseded or
+        retracted."""
+        cols = ["fid", *COLUMNS]
+        with self.connect() as c:
+            rows = [
+                dict(r)
+                for r in c.execute(
+                    f"SELECT {', '.join(cols)} FROM {TABLE} WHERE sample_id = ? ORDER BY fid", (sample_id,)
+                )
+            ]
+        if not rows:
+            raise InputError(f"{self.label()}: no results for sample {sample_id!r}")
+        frame = pd.DataFrame(rows, columns=cols)
+        frame["record_status"] = frame.record_status.fillna("current")
+        return frame
+
+    def _current_rows(self, c, sample_ids: set[str]) -> dict[tuple[str, ...], dict]:
+        """The current rows of these samples, by (sample, analyte, QC type)."""
+        known: dict[tuple[str, ...], dict] = {}
         ids = sorted(sample_ids)
         for i in range(0, len(ids), 500):  # SQLite limits a statement's parameters
             part = ids[i : i + 500]
-            sql = f"SELECT {', '.join(KEY)} FROM {TABLE} WHERE sample_id IN ({', '.join('?' * len(part))})"
-            known |= {tuple(r[k] for k in KEY) for r in c.execute(sql, part)}
+            sql = f"SELECT * FROM {TABLE} WHERE {CURRENT} AND sample_id IN ({', '.join('?' * len(part))})"
+            known |= {tuple(r[k] for k in KEY): dict(r) for r in c.execute(sql, part)}
         return known
 
-    def results(self) -> pd.DataFrame:
-        """Every result, in the order they were added, with text fields as imported ('' when blank)."""
+    def results(self, all_versions: bool = False) -> pd.DataFrame:
+        """The current results (every version with ``all_versions``), in the order they were added, text fields
+        as imported ('' when blank)."""
+        where = "" if all_versions else f" WHERE {CURRENT}"
         with self.connect() as c:
-            rows = [dict(r) for r in c.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY fid")]
+            rows = [dict(r) for r in c.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY fid")]
         if not rows:
             raise InputError(f"{self.label()}: no mercury results yet (use `centinela mercury ingest FILE`)")
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         frame["censored"] = frame.censored.astype(bool)
         frame["source_line"] = frame.source_line.astype("Int64")
+        frame["species_as_written"] = frame.species_as_written.fillna(frame.species)
         return frame
 
     def set_qc_flags(self, flagged: pd.DataFrame, actor: str) -> int:
@@ -204,12 +302,14 @@ class MercuryTables:
             raise InputError("QA/QC output lacks the qc_flag field")
         want = {tuple(_text(r[k]) for k in KEY): _text(r["qc_flag"]) for r in flagged.to_dict("records")}
         with self.connect(write=True) as c:
-            have = {tuple(r[k] for k in KEY): dict(r) for r in c.execute(f"SELECT * FROM {TABLE}")}
+            have = {tuple(r[k] for k in KEY): dict(r) for r in c.execute(f"SELECT * FROM {TABLE} WHERE {CURRENT}")}
             unknown = [k for k in want if k not in have]
             if unknown:
                 raise StoreError(f"QA/QC flags for result(s) not in the store (e.g. {' '.join(unknown[0])})")
             changed = [(flag, *k) for k, flag in want.items() if have[k]["qc_flag"] != flag]
-            c.executemany(f"UPDATE {TABLE} SET qc_flag = ? WHERE {' AND '.join(f'{k} = ?' for k in KEY)}", changed)
+            c.executemany(
+                f"UPDATE {TABLE} SET qc_flag = ? WHERE {' AND '.join(f'{k} = ?' for k in KEY)} AND {CURRENT}", changed
+            )
             if changed:
                 counts = pd.Series([f for f, *_ in changed]).value_counts().sort_index().to_dict()
                 # The rows after the update differ from those read only by the flag: their hashes follow.

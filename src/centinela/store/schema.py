@@ -123,4 +123,5 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (8, drone.migrate),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
     (9, restore.migrate),  # restoration sites and their latest tracking
     (10, _v10_fronts),  # a probability of mining; growth beside a reported alert is an alert of its own, in a front
+    (11, mercury.migrate_corrections),  # mercury results superseded or retracted, never overwritten; species as written
 ]
