@@ -1,7 +1,7 @@
 """Centinela's change kernel side by side with established open-source detectors; writes benchmarks/results/peers.md.
 
     bash benchmarks/peers/setup_env.sh      # once: the peers' own virtual environments (old NumPy for bfast/pyccd)
-    python benchmarks/peers.py              # 256 px, 5-day Sentinel-2 L2A near Huepetuhe: two years of history, one monitored
+    python benchmarks/peers.py              # 256 px, 5-day L2A near Huepetuhe: 2 years of history, 1 monitored
 
 One simulated cube (same pixels, same dates) is exported as a file; each peer reads it in its own
 environment (benchmarks/peers/run_peer.py) and only its processing is timed, one process on one core.

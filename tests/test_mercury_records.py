@@ -19,16 +19,21 @@ from centinela.mercury.results import usable
 from centinela.store import open_store
 from support import kill_after_steps
 
-HEAD = "sample_id,site_id,lat,lon,matrix,collected_at,species,analyte,value,unit,basis,lod,batch,qc_type,certified_value,duplicate_of,analysed_at"
+HEAD = (
+    "sample_id,site_id,lat,lon,matrix,collected_at,species,analyte,value,unit,basis,lod,batch,qc_type,"
+    "certified_value,duplicate_of,analysed_at"
+)
 # DORM-4 (NRC fish protein CRM) is certified at 0.412 mg/kg total mercury: 0.300 is a 73 % recovery (fails the
 # 80–120 % window of qc_limits.yaml), 0.405 a 98 % one.
-BATCH1 = """P-1,S-01,-12.95,-69.70,fish,2024-08-12,Prochilodus nigricans,THg,0.041,mg/kg,wet,0.005,B1,sample,,,2024-08-20
+BATCH1 = """\
+P-1,S-01,-12.95,-69.70,fish,2024-08-12,Prochilodus nigricans,THg,0.041,mg/kg,wet,0.005,B1,sample,,,2024-08-20
 P-2,S-01,-12.95,-69.70,fish,2024-08-12,Prochilodus nigricans,THg,0.062,mg/kg,wet,0.005,B1,sample,,,2024-08-20
 P-3,S-02,-12.97,-69.66,fish,2024-08-12,Prochilodus nigricans,THg,0.055,mg/kg,wet,0.005,B1,sample,,,2024-08-20
 B1-BLK,,,,fish,,,THg,<0.005,mg/kg,wet,0.005,B1,blank,,,2024-08-20
 B1-CRM,,,,fish,,,THg,0.300,mg/kg,wet,0.005,B1,crm,0.412,,2024-08-20"""
 CRM_RERUN = "B1-CRM,,,,fish,,,THg,0.405,mg/kg,wet,0.005,B1,crm,0.412,,2024-08-21"
-REANALYSIS = """P-2,S-01,-12.95,-69.70,fish,2024-08-12,Prochilodus nigricans,THg,0.058,mg/kg,wet,0.005,B2,sample,,,2024-09-02
+REANALYSIS = """\
+P-2,S-01,-12.95,-69.70,fish,2024-08-12,Prochilodus nigricans,THg,0.058,mg/kg,wet,0.005,B2,sample,,,2024-09-02
 B2-BLK,,,,fish,,,THg,<0.005,mg/kg,wet,0.005,B2,blank,,,2024-09-02
 B2-CRM,,,,fish,,,THg,0.410,mg/kg,wet,0.005,B2,crm,0.412,,2024-09-02"""
 

@@ -13,6 +13,7 @@ from shapely.geometry import LineString
 
 from centinela.errors import InputError
 from centinela.mercury.censored import (
+    exceedance,
     km_cdf,
     km_mean,
     plotting_positions,
@@ -157,6 +158,145 @@ def test_small_and_all_censored_groups_do_not_crash():
         ros([0.1, 0.2, 0.3, 0.4], [True, False, True, False])
     with pytest.raises(InputError):
         summarise([], [])
+
+
+# --- Kaplan–Meier quantiles: the survfit convention, checked against published output -------------------------
+
+# NADA's Atrazine data (Helsel 2005; NADA data/NADA.Atrazine.R, cran/NADA on GitHub): atrazine in groundwater,
+# June and September, 24 wells each, as stored (single-precision values rounded back to 2 decimals).
+ATRA = [0.38, 0.04, 0.01, 0.03, 0.03, 0.05, 0.02, 0.01, 0.01, 0.01, 0.11, 0.09, 0.01, 0.01, 0.01, 0.01, 0.02, 0.03,
+        0.02, 0.02, 0.05, 0.03, 0.05, 0.01, 2.66, 0.63, 0.59, 0.05, 0.84, 0.58, 0.02, 0.01, 0.01, 0.01, 0.09, 0.31,
+        0.02, 0.01, 0.5, 0.03, 0.09, 0.06, 0.03, 0.01, 0.1, 0.25, 0.03, 88.36]  # fmt: skip
+ATRA_CEN = [0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+            0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]  # fmt: skip
+
+
+def test_km_median_of_plain_data_is_the_ordinary_median():
+    """The issue's case: four detects, the KM CDF sits at exactly 0.5 between 0.2 and 0.4. survfit returns the
+    midpoint of such a flat ("this mirrors the standard behavior of the median when data is uncensored",
+    survival::quantile.survfit documentation), so the median is the ordinary one."""
+    assert summarise([0.1, 0.2, 0.4, 3], [False] * 4).median == pytest.approx(0.3)
+    assert quantile([1, 1, 2, 3], [False] * 4, 0.5) == pytest.approx(1.5)  # R: median(c(1, 1, 2, 3)) = 1.5
+    rng = np.random.default_rng(11)
+    for n in (2, 5, 6, 9, 10, 40):
+        x = rng.lognormal(0, 1, n).round(3)
+        assert quantile(x, np.zeros(n, bool), 0.5) == pytest.approx(np.median(x)), n
+    # Other quantiles follow the same rule: ten detects put the CDF at exactly 0.9 between the 9th and 10th.
+    assert quantile(np.arange(1.0, 11.0), np.zeros(10, bool), 0.9) == pytest.approx(9.5)
+    assert quantile(np.arange(1.0, 11.0), np.zeros(10, bool), 0.25) == 3.0  # no flat at 0.25: the 3rd value
+    with pytest.raises(InputError, match="0 < q < 1"):
+        quantile([1.0, 2.0], [False, False], 1.0)
+
+
+def test_km_statistics_match_nada_published_atrazine_output():
+    """Published output of NADA's ``cenfit-methods`` example (rdrr.io/rforge/NADA/man/cenfit-methods.html):
+
+            n  n.cen  median      mean         sd
+    all    48     14    0.03  2.010208  12.791612
+    June   24      9    0.02  0.04791667 0.07541428
+    Sept   24      5    0.06  3.97250003 18.08692684
+
+    NADA's sd is sqrt(n)·SE of the KM mean, the SE with the m/(m−1) factor (NADA R/km.R), as ``km_mean`` gives.
+    The medians of "all" and June are not on a flat of the curve and agree. September's is: the KM CDF is exactly
+    12/24 = 0.5 from 0.06 up to 0.09 (detects above 0.06: 0.09, 0.1, 0.25, 0.31, 0.5, 0.58, 0.59, 0.63, 0.84,
+    2.66, 88.36 and one more 0.09, i.e. 12 of 24, and no "<DL" above 0.01). NADA's own ``quantile`` method
+    (``stepfind`` in R/km.R) takes the lower end of a flat and prints 0.06; survfit's rule, which the issue asks
+    for, takes the midpoint, 0.075. The divergence is NADA's, documented here rather than hidden."""
+    x, c = np.array(ATRA), np.array(ATRA_CEN, bool)
+    june, sept = np.arange(48) < 24, np.arange(48) >= 24
+    published = [(slice(None), 0.03, 2.010208, 12.791612), (june, 0.02, 0.04791667, 0.07541428)]
+    for sel, median, mean, sd in published:
+        n = x[sel].size
+        s = summarise(x[sel], c[sel])
+        m, se = km_mean(x[sel], c[sel])
+        assert s.median == pytest.approx(median) and s.method == "km"
+        assert m == pytest.approx(mean, rel=1e-6) and se * math.sqrt(n) == pytest.approx(sd, rel=1e-6)
+    m, se = km_mean(x[sept], c[sept])
+    assert m == pytest.approx(3.97250003, rel=1e-6) and se * math.sqrt(24) == pytest.approx(18.08692684, rel=1e-6)
+    xs, below = km_cdf(x[sept], c[sept])
+    assert below[list(xs).index(0.09)] == pytest.approx(0.5)  # P(X < 0.09) = P(X ≤ 0.06) = 1/2: a flat at 0.5
+    assert quantile(x[sept], c[sept], 0.5) == pytest.approx(0.075)  # NADA prints 0.06 (see docstring)
+
+
+def test_km_quantile_where_the_censored_mass_decides():
+    """survfit on flipped data, worked by hand. (No published example of these two cases was found.)
+    "<0.1", 0.3: at 0.3 both results are at risk, P(X < 0.3) = 1/2, and that mass sits somewhere below 0.1; the
+    flipped curve ends flat at 0.5, survfit's special case takes the midpoint of the last jump (0.3) and the last
+    time (0.1): 0.2. "<0.1" ×3, 0.3, 0.5: P(X < 0.3) = 4/5·3/4 = 3/5 > 1/2, the curve never falls to 0.5: survfit
+    gives NA; the median is only known to be below 0.3 (in fact ≤ 0.1)."""
+    assert quantile([0.1, 0.3], [True, False], 0.5) == pytest.approx(0.2)
+    assert math.isnan(quantile([0.1, 0.1, 0.1, 0.3, 0.5], [True, True, True, False, False], 0.5))
+    assert quantile([0.1, 0.1, 0.1, 0.3, 0.5], [True, True, True, False, False], 0.7) == 0.3  # P(X ≤ 0.3) = 4/5
+
+
+def test_exceedance_by_count_with_wilson_interval():
+    """Ten fish (mg/kg): 0.12 0.25 0.31 0.42 0.55 0.61 <0.05 0.18 0.72 0.36. Against 0.3 the only "< DL" is
+    below 0.3, so every fish is known to be above or not: 6 of 10. Wilson, z = 1.959964:
+    centre = (0.6 + z²/20) / (1 + z²/10) = 0.572228, half = z/(1 + z²/10) · √(0.6·0.4/10 + z²/400) = 0.259554
+    → (0.312674, 0.831820). Against 0.5: 3 of 10 (0.55, 0.61, 0.72)."""
+    v = [0.12, 0.25, 0.31, 0.42, 0.55, 0.61, 0.05, 0.18, 0.72, 0.36]
+    c = [False] * 6 + [True] + [False] * 3
+    e = exceedance(v, c, 0.3)
+    assert e.method == "count" and e.share == pytest.approx(0.6)
+    assert (e.lo, e.hi) == pytest.approx((0.312674, 0.831820), abs=1e-6)
+    e5 = exceedance(v, c, 0.5)
+    assert e5.share == pytest.approx(0.3) and (e5.lo, e5.hi) == pytest.approx(proportion_ci(3, 10))
+    # KM gives the same share when no "< DL" is ambiguous, as share_above does.
+    assert share_above(v, c, 0.3) == pytest.approx(0.6)
+
+
+def test_exceedance_km_with_greenwood_loglog_interval():
+    """0.2, <0.5, 0.4, 0.6, 0.8 against 0.3: the "<0.5" may be above or below 0.3. KM from the top (at risk =
+    results known to be ≤ the value): 0.8: 5 at risk → 4/5; 0.6: 4 → 3/4; 0.4: 2 (0.2 and 0.4; the "<0.5" is not
+    known to be ≤ 0.4) → 1/2. P(X ≤ 0.3) = 4/5·3/4·1/2 = 0.3, share above = 0.7.
+    Greenwood: Σ d/(r(r−d)) = 1/20 + 1/12 + 1/2 = 0.633333, σ = 0.795822. Log-log: spread = exp(z σ / |ln 0.3|)
+    = exp(1.959964 · 0.795822 / 1.203973) = 3.652933; P(X ≤ 0.3) in (0.3^3.652933, 0.3^(1/3.652933)) =
+    (0.012298, 0.719218) → share in (0.280782, 0.987698). Against 0.5 the same "<0.5" is known not to be above
+    (DL = threshold): a count, 2 of 5."""
+    v, c = [0.2, 0.5, 0.4, 0.6, 0.8], [False, True, False, False, False]
+    e = exceedance(v, c, 0.3)
+    assert e.method == "km" and e.share == pytest.approx(0.7)
+    assert (e.lo, e.hi) == pytest.approx((0.280782, 0.987698), abs=1e-6)
+    e5 = exceedance(v, c, 0.5)
+    assert e5.method == "count" and e5.share == pytest.approx(0.4)
+    assert share_above(v, c, 0.3) is None  # the determinate-only estimate declines, as before
+
+
+def test_exceedance_undetermined_and_degenerate_cases():
+    # <0.1, 0.2, <0.5, 0.4, 0.6 against 0.15: "<0.5" is ambiguous and KM leaves mass below the lowest detect
+    # (the "<0.1", at risk at 0.2), which may be above or below 0.15: undetermined.
+    e = exceedance([0.1, 0.2, 0.5, 0.4, 0.6], [True, False, True, False, False], 0.15)
+    assert e == (None, None, None, "undetermined")
+    assert exceedance([0.5, 0.5], [True, True], 0.3).method == "undetermined"  # nothing detected, limits above
+    low = exceedance([0.05, 0.05], [True, True], 0.3)  # all "< DL" below the threshold: known not above
+    assert low.method == "count" and low[:3] == pytest.approx((0.0, 0.0, proportion_ci(0, 2)[1]))
+    # No detect above the threshold while a "<0.5" is ambiguous: KM says 0 above; Greenwood would give a zero-width
+    # interval, so the Wilson interval of 0 of 3 stands in.
+    e = exceedance([0.5, 0.1, 0.2], [True, False, False], 0.3)
+    assert e.method == "km" and e.share == 0.0 and (e.lo, e.hi) == pytest.approx(proportion_ci(0, 3))
+
+
+def test_exceedance_interval_covers_the_true_share():
+    """Lognormal fish-like samples (median 0.25 mg/kg, σ_log 0.7), n = 25, one detection limit 0.4 assigned to a
+    third of the fish: the share above 0.3 is then often estimated by KM (ambiguous "<0.4"), above 0.5 by count."""
+    sigma, median, n, reps = 0.7, 0.25, 25, 300
+    truth = {t: 1 - stats.norm.cdf(math.log(t / median) / sigma) for t in (0.3, 0.5)}
+    hits = {t: [] for t in truth}
+    methods = set()
+    rng = np.random.default_rng(17)
+    for _ in range(reps):
+        x = rng.lognormal(math.log(median), sigma, n)
+        dl = np.where(rng.random(n) < 1 / 3, 0.4, 0.01)
+        c = x < dl
+        obs = np.where(c, dl, x)
+        for t in truth:
+            e = exceedance(obs, c, t)
+            if e.share is not None:
+                methods.add(e.method)
+                hits[t].append(e.lo <= truth[t] <= e.hi)
+    assert methods == {"count", "km"}
+    for t, h in hits.items():
+        assert len(h) > 0.9 * reps and 0.90 <= np.mean(h) <= 0.995, (t, np.mean(h))
 
 
 # --- synthetic campaign -------------------------------------------------------------------------------------

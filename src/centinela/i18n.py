@@ -883,9 +883,278 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Dos fechas a mostrar (AAAA-MM-DD); por defecto: las más despejadas al inicio y al final.",
     },
     # --- mercury, issue #17: import (files, species, plausibility) ---
+    "opt.hg_species_map": {
+        "en": "CSV mapping fish names the species table does not know to known ones (columns name,scientific).",
+        "es": "CSV que asigna los nombres de peces que la tabla de especies no conoce a nombres conocidos "
+        "(columnas nombre,cientifico).",
+    },
+    "opt.hg_accept_warnings": {
+        "en": "Import even if the plausibility checks warn (each warning is listed; check them first).",
+        "es": "Importar aunque las comprobaciones de plausibilidad adviertan (se lista cada advertencia; revíselas "
+        "antes).",
+    },
+    "hg.species_map_written": {
+        "en": "A species map to fill in was written: {path} (one row per unknown name, the closest known species "
+        "filled in: check each row, then re-run with --species-map {path}).",
+        "es": "Se escribió un mapa de especies para completar: {path} (una fila por nombre desconocido, con la "
+        "especie conocida más parecida: revise cada fila y vuelva a ejecutar con --species-map {path}).",
+    },
+    "hg.warnings_accepted": {
+        "en": "{n} warning(s) accepted with --accept-warnings:",
+        "es": "{n} advertencia(s) aceptada(s) con --accept-warnings:",
+    },
     # --- mercury, issue #17: statistics and standards ---
+    "opt.hg_check_species": {
+        "en": "Fish species (local or scientific name): decides which standards cover the result.",
+        "es": "Especie del pez (nombre local o científico): decide qué estándares se aplican al resultado.",
+    },
+    "hg.not_applicable": {"en": "n/a", "es": "no aplica"},
+    "hg.the_fish": {"en": "the fish", "es": "el pez"},
+    "hg.guild_predatory": {"en": "predatory", "es": "depredador"},
+    "hg.guild_non_predatory": {"en": "non-predatory", "es": "no depredador"},
+    "hg.guild_from_table": {"en": "species table", "es": "tabla de especies"},
+    "hg.guild_from_group": {"en": "given with --group", "es": "indicado con --group"},
+    "hg.why_listed": {
+        "en": "applies: the instrument lists {species} ({detail})",
+        "es": "se aplica: la norma incluye {species} en su lista ({detail})",
+    },
+    "hg.why_not_in_list": {
+        "en": "does not apply: the instrument does not list {species}",
+        "es": "no se aplica: la norma no incluye {species} en su lista",
+    },
+    "hg.why_not_listed": {
+        "en": "applies: {species} is not on the lists of {detail}, so this general limit holds",
+        "es": "se aplica: {species} no figura en las listas de {detail}, así que rige este límite general",
+    },
+    "hg.why_excluded_listed": {
+        "en": "does not apply: {species} is listed under {detail}",
+        "es": "no se aplica: {species} figura en la lista de {detail}",
+    },
+    "hg.why_guild": {
+        "en": "applies: {species} is {guild} ({source})",
+        "es": "se aplica: {species} es {guild} ({source})",
+    },
+    "hg.why_other_guild": {
+        "en": "does not apply: only for {needed} fish; {species} is {guild} ({source})",
+        "es": "no se aplica: solo para peces de tipo {needed}; {species} es {guild} ({source})",
+    },
+    "hg.why_guild_unknown": {
+        "en": "applies only to {needed} fish; whether {species} is one is unknown: give --species (a fish in the "
+        "species table) or --group",
+        "es": "se aplica solo a peces de tipo {needed}; no se sabe si {species} lo es: indique --species (un pez de la "
+        "tabla de especies) o --group",
+    },
+    "hg.why_species_unknown_listed": {
+        "en": "applies only to the fish it lists: give --species to decide",
+        "es": "se aplica solo a los peces de su lista: indique --species para decidir",
+    },
+    "hg.why_species_unknown_general": {
+        "en": "applies to every fish except those listed under {detail}: give --species to decide",
+        "es": "se aplica a todo pez salvo los de la lista de {detail}: indique --species para decidir",
+    },
     # --- mercury, issue #17: guides and maps ---
+    "hg.map_no_coords": {
+        "en": "{n} {matrix} result(s) without coordinates left out of the map",
+        "es": "{n} resultado(s) de {matrix} sin coordenadas quedan fuera del mapa",
+    },
+    "hg.map_no_moisture": {
+        "en": "{n} wet-basis {matrix} result(s) without moisture left out (cannot be put on a dry basis)",
+        "es": "{n} resultado(s) de {matrix} en base húmeda sin humedad quedan fuera (no se pueden pasar a base seca)",
+    },
+    "hg.map_no_results": {
+        "en": "no usable {matrix} {analyte} results with coordinates in the store",
+        "es": "no hay resultados utilizables de {matrix} ({analyte}) con coordenadas en el almacén",
+    },
+    "hg.map_ros_few": {
+        "en": "too few detected {matrix} results for ROS; non-detects are mapped at their detection limit (an upper "
+        "bound)",
+        "es": "muy pocos resultados detectados de {matrix} para ROS; los no detectados se mapean en su límite de "
+        "detección (una cota superior)",
+    },
+    "hg.map_no_surface": {
+        "en": "{n} sites of {subject}: fewer than {min}, no interpolated surface",
+        "es": "{n} sitios de {subject}: menos de {min}, sin superficie interpolada",
+    },
+    "hg.map_no_hotspots": {
+        "en": "{n} sites of {subject}: fewer than {min}, no hotspot test",
+        "es": "{n} sitios de {subject}: menos de {min}, sin prueba de puntos calientes",
+    },
+    "hg.map_mining_off_river": {
+        "en": "{n} mining patch(es) farther than {m:g} m from any river line",
+        "es": "{n} parche(s) de minería a más de {m:g} m de cualquier río",
+    },
+    "hg.map_done_subject": {
+        "en": "{sites} sites of {subject}, {hot} in hotspots, {cold} in cold spots (Gi*, FDR 5 %). Files:",
+        "es": "{sites} sitios de {subject}, {hot} en puntos calientes, {cold} en puntos fríos (Gi*, FDR 5 %). "
+        "Archivos:",
+    },
+    "hg.site_spread": {
+        "en": "site {site}: samples {a} ({a_lat:.6f}, {a_lon:.6f}) and {b} ({b_lat:.6f}, {b_lon:.6f}) are {km:.2f} km "
+        "apart, more than the {max_m:.0f} m one site can span; correct the coordinates, or give the two places "
+        "different site ids",
+        "es": "sitio {site}: las muestras {a} ({a_lat:.6f}, {a_lon:.6f}) y {b} ({b_lat:.6f}, {b_lon:.6f}) están a "
+        "{km:.2f} km, más de los {max_m:.0f} m que puede abarcar un sitio; corrija las coordenadas o dé a los dos "
+        "lugares códigos de sitio distintos",
+    },
+    "hg.sites_colocated_strict": {
+        "en": "sites {sites} are {m:.0f} m apart (under {limit:.0f} m) but have different ids; with --strict-sites "
+        "this is an error: give them one site id, or run without --strict-sites to map them as one site",
+        "es": "los sitios {sites} están a {m:.0f} m (menos de {limit:.0f} m) pero tienen códigos distintos; con "
+        "--strict-sites esto es un error: deles un mismo código de sitio, o ejecute sin --strict-sites para "
+        "mapearlos como un solo sitio",
+    },
+    "hg.sites_merged": {
+        "en": "sites {sites} lie within {m:.0f} m of each other and are mapped as one site, {merged} "
+        "(--strict-sites makes this an error)",
+        "es": "los sitios {sites} están a {m:.0f} m o menos entre sí y se mapean como un solo sitio, {merged} "
+        "(con --strict-sites sería un error)",
+    },
+    "hg.species_and_guild": {"en": "give --species or --guild, not both", "es": "indique --species o --guild, no ambos"},
+    "hg.species_unknown": {
+        "en": "--species {name}: not a name in the species table (mercury/species.yaml); use a local or scientific "
+        "name it lists",
+        "es": "--species {name}: no es un nombre de la tabla de especies (mercury/species.yaml); use un nombre local "
+        "o científico de la tabla",
+    },
+    "hg.species_absent": {
+        "en": "--species {name} ({scientific}): no usable fish results of that species; species in the results: "
+        "{present}",
+        "es": "--species {name} ({scientific}): no hay resultados de peces utilizables de esa especie; especies en "
+        "los resultados: {present}",
+    },
+    "hg.guild_unknown": {
+        "en": "--guild {guild}: unknown trophic guild; one of {known}",
+        "es": "--guild {guild}: gremio trófico desconocido; uno de {known}",
+    },
+    "hg.guild_absent": {
+        "en": "--guild {guild}: no usable fish results of that guild; guilds in the results: {present}",
+        "es": "--guild {guild}: no hay resultados de peces utilizables de ese gremio; gremios en los resultados: "
+        "{present}",
+    },
+    "hg.guild_unmatched": {
+        "en": "{n} fish of species not in the species table left out of the guild map (their guild is unknown): "
+        "{names}",
+        "es": "{n} peces de especies que no están en la tabla de especies quedan fuera del mapa por gremio (su "
+        "gremio es desconocido): {names}",
+    },
+    "hg.fish_choose": {
+        "en": "a fish map shows one species or one trophic guild, never all species averaged (that would map which "
+        "fish the nets caught, not where the mercury is); choose --guild or --species. In the store:\n{available}",
+        "es": "un mapa de peces muestra una especie o un gremio trófico, nunca el promedio de todas las especies (eso "
+        "mapearía qué peces se pescaron, no dónde está el mercurio); elija --guild o --species. En el almacén:"
+        "\n{available}",
+    },
+    "hg.fish_guild_line": {
+        "en": "  --guild {guild} ({words}): {n} fish at {sites} sites ({species})",
+        "es": "  --guild {guild} ({words}): {n} peces en {sites} sitios ({species})",
+    },
+    "hg.map_guild_none": {"en": "species not in the species table", "es": "especies fuera de la tabla de especies"},
+    "hg.map_guild_piscivore": {"en": "fish-eaters", "es": "piscívoros"},
+    "hg.map_guild_omnivore": {"en": "omnivores", "es": "omnívoros"},
+    "hg.map_guild_insectivore": {"en": "insect-eaters", "es": "insectívoros"},
+    "hg.map_guild_detritivore": {"en": "mud and detritus eaters", "es": "detritívoros"},
+    "hg.map_guild_herbivore": {"en": "plant and fruit eaters", "es": "herbívoros"},
+    "hg.map_guild_planktivore": {"en": "plankton eaters", "es": "planctívoros"},
+    "hg.fish_of_guild": {"en": "fish ({guild})", "es": "peces {guild}"},
+    "hg.at_length": {"en": "{subject} at {cm:g} cm", "es": "{subject} a {cm:g} cm"},
+    "hg.length_needs_species": {
+        "en": "--standard-length needs a fish map of one --species: mercury rises with length at a different rate "
+        "in each species, so fish are standardised within one species",
+        "es": "--standard-length necesita un mapa de peces de una sola especie (--species): el mercurio sube con la "
+        "longitud a ritmo distinto en cada especie, así que se estandariza dentro de una especie",
+    },
+    "hg.length_none": {
+        "en": "--standard-length: none of the {n} fish has a length (length_cm / longitud_cm); nothing to standardise",
+        "es": "--standard-length: ninguno de los {n} peces tiene longitud (length_cm / longitud_cm); nada que "
+        "estandarizar",
+    },
+    "hg.length_note": {
+        "en": "length-standardised to {cm:g} cm: {k} of {n} fish had a length ({lo:g}–{hi:g} cm); common slope "
+        "{slope:+.4f} ln(mg/kg) per cm ({pct:+.1f} % per cm) within {sites} sites (Wente 2004, USGS SIR 2004-5199)",
+        "es": "estandarizado a {cm:g} cm: {k} de {n} peces tenían longitud ({lo:g}–{hi:g} cm); pendiente común "
+        "{slope:+.4f} ln(mg/kg) por cm ({pct:+.1f} % por cm) dentro de {sites} sitios (Wente 2004, USGS SIR "
+        "2004-5199)",
+    },
+    "hg.length_outside": {
+        "en": "the standard length {cm:g} cm is outside the lengths measured ({lo:g}–{hi:g} cm): the site values are "
+        "extrapolated",
+        "es": "la longitud estándar {cm:g} cm está fuera de las longitudes medidas ({lo:g}–{hi:g} cm): los valores "
+        "de los sitios son extrapolados",
+    },
+    "hg.length_sites_out": {
+        "en": "{n} site(s) without fish lengths left out of the length-standardised map: {sites}",
+        "es": "{n} sitio(s) sin longitudes de peces quedan fuera del mapa estandarizado: {sites}",
+    },
+    "opt.hg_species": {
+        "en": "Fish map of one species (local or scientific name, as in the species table).",
+        "es": "Mapa de peces de una especie (nombre local o científico, como en la tabla de especies).",
+    },
+    "opt.hg_guild": {
+        "en": "Fish map of one trophic guild: piscivore, omnivore, insectivore, detritivore, herbivore, planktivore.",
+        "es": "Mapa de peces de un gremio trófico: piscivore, omnivore, insectivore, detritivore, herbivore, "
+        "planktivore.",
+    },
+    "opt.hg_standard_length": {
+        "en": "Map each site's fish mercury at this length (cm): log mercury regressed on length within the species "
+        "(needs --species); sites without lengths are left out.",
+        "es": "Mapear el mercurio de cada sitio a esta longitud (cm): regresión del logaritmo del mercurio sobre la "
+        "longitud dentro de la especie (necesita --species); los sitios sin longitudes quedan fuera.",
+    },
+    "opt.hg_strict_sites": {
+        "en": "Refuse, instead of merging, different site ids within 30 m of each other.",
+        "es": "Rechazar, en vez de unir, códigos de sitio distintos a menos de 30 m entre sí.",
+    },
+    "hg.risk_few": {
+        "en": "{n} species with fewer than {min} samples: their advice in the guides is capped at once a week and "
+        "marked: {names}",
+        "es": "{n} especies con menos de {min} muestras: su consejo en las guías se limita a 1 vez por semana y se "
+        "marca: {names}",
+    },
     # --- mercury, issue #17: corrections and QA/QC ---
+    "hg.no_usable_fish": {
+        "en": "no fish results can be used for advice: {why}",
+        "es": "ningún resultado de pescado puede usarse para recomendaciones: {why}",
+    },
+    "opt.hg_supersede": {
+        "en": "The file re-analyses or corrects results already in the store: they become current, the earlier ones stay, marked superseded (needs --reason).",
+        "es": "El archivo reanaliza o corrige resultados que ya están en el almacén: pasan a ser los vigentes y los anteriores se conservan, marcados como reemplazados (requiere --reason).",
+    },
+    "opt.hg_reason": {
+        "en": "Why results are superseded or retracted (kept in the record and the audit log).",
+        "es": "Por qué se reemplazan o retiran resultados (queda en el registro y en la bitácora de auditoría).",
+    },
+    "opt.hg_analyte": {"en": "Analyte: THg or MeHg.", "es": "Analito: THg o MeHg."},
+    "opt.hg_qc_type": {
+        "en": "Kind of result: sample, blank, duplicate, crm or calibration.",
+        "es": "Tipo de resultado: sample, blank, duplicate, crm o calibration.",
+    },
+    "cmd.hg_retract": {
+        "en": "Retract a result (it stays in the record, marked, and is no longer used).",
+        "es": "Retirar un resultado (se conserva en el registro, marcado, y deja de usarse).",
+    },
+    "cmd.hg_history": {
+        "en": "Every result ever stored for a sample: current, superseded and retracted.",
+        "es": "Todos los resultados guardados de una muestra: vigentes, reemplazados y retirados.",
+    },
+    "hg.retracted": {
+        "en": "Result {analyte} of {sample} (batch {batch}) retracted; it stays in the record.",
+        "es": "Resultado {analyte} de {sample} (lote {batch}) retirado; se conserva en el registro.",
+    },
+    "hg.state_current": {"en": "current", "es": "vigente"},
+    "hg.state_superseded": {"en": "superseded", "es": "reemplazado"},
+    "hg.state_retracted": {"en": "retracted", "es": "retirado"},
+    "hg.qc_left_out": {
+        "en": "→ its {n} sample result(s) are left out of risk, maps and bulletins until the batch passes: re-run the failing control and import it with --supersede --reason '...', or retract the results.",
+        "es": "→ sus {n} resultado(s) de muestras quedan fuera del riesgo, los mapas y los boletines hasta que el lote pase: repita el control que falló e impórtelo con --supersede --reason '...', o retire los resultados.",
+    },
+    "hg.left_out_failed": {
+        "en": "{n} result(s) from batches that failed QA/QC left out ({batches})",
+        "es": "{n} resultado(s) de lotes que no pasaron el control de calidad quedan fuera ({batches})",
+    },
+    "hg.unchecked_used": {
+        "en": "{n} result(s) from batches never checked by QA/QC used with caution ({batches}); run `centinela mercury qc`",
+        "es": "{n} resultado(s) de lotes aún sin control de calidad usados con cautela ({batches}); ejecute `centinela mercury qc`",
+    },
     # --- Progress and results -----------------------------------------------------------------
     "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},
     "sim.done": {

@@ -11,8 +11,9 @@ exposure-point concentrations of a risk assessment.
 
 Conventions, shared by every function here: ``values`` holds the measured value, or the detection
 limit where ``censored`` is true ("< DL" means the true value is below DL); all censored mass of the
-KM estimate sits at the lowest detected value (the usual restricted mean, slightly high when the
-lowest result is a "< DL").
+KM estimate sits at the lowest detected value for the mean (the usual restricted mean, slightly high when the
+lowest result is a "< DL"); quantiles follow R survival::survfit (``quantile``) and are NaN where that mass
+leaves them undefined.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ UCL_METHODS = ("km-t", "km-bootstrap", "km-chebyshev", "ros-t")
 class Summary:
     """KM summary of one group. ``method`` is "km" (some censored), "none-censored" (plain data: KM equals
     the ordinary estimates) or "all-censored" (nothing detected: median, p90, mean, se and ucl95 are NaN and
-    ``all_below`` says what is known, that every result is below that limit)."""
+    ``all_below`` says what is known, that every result is below that limit). A "km" median or p90 is NaN when
+    the "< DL" mass below the lowest detect is larger than its probability (see ``quantile``)."""
 
     n: int
     n_censored: int
@@ -91,15 +93,35 @@ def _masses(cdf: np.ndarray) -> np.ndarray:
 
 
 def quantile(values, censored, q: float) -> float:
-    """KM q-quantile: the smallest detected x with P(X ≤ x) ≥ q (the lowest detect when q falls in the censored
-    mass).
+    """KM q-quantile (0 < q < 1) with the convention of R ``survival::survfit`` (``quantile.survfit``): the
+    smallest detected x with P(X ≤ x) ≥ q, except where the estimated CDF sits exactly at q over a stretch, where
+    the quantile is the midpoint of that stretch (so the median of 0.1, 0.2, 0.4, 3 is 0.3, as for plain data).
+
+    On the original scale the flat stretch at q runs from the detect where P(X ≤ x) reaches q to the next detect
+    up; survfit works on flipped values (M − x), where the same stretch is a flat of the survival curve, so the
+    midpoint is the same number on either scale. A flat at the end of the flipped curve (the mass below the lowest
+    detect equal to q) runs down to the smallest result, as survfit's special case does. NaN where the curve never
+    reaches q (q inside the mass the "< DL" results leave below the lowest detect: the quantile is known only to
+    be below that detect; survfit gives NA there).
+
+    NADA's own ``quantile.cenfit`` (and NADA2's ``cfit``) report the lower end of such a stretch instead (its
+    published Atrazine example prints a September median of 0.06 where this gives 0.075; tests/test_mercury_stats.py).
     """
+    if not 0 < q < 1:
+        raise InputError(f"a quantile needs 0 < q < 1; got {q}")
     x, c = _arrays(values, censored)
-    xs, _, cdf, _, _ = _km(x, c)
+    xs, below, cdf, _, _ = _km(x, c)
     if xs.size == 0:
         return math.nan
-    idx = np.searchsorted(cdf, q - 1e-12, side="left")  # tolerance: 0.5 built from fractions may read 0.4999…
-    return float(xs[min(idx, len(xs) - 1)])
+    tol = 1e-9  # probabilities built from products of fractions: 0.5 may read 0.4999…
+    if q < below[0] - tol:
+        return math.nan
+    if abs(below[0] - q) <= tol:
+        return float((xs[0] + x.min()) / 2)
+    i = int(np.searchsorted(cdf, q - tol, side="left"))
+    if abs(cdf[i] - q) <= tol and i + 1 < xs.size:
+        return float((xs[i] + xs[i + 1]) / 2)
+    return float(xs[i])
 
 
 def km_mean(values, censored, correct_se: bool = True) -> tuple[float, float]:
@@ -216,6 +238,60 @@ def share_above(values, censored, threshold: float) -> float | None:
     # With no "< DL" above the threshold this equals the plain share of detects above it.
     at = np.searchsorted(k.xs, threshold, side="right") - 1
     return float(1.0 - (k.cdf[at] if at >= 0 else k.below[0]))
+
+
+class Exceedance(NamedTuple):
+    """Share of results above a threshold with its confidence interval. ``method``: "count" (every result is known
+    to be above the threshold or not: a binomial proportion, Wilson interval), "km" (some "< DL" above the threshold
+    apportioned by Kaplan–Meier: Greenwood interval on the log-log scale) or "undetermined" (share, lo and hi None)."""
+
+    share: float | None
+    lo: float | None
+    hi: float | None
+    method: str
+
+
+def exceedance(values, censored, threshold: float, level: float = 0.95) -> Exceedance:
+    """Share of results above ``threshold`` (P(X > threshold)) with a ``level`` confidence interval.
+
+    Which thresholds are determinate: a "< DL" with DL ≤ threshold is known not to be above it; a "< DL" with DL
+    above the threshold ("<0.5" against 0.3) may lie on either side.
+
+    - No such ambiguous result: the share is a plain count k/n (Kaplan–Meier gives the same number). The interval
+      is Wilson's score interval: close to nominal coverage for small n and for shares near 0 or 1, where the
+      Wald interval (and Greenwood's variance, which reduces to it without censoring) collapses to a point.
+    - Ambiguous results: Kaplan–Meier apportions them among the detects below their limit (assuming they are
+      distributed like those detects), so P(X ≤ t) = Π over detects x_j > t of (1 − d_j / r_j). Its variance is
+      Greenwood's, and the interval is built on the log-log scale (survival::survfit ``conf.type="log-log"``;
+      Kalbfleisch & Prentice), which keeps it inside [0, 1] and covers better than the plain one in small samples.
+      Where the estimate is 0 or 1 Greenwood's variance is zero; the Wilson interval of the same share over n is
+      used there so a handful of fish never reads as certainty.
+    - Undetermined (None) when ambiguous results meet mass that KM cannot place: the threshold lies below the
+      lowest detect while some results are only known to be below it, or nothing is detected.
+    """
+    x, c = _arrays(values, censored)
+    if x.size == 0:
+        raise InputError("no results to estimate a share from")
+    n = x.size
+    if not (c & (x > threshold)).any():
+        k = int((~c & (x > threshold)).sum())
+        lo, hi = proportion_ci(k, n, level)
+        return Exceedance(k / n, lo, hi, "count")
+    k = _km(x, c)
+    if k.xs.size == 0 or (threshold < k.xs[0] and k.below[0] > 0):
+        return Exceedance(None, None, None, "undetermined")
+    up = k.xs > threshold
+    d, r = k.d[up].astype(float), k.at_risk[up].astype(float)
+    f = float(np.prod(1.0 - d / r))  # P(X ≤ threshold)
+    share = 1.0 - f
+    if 0.0 < f < 1.0:
+        sigma = math.sqrt(float((d / (r * (r - d))).sum()))
+        z = stats.norm.ppf(0.5 + level / 2)
+        spread = math.exp(z * sigma / abs(math.log(f)))
+        f_lo, f_hi = f**spread, f ** (1 / spread)
+        return Exceedance(share, 1.0 - f_hi, 1.0 - f_lo, "km")
+    lo, hi = proportion_ci(share * n, n, level)
+    return Exceedance(share, lo, hi, "km")
 
 
 def proportion_ci(k: float, n: int, level: float = 0.95) -> tuple[float, float]:

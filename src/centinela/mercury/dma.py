@@ -28,9 +28,7 @@ import csv
 import io
 import math
 import re
-import unicodedata
 from collections import Counter
-from datetime import date, datetime, time
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,6 +37,10 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
+from .fields import cell as _cell
+from .fields import decode as _decode
+from .fields import norm as _norm
+from .fields import parse_date as _parse_date
 from .ingest import COLUMNS, _read, check_frame, raise_problems
 from .units import SOLID
 
@@ -120,12 +122,6 @@ def get_format(fmt: str | dict = "dma80", formats: str | Path | None = None) -> 
     return spec
 
 
-def _norm(text: str) -> str:
-    """Header/alias comparison key: no accents, case, spaces or punctuation ("Posición" = "posicion")."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9%]", "", plain.casefold())
-
-
 def _norm_token(text: str) -> str:
     return re.sub(r"\s+", "", str(text)).casefold()
 
@@ -157,32 +153,6 @@ def _convert_conc(x: float, unit: str, to: str) -> float:
 
 
 # --- reading the table --------------------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")  # instrument PCs often run Windows code pages; latin-1 never fails
-
-
-def _cell(v) -> str | float:
-    """Excel cell → text, or a float for numeric cells (they need no decimal-separator guessing)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, (date, time)):
-        return v.isoformat()
-    return str(v).strip()
 
 
 def _tables(path: Path, spec: dict) -> list[list[tuple[int, list]]]:
@@ -290,19 +260,6 @@ def _number(cell, decimal: str) -> float:
     return float(t)
 
 
-def _parse_date(cell, dayfirst: bool) -> date:
-    t = cell.strip() if isinstance(cell, str) else ""  # a bare number is no date (Excel serials need a date cell)
-    m = re.match(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[ T])", t)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.match(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:$|[ T,])", t)
-    if m:
-        a, b = int(m.group(1)), int(m.group(2))
-        day, month = (a, b) if dayfirst else (b, a)
-        return date(int(m.group(3)), month, day)
-    raise ValueError
-
-
 def _typical_weight(rows: list, mapping: dict, decimal: str) -> float | None:
     """Median positive aliquot mass (g) in the export, or None."""
     if "weight" not in mapping:
@@ -344,8 +301,9 @@ def _decimal(rows: list, mapping: dict, spec: dict) -> str:
 # --- the register --------------------------------------------------------------------------------------------
 
 
-def _load_register(register) -> tuple[dict, set, list[str], bool]:
-    """(valid samples by key, every key listed, problems, donor ids already pseudonymised?)."""
+def _load_register(register, aliases: dict[str, str] | None = None) -> tuple[dict, set, list[str], bool, dict]:
+    """(valid samples by key, every key listed, problems, donor ids already pseudonymised?, the check's attrs:
+    warnings and unknown fish names). ``aliases``: the user's species map for names the table does not know."""
     if isinstance(register, pd.DataFrame):
         raw, where = register, "register"
         hashed = "value_canonical" in raw.columns  # read_results output: donor ids are pseudonyms already
@@ -354,7 +312,7 @@ def _load_register(register) -> tuple[dict, set, list[str], bool]:
         raw, hashed = _read(where), False
     spanish = {v: k for k, v in COLUMNS.items()}
     raw = raw.rename(columns=lambda c: spanish.get(str(c).strip(), str(c).strip()))
-    frame, errors = check_frame(raw, where, register=True, pseudonymise=False)
+    frame, errors = check_frame(raw, where, register=True, pseudonymise=False, aliases=aliases)
     listed = (
         {_key(s) for s in raw["sample_id"].fillna("").astype(str) if str(s).strip()} if "sample_id" in raw else set()
     )
@@ -367,7 +325,7 @@ def _load_register(register) -> tuple[dict, set, list[str], bool]:
                 f"differs from {valid[k]['sample_id']!r} by more than case or spaces (instruments lose the difference)"
             )
         valid[k] = row
-    return valid, listed, errors, hashed
+    return valid, listed, errors, hashed, frame.attrs
 
 
 # --- the export ----------------------------------------------------------------------------------------------
@@ -381,6 +339,7 @@ def read_dma_export(
     *,
     batch: str | None = None,
     formats: str | Path | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Validated results (the columns of ``read_results``) from a direct mercury analyser export.
 
@@ -388,11 +347,11 @@ def read_dma_export(
     columns, or the output of ``read_results``). ``fmt``: a format name in ``dma_formats.yaml`` (or in
     ``formats``, a lab's own YAML), or a format dict. ``batch``: the QA/QC batch of every row; by default the
     register's batch of the samples in the export (which must then be one batch, so blanks and CRMs belong
-    to it), or the export's file name when the register gives none.
+    to it), or the export's file name when the register gives none. ``aliases``: the user's species map.
     """
     path = Path(path)
     spec = get_format(fmt, formats)
-    reg, listed, errors, hashed = _load_register(register)
+    reg, listed, errors, hashed, reg_checked = _load_register(register, aliases)
     rows, mapping = _find_header(_tables(path, spec), spec, path)
     decimal = _decimal(rows, mapping, spec)
     analyte = spec.get("analyte", "THg")
@@ -672,5 +631,6 @@ def read_dma_export(
     frame, problems = check_frame(
         pd.DataFrame(out, columns=list(COLUMNS)), path, salt, lines=lines, pseudonymise=not hashed
     )
-    raise_problems(errors + problems)
+    raise_problems(errors + problems, unknown=reg_checked.get("unknown_species") or None)
+    frame.attrs["warnings"] = [*reg_checked.get("warnings", ()), *frame.attrs.get("warnings", ())]
     return frame

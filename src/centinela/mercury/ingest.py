@@ -31,50 +31,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from .fields import COLUMNS, DATE_FIELDS, RESULT_COLUMNS
+from .fields import NUMERIC_FIELDS as _NUMERIC
+from .fields import text as _text
 from .units import MATRIX_KIND, canonical_unit, to_canonical
 
-COLUMNS = {  # canonical name → Spanish header
-    "sample_id": "id_muestra",
-    "site_id": "id_sitio",
-    "lat": "latitud",
-    "lon": "longitud",
-    "matrix": "matriz",
-    "collected_at": "fecha_colecta",
-    "collected_time": "hora_colecta",
-    "collected_by": "colectado_por",
-    "container": "envase",
-    "preservative": "preservante",
-    "custody_seal": "precinto",
-    "transferred": "transferencias",
-    "received_at": "fecha_recepcion",
-    "received_by": "recibido_por",
-    "condition": "estado_muestra",
-    "species": "especie",
-    "fish_group": "grupo_pez",
-    "length_cm": "longitud_cm",
-    "weight_g": "peso_g",
-    "donor_id": "id_donante",
-    "sex": "sexo",
-    "age_years": "edad_anios",
-    "fish_meals_week": "comidas_pescado_semana",
-    "community": "comunidad",
-    "analyte": "analito",
-    "value": "valor",
-    "unit": "unidad",
-    "basis": "base",
-    "moisture": "humedad",
-    "method": "metodo",
-    "lod": "ld",
-    "loq": "lc",
-    "batch": "lote",
-    "qc_type": "tipo_qc",
-    "certified_value": "valor_certificado",
-    "duplicate_of": "duplicado_de",
-    "lab_report": "informe_lab",
-    "analysed_at": "fecha_analisis",
-}
-# Columns of a validated results frame, in this order (the store and QA/QC code rely on the names).
-RESULT_COLUMNS = [*COLUMNS, "value_canonical", "censored", "canonical_unit", "source_file", "source_line"]
 REQUIRED = ("sample_id", "matrix", "analyte", "value", "unit", "batch", "qc_type")
 REGISTER_REQUIRED = ("sample_id", "matrix")  # a sample register holds metadata, results come later
 QC_TYPES = ("sample", "blank", "duplicate", "crm", "calibration")
@@ -105,22 +66,9 @@ FISH_GROUPS = {
     "depredador": "predatory",
     "no_depredador": "non_predatory",
 }
-DATE_FIELDS = ("collected_at", "received_at", "analysed_at")
 # Excel hands dates over as "2024-08-12 00:00:00"; the time part is accepted and split off.
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")  # Excel time cells come as HH:MM:SS
-_NUMERIC = (
-    "lat",
-    "lon",
-    "lod",
-    "loq",
-    "moisture",
-    "length_cm",
-    "weight_g",
-    "certified_value",
-    "age_years",
-    "fish_meals_week",
-)
 _RANGES = {  # field → (accepts, expected)
     "lat": (lambda x: -90 <= x <= 90, "a latitude in degrees (−90 to 90)"),
     "lon": (lambda x: -180 <= x <= 180, "a longitude in degrees (−180 to 180)"),
@@ -190,14 +138,10 @@ def template(out: str | Path) -> list[Path]:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            return pd.read_excel(path, dtype=str)
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas raises many types for malformed files
-        raise InputError(f"{path}: cannot be read as CSV/Excel ({exc})") from exc
+    """Every cell as text, with the line of each row in ``attrs`` (encodings, separators: ``readers.py``)."""
+    from .readers import read_table
+
+    return read_table(path)
 
 
 def pseudonym(donor_id: str, salt: str | None = None) -> str:
@@ -357,17 +301,27 @@ def check_frame(
     lines: Sequence[int] | None = None,
     register: bool = False,
     pseudonymise: bool = True,
+    aliases: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Validate rows in the template's columns (English or Spanish headers): (valid rows, problems).
 
-    ``lines`` gives the line of each row in ``path`` for the messages (default: row i is line i + 2, under
-    a header). Only rows without problems are returned; callers import nothing when problems is non-empty.
+    ``lines`` gives the line of each row in ``path`` for the messages (default: the lines ``read_table`` noted
+    in ``raw.attrs``, else row i is line i + 2, under a header). Only rows without problems are returned;
+    callers import nothing when problems is non-empty. The plausibility warnings (``plausible.py``, unknown
+    columns, a fish_group against the species table) are in ``frame.attrs["warnings"]``, the fish names the
+    species table does not know in ``frame.attrs["unknown_species"]`` ({name: closest scientific name}).
     ``register=True`` checks a sample register (metadata only, one row per sample_id);
-    ``pseudonymise=False`` leaves donor_id as given (for a register joined later, or ids already hashed).
+    ``pseudonymise=False`` leaves donor_id as given (for a register joined later, or ids already hashed);
+    ``aliases``: the user's species map ({name as written: a name the species table knows}).
     """
-    spanish = {v: k for k, v in COLUMNS.items()}
-    raw = raw.rename(columns=lambda c: spanish.get(str(c).strip(), str(c).strip()))
+    from .plausible import check_row as plausible
+    from .readers import prepare
+    from .species import best_guess, resolve
+
+    if lines is None:
+        lines = raw.attrs.get("source_lines")
     required = REGISTER_REQUIRED if register else REQUIRED
+    raw, errors, warnings, reported = prepare(raw, path, lines, required)
     missing = [c for c in required if c not in raw.columns]
     if missing:
         raise InputError(
@@ -376,12 +330,20 @@ def check_frame(
     if lines is not None and len(lines) != len(raw):
         raise ValueError("lines must give one line number per row")
     present = [k for k in COLUMNS if k in raw.columns]
-    errors, rows = [], []
+    rows, unknown = [], {}
     for pos, values in enumerate(raw[present].itertuples(index=False, name=None)):
         line = lines[pos] if lines is not None else pos + 2  # header is line 1
         cells = dict(zip(present, values, strict=True))
         row = {k: _text(cells.get(k)) for k in COLUMNS}
+        written = dict(row)
         row, problems = _check_row(row, f"{path}:{line}", register)
+        problems = [p for p in problems if (line, _field_of(p)) not in reported]  # already named by prepare()
+        more, warned, name = resolve(row, f"{path}:{line}", aliases)
+        if name is not None and name not in unknown:
+            unknown[name] = best_guess(name)
+        wrong, odd = plausible(row, written, f"{path}:{line}")
+        problems += more + wrong
+        warnings += warned + odd
         errors.extend(problems)
         if not problems:
             if row["donor_id"] and pseudonymise:
@@ -395,32 +357,72 @@ def check_frame(
         for k in key[key.duplicated()].unique():
             what = "sample listed twice in the register:" if register else "duplicate result for sample/analyte/qc_type"
             errors.append(f"{path}: {what} {k.replace('|', ' / ')}")
+    frame.attrs.update(warnings=warnings, unknown_species=unknown)
     return frame, errors
 
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
+def _field_of(problem: str) -> str:
+    m = re.search(r": field '(\w+)'", problem)
+    return m.group(1) if m else ""
 
 
-def raise_problems(errors: list[str]) -> None:
-    """Raise one InputError listing every problem (the first 50), saying that nothing was imported."""
+def _listing(items: list[str]) -> str:
+    more = f"\n(+{len(items) - 50} more)" if len(items) > 50 else ""
+    return "\n".join(items[:50]) + more
+
+
+def raise_problems(errors: list[str], warnings: Sequence[str] = (), *, unknown: dict[str, str] | None = None) -> None:
+    """Raise one InputError listing every problem (the first 50), saying that nothing was imported, and the
+    warnings that will need accepting too; ``species.UnknownSpecies`` (with the names) when fish names were
+    not in the species table."""
     if errors:
-        more = f" (+{len(errors) - 50} more)" if len(errors) > 50 else ""
-        raise InputError(f"{len(errors)} problem(s), nothing imported:\n" + "\n".join(errors[:50]) + more)
+        text = f"{len(errors)} problem(s), nothing imported:\n" + _listing(errors)
+        if warnings:
+            text += f"\n{len(warnings)} warning(s) as well, to check (accepted only with --accept-warnings):\n"
+            text += _listing(list(warnings))
+        if unknown:
+            from .species import UnknownSpecies
+
+            raise UnknownSpecies(text, unknown)
+        raise InputError(text)
+
+
+def raise_warnings(warnings: Sequence[str]) -> None:
+    """Stop an import on warnings the user has not accepted, listing them."""
+    if warnings:
+        raise InputError(
+            f"{len(warnings)} warning(s), nothing imported; check each one, then fix the file or re-run with "
+            "--accept-warnings to import it as it is:\n" + _listing(list(warnings))
+        )
 
 
 def ingest_frame(
-    raw: pd.DataFrame, path: str | Path, salt: str | None = None, *, lines: Sequence[int] | None = None
+    raw: pd.DataFrame,
+    path: str | Path,
+    salt: str | None = None,
+    *,
+    lines: Sequence[int] | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Validated results from a DataFrame in the template's columns; raises listing every problem."""
-    frame, errors = check_frame(raw, path, salt, lines=lines)
-    raise_problems(errors)
+    """Validated results from a DataFrame in the template's columns; raises listing every problem. Warnings do
+    not raise here: they are in ``attrs["warnings"]`` for the import step to stop on (``raise_warnings``) unless
+    the user accepts them."""
+    frame, errors = check_frame(raw, path, salt, lines=lines, aliases=aliases)
+    raise_problems(errors, frame.attrs["warnings"], unknown=frame.attrs["unknown_species"])
     return frame
 
 
-def read_results(path: str | Path, salt: str | None = None) -> pd.DataFrame:
-    """Validated results in canonical units (``value_canonical`` in mg/kg, µg/L or µg/m³)."""
+def read_results(
+    path: str | Path,
+    salt: str | None = None,
+    *,
+    species_map: str | Path | dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Validated results in canonical units (``value_canonical`` in mg/kg, µg/L or µg/m³); plausibility warnings
+    in ``attrs["warnings"]``. ``species_map``: a CSV (name,scientific) or dict mapping fish names the species
+    table does not know to ones it does."""
+    from .species import read_species_map
+
     path = Path(path)
-    return ingest_frame(_read(path), path, salt)
+    aliases = read_species_map(species_map) if isinstance(species_map, (str, Path)) else species_map
+    return ingest_frame(_read(path), path, salt, aliases=aliases)

@@ -46,7 +46,8 @@ def _blank(r, batch: pd.DataFrame, limits: dict) -> str | None:
         return f"blank {r.sample_id} has no LOD or LOQ and the batch states none: cannot judge it"
     value = float(r.value_canonical)
     if value > ceiling:
-        return f"blank {r.sample_id} {value:g} {r.canonical_unit} above {ceiling:g} {r.canonical_unit} (no LOD stated in the batch)"
+        unit = r.canonical_unit
+        return f"blank {r.sample_id} {value:g} {unit} above {ceiling:g} {unit} (no LOD stated in the batch)"
     return None
 
 

@@ -17,15 +17,18 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
-from .censored import summarise
+from .censored import exceedance, summarise
 from .exposure import edi, hair_to_intake, hazard_quotient, safe_meals_per_week
 from .mapping import HAIR_REFERENCE, MIN_GROUP
 from .results import usable
-from .standards import load_standards
+from .standards import applicability, load_standards, resolve_fish
 
 HAIR_JECFA = 2.2  # µg/g (standards.yaml HAIR-JECFA, unverified)
 TIERS = ((0.15, "best"), (0.46, "good"))  # EPA/FDA 2017 fish advice cut-offs, µg/g (mercury-methods.md §2, V2)
 HAIR_GROUPS = ("women_childbearing", "children", "men", "other")
+# Fish thresholds whose exceedance share fish_advice reports, mg/kg ww: the EPA tissue criterion and the EU/Codex
+# general limit (standards.yaml EPA-2001-tissue, EU-2023-915-fish).
+SHARE_THRESHOLDS = (0.3, 0.5)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,15 @@ def fish_advice(
     community: str | None = None,
     statistic: str = "mean",
 ) -> pd.DataFrame:
-    """One row per species: n, censored, KM mean/median/UCL95 (mg/kg ww), tier, standards exceeded, and
-    safe meals per week for every population (EPA RfD) plus the JECFA variant for women."""
+    """One row per species: n, censored, KM mean/median/UCL95 (mg/kg ww), tier, the standards that apply to the
+    species and those its concentration exceeds, the share of fish above 0.3 and 0.5 mg/kg with a 95 % interval
+    (``censored.exceedance``), and safe meals per week for every population (EPA RfD) plus the JECFA variant for
+    women.
+
+    Standards apply by species (standards.yaml): a standard that lists its fish covers only those, the general
+    limit everything else, and a guild-defined one (Codex) follows the species table's guild, else the lab's
+    fish_group. Only verified standards (V, V2) are used. ``standards`` says which applied and why
+    (``id=reason``)."""
     populations = populations or load_populations()
     r = usable(results, [])
     r = r[(r.matrix == "fish") & r.analyte.isin(["THg", "MeHg"]) & r.basis.isin(["wet", ""])]
@@ -86,7 +96,9 @@ def fish_advice(
         r = r[r.community == community]
     if r.empty:
         raise InputError("no fish results (wet basis, total Hg or MeHg) in the store")
-    standards = [s for s in load_standards() if s.matrix == "fish" and s.status in ("V", "V2")]
+    every = load_standards()
+    by_id = {s.id: s for s in every}
+    standards = [s for s in every if s.matrix == "fish" and s.status in ("V", "V2")]
     rows = []
     for species, f in r.groupby("species"):
         v, c = pd.to_numeric(f.value_canonical).to_numpy(float), f.censored.astype(bool).to_numpy()
@@ -97,7 +109,10 @@ def fish_advice(
             if "fish_group" in f and f.fish_group.astype(str).ne("").any()
             else None
         )
-        exceeded = [st.id for st in standards if (group is None or st.group in (group, "any")) and conc > st.value]
+        fish = resolve_fish(str(species), group, strict=False)
+        applied = [(st, applicability(st, fish, by_id)) for st in standards]
+        applied = [(st, reason) for st, (applies, reason, _) in applied if applies]
+        exceeded = [st.id for st, _ in applied if conc > st.value]
         row = {
             "species": species,
             "n": s.n,
@@ -109,7 +124,19 @@ def fish_advice(
             "fish_group": group or "",
             "tier": tier(conc),
             "exceeds": ", ".join(exceeded),
+            "standards": ", ".join(f"{st.id}={reason}" for st, reason in applied),
         }
+        for limit in SHARE_THRESHOLDS:
+            e = exceedance(v, c, limit)
+            col = f"share_above_{str(limit).replace('.', '_')}"
+            row.update(
+                {
+                    col: np.nan if e.share is None else e.share,
+                    f"{col}_lo": np.nan if e.lo is None else e.lo,
+                    f"{col}_hi": np.nan if e.hi is None else e.hi,
+                    f"{col}_method": e.method,
+                }
+            )
         for p in populations:
             row[f"meals_week_{p.key}"] = (
                 safe_meals_per_week(conc, p.body_weight_kg, p.meal_g, "epa") if conc > 0 else np.inf

@@ -132,7 +132,7 @@ def mercury_section(results: pd.DataFrame, lang: str, until=None) -> dict | None
     if until is not None and "collected_at" in r:
         d = pd.to_datetime(r.collected_at, errors="coerce")
         r = r[d.isna() | (d.dt.date <= until)]
-    samples = usable(r, notes)
+    samples = usable(r, notes, lang)
     if samples.empty:
         return None
     rows = []

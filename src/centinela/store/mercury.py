@@ -74,19 +74,6 @@ COLUMNS = (*V5_COLUMNS, *LATE)
 CURRENT = "record_status IS NULL"
 
 
-def migrate_corrections(store, c) -> None:
-    """Schema 11: results can be superseded and retracted. One sample and analyte may now have several rows (its
-    analyses over time); at most one is current, which a partial unique index enforces."""
-    from .schema import add_columns
-
-    t = store.dialect.TYPES
-    add_columns(c, TABLE, {"species_as_written": t["text"], "record_status": t["text"]})
-    add_columns(c, TABLE, {"replaced_by": t["int"], "record_reason": t["text"]})
-    c.execute(f"DROP INDEX IF EXISTS {TABLE}_key")
-    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_current ON {TABLE}({', '.join(KEY)}) WHERE {CURRENT}")
-    c.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_sample ON {TABLE}(sample_id)")
-
-
 def _ddl(types: dict[str, str]) -> str:
     cols = [f"{c} {types['text']}{' NOT NULL' if c in KEY else ''}" for c in TEXTS]
     cols += [f"{c} {types['real']}" for c in NUMBERS]

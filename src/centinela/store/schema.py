@@ -112,6 +112,19 @@ def _v10_fronts(store, c) -> None:
     c.execute("CREATE INDEX IF NOT EXISTS alerts_front_id ON alerts(front_id)")
 
 
+def _v11_mercury_corrections(store, c) -> None:
+    """Schema 11: results can be superseded and retracted. One sample and analyte may now have several rows (its
+    analyses over time); at most one is current, which a partial unique index enforces."""
+    t = store.dialect.TYPES
+    add_columns(c, mercury.TABLE, {"species_as_written": t["text"], "record_status": t["text"]})
+    add_columns(c, mercury.TABLE, {"replaced_by": t["int"], "record_reason": t["text"]})
+    c.execute(f"DROP INDEX IF EXISTS {mercury.TABLE}_key")
+    c.execute(
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {mercury.TABLE}_current ON {mercury.TABLE}({', '.join(mercury.KEY)}) WHERE {mercury.CURRENT}"
+    )
+    c.execute(f"CREATE INDEX IF NOT EXISTS {mercury.TABLE}_sample ON {mercury.TABLE}(sample_id)")
+
+
 MIGRATIONS: list[tuple[int, Callable]] = [
     (1, _v1_alerts),
     (2, _v2_areas),
@@ -123,5 +136,5 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (8, drone.migrate),  # drone flights: a table with audited inserts (was a layer GDAL appended to)
     (9, restore.migrate),  # restoration sites and their latest tracking
     (10, _v10_fronts),  # a probability of mining; growth beside a reported alert is an alert of its own, in a front
-    (11, mercury.migrate_corrections),  # mercury results superseded or retracted, never overwritten; species as written
+    (11, _v11_mercury_corrections),  # mercury results superseded or retracted, never overwritten; species as written
 ]
