@@ -186,3 +186,15 @@ def test_a_supersede_killed_at_any_point_is_all_or_nothing(target, tmp_path):
             break
         assert open_store(target).verify().ok
     assert kills >= 3
+
+
+def test_coded_fields_in_the_labs_own_spanish(tmp_path):
+    """A laboratory in Puerto Maldonado writes 'pez', 'muestra', 'húmeda', 'blanco', 'MRC': the store keeps one
+    vocabulary; a word it does not know is still an error naming the field and the accepted words."""
+    body = BATCH1.replace(",fish,", ",Pez,").replace(",wet,", ",húmeda,")
+    body = body.replace(",sample,", ",muestra,").replace(",blank,", ",Blanco,").replace(",crm,", ",MRC,")
+    r = read_results(csv(tmp_path, "es.csv", body))
+    assert set(r.matrix) == {"fish"} and set(r.basis) == {"wet"}
+    assert sorted(set(r.qc_type)) == ["blank", "crm", "sample"]
+    with pytest.raises(InputError, match=r"b.csv:2: field 'matrix' = 'pezz': expected one of .*\(pez, cabello"):
+        read_results(csv(tmp_path, "b.csv", body.replace(",Pez,", ",pezz,", 1)))

@@ -119,6 +119,14 @@ def risk(
     return RiskOutputs(advice, hair, guides, tuple(notes))
 
 
+def _local(species: str, lang: str) -> str:
+    """A fish by the name people use for it (the stored name is the scientific one)."""
+    from ..mercury.species import match
+
+    found = match(str(species))
+    return found.local_name(lang) if found else str(species)
+
+
 def risk_line(r: RiskOutputs, lang: str) -> str:
     """What the risk step did, for a person: species advised, communities with hair results."""
     communities = 0 if r.hair is None else r.hair.community.nunique()
@@ -128,7 +136,7 @@ def risk_line(r: RiskOutputs, lang: str) -> str:
 
     few = r.advice[r.advice.n < MIN_SAMPLES] if "n" in r.advice else r.advice.iloc[:0]
     if len(few):  # the guides cap and mark these; the person running the step should know which
-        names = ", ".join(f"{s} (n = {n})" for s, n in zip(few.species, few.n, strict=True))
+        names = ", ".join(f"{_local(s, lang)} (n = {n})" for s, n in zip(few.species, few.n, strict=True))
         lines.append(t("hg.note", lang, text=t("hg.risk_few", lang, n=len(few), min=MIN_SAMPLES, names=names)))
     return "\n".join(lines)
 

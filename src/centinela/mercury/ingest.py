@@ -24,6 +24,7 @@ import hashlib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -170,6 +171,62 @@ def _clock(text: str) -> str | None:
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
+# The words a Spanish-speaking laboratory writes for the coded fields (compared without case or accents), and the
+# English codes themselves: a file keeps its own language, the store keeps one vocabulary.
+VOCABULARY = {
+    "matrix": {
+        **{m: m for m in MATRIX_KIND},
+        "pez": "fish",
+        "pescado": "fish",
+        "peces": "fish",
+        "cabello": "hair",
+        "pelo": "hair",
+        "sedimento": "sediment",
+        "suelo": "soil",
+        "agua": "water",
+        "aire": "air",
+        "particulas en suspension": "suspended_particles",
+        "solidos suspendidos": "suspended_particles",
+    },
+    "qc_type": {
+        **{q: q for q in QC_TYPES},
+        "muestra": "sample",
+        "blanco": "blank",
+        "blanco de metodo": "blank",
+        "duplicado": "duplicate",
+        "mrc": "crm",
+        "material de referencia": "crm",
+        "material de referencia certificado": "crm",
+        "calibracion": "calibration",
+        "verificacion de calibracion": "calibration",
+    },
+    "basis": {
+        "wet": "wet",
+        "dry": "dry",
+        "none": "none",
+        "humeda": "wet",
+        "peso humedo": "wet",
+        "fresco": "wet",
+        "seca": "dry",
+        "peso seco": "dry",
+        "ninguna": "none",
+    },
+}
+
+
+def _word(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[_\-]+", " ", plain.casefold()).split())
+
+
+def _translate_codes(row: dict) -> None:
+    """Coded fields written in Spanish (or another case) become the store's codes; unknown words stay for the
+    row check to report as written."""
+    for field, words in VOCABULARY.items():
+        if row[field]:
+            row[field] = words.get(_word(row[field]), row[field])
+
+
 def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
     """Problems of one row (messages ``where: field 'x' = value: expected ...``) and the normalised row.
 
@@ -182,14 +239,15 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
     def bad(field: str, expected: str) -> None:
         problems.append(f"{where}: field '{field}' = {raw.get(field)!r}: expected {expected}")
 
+    _translate_codes(row)
     if not row["sample_id"]:
         bad("sample_id", "a sample identifier")
     if row["matrix"] not in MATRIX_KIND:
-        bad("matrix", f"one of {', '.join(MATRIX_KIND)}")
+        bad("matrix", f"one of {', '.join(MATRIX_KIND)} (pez, cabello, sedimento, suelo, agua, aire)")
     if (not register or row["analyte"]) and row["analyte"] not in ANALYTES:
         bad("analyte", "THg or MeHg")
     if (not register or row["qc_type"]) and row["qc_type"] not in QC_TYPES:
-        bad("qc_type", f"one of {', '.join(QC_TYPES)}")
+        bad("qc_type", f"one of {', '.join(QC_TYPES)} (muestra, blanco, duplicado, mrc, calibracion)")
     if not register and not row["batch"]:
         bad("batch", "the laboratory batch (QA/QC is checked per batch)")
     is_sample = row["qc_type"] == "sample" or (register and row["qc_type"] == "")
@@ -256,7 +314,7 @@ def _check_row(row: dict, where: str, register: bool) -> tuple[dict, list[str]]:
         if ok is not None and not ok(x):
             bad(f, expected)
     if row["basis"] not in ("", "wet", "dry", "none"):
-        bad("basis", "wet, dry or none")
+        bad("basis", "wet, dry or none (humeda, seca, ninguna)")
     if not problems and row["matrix"] in ("fish", "sediment", "soil") and is_sample and row["basis"] in ("", "none"):
         bad("basis", f"wet or dry for a {row['matrix']} result")
     if row["matrix"] == "hair" and is_sample and not row["donor_id"] and not row["community"]:

@@ -16,7 +16,8 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 LABELS = {
     "es": {
-        "map": "Mercurio en {m} (mg/kg, kriging)",
+        "map": "Mercurio en {m} (mg/kg, {how})",
+        "no_surface": "sin superficie: pocos sitios",
         "sites": "sitios",
         "hot": "punto caliente Gi* (FDR 5 %)",
         "cold": "punto frío Gi*",
@@ -33,7 +34,8 @@ LABELS = {
         "no_hair": "sin datos de cabello",
     },
     "en": {
-        "map": "Mercury in {m} (mg/kg, kriging)",
+        "map": "Mercury in {m} (mg/kg, {how})",
+        "no_surface": "no surface: too few sites",
         "sites": "sites",
         "hot": "Gi* hotspot (FDR 5 %)",
         "cold": "Gi* cold spot",
@@ -50,6 +52,28 @@ LABELS = {
         "no_hair": "no hair data",
     },
 }
+
+
+MATRICES = {  # what a reader calls each matrix (fish maps are titled by their guild or species instead)
+    "es": {
+        "sediment": "sedimento",
+        "soil": "suelo",
+        "fish": "peces",
+        "hair": "cabello",
+        "water": "agua",
+        "air": "aire",
+        "suspended_particles": "partículas en suspensión",
+    },
+    "en": {"suspended_particles": "suspended particles"},
+}
+
+
+def _how(res, L: dict) -> str:
+    """The interpolation the surface comes from (the cross-validated choice), or that there is none."""
+    s = res.scores
+    if res.surface is None or not len(s) or "chosen" not in s or not s.chosen.any():
+        return L["no_surface"]
+    return str(s[s.chosen].method.iloc[0])
 
 
 def map_figure(res, rivers, mining, path: Path, lang: str = "es") -> Path:
@@ -101,7 +125,8 @@ def map_figure(res, rivers, mining, path: Path, lang: str = "es") -> Path:
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
     ax.set_aspect("equal")
-    ax.set_title(L["map"].format(m=res.matrix), fontsize=10)
+    subject = MATRICES[lang].get(res.matrix, res.matrix)
+    ax.set_title(L["map"].format(m=subject, how=_how(res, L)), fontsize=10)
     ax.legend(handles=handles, fontsize=6, loc="best", framealpha=0.8)
     km = FuncFormatter(lambda v, _: f"{v / 1000:.0f}")
     ax.xaxis.set_major_formatter(km)
@@ -116,7 +141,7 @@ def map_figure(res, rivers, mining, path: Path, lang: str = "es") -> Path:
         ax.set_xscale("symlog", linthresh=1)
         ax.set_yscale("log")
         ax.set_xlabel(L["up_ha"])
-        ax.set_ylabel(L["value"].format(m=res.matrix))
+        ax.set_ylabel(L["value"].format(m=MATRICES[lang].get(res.matrix, res.matrix)))
         title = L["scatter"]
         if res.spearman:
             title += f"\nSpearman ρ = {res.spearman[0]:.2f} (p = {res.spearman[1]:.3f}, n = {res.spearman[2]})"
