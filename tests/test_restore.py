@@ -357,6 +357,42 @@ def test_aquaculture_is_flagged_where_mercury_is_high():
     assert (out2.score_aquaculture == 0).all() and "no pond" in out2.explain_aquaculture.iloc[1]
 
 
+def test_fish_mercury_is_judged_per_guild_not_averaged():
+    """Fish near a site: the piscivores' mean decides (the detritivores beside them would dilute it to below the
+    limit if species of different diets were averaged)."""
+    sites = _sites(
+        dist_forest_m=[300.0],
+        green_frac=[0.0],
+        bare_frac=[0.3],
+        water_frac=[0.6],
+        pond_ha_max=[2.0],
+        dist_community_m=[800.0],
+        dist_road_m=[400.0],
+    )
+    near = gpd.GeoSeries([sites.geometry.iloc[0].centroid], crs=UTM).to_crs(4326).iloc[0]
+    fish = [("Pygocentrus nattereri", 0.9), ("Pygocentrus nattereri", 0.8)] + [("Prochilodus nigricans", 0.03)] * 4
+    results = pd.DataFrame(
+        {
+            "sample_id": [f"F{i}" for i in range(len(fish))],
+            "site_id": "P1",
+            "qc_type": "sample",
+            "qc_flag": "ok",
+            "matrix": "fish",
+            "species": [name for name, _ in fish],
+            "analyte": "THg",
+            "lat": near.y,
+            "lon": near.x + 0.001,
+            "value_canonical": [v for _, v in fish],
+            "basis": "wet",
+            "moisture": np.nan,
+            "censored": False,
+        }
+    )
+    out, _ = assess(sites, mercury_results=results)
+    assert out.iloc[0].hg_fish_mg_kg == pytest.approx(0.85), "the piscivores' mean, not all six fish (0.30)"
+    assert out.iloc[0].hg_flag_aquaculture and "EU-2023-915-fish" in out.iloc[0]["flags"]
+
+
 def test_rules_file_errors(tmp_path):
     doc = yaml.safe_load(rules_text())
     doc["options"]["agroforestry"]["weights"]["soil_magic"] = 2

@@ -137,11 +137,30 @@ class HgCheck:
     n_sites: np.ndarray
 
 
+def _site_points(results: pd.DataFrame, matrix: str, analyte: str, notes: list[str]):
+    """Sampling-site means of one matrix, or None without results of it. Fish are never averaged across
+    species of different diets: each trophic guild gets its own site means and every guild's sites are judged
+    (so the most exposed guild, usually the fish-eaters, decides)."""
+    from ..mercury.mapping import GUILDS, site_values
+
+    if matrix != "fish":
+        try:
+            return site_values(results, matrix, analyte, notes)
+        except InputError:
+            return None
+    parts = []
+    for guild in GUILDS:
+        try:
+            parts.append(site_values(results, "fish", analyte, notes, guild=guild))
+        except InputError:
+            continue  # no fish of that guild
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def mercury_near(
     sites: gpd.GeoDataFrame, results: pd.DataFrame | None, rules: Rules, notes: list[str]
 ) -> list[HgCheck]:
     """For each mercury check of the rules: the highest sampling-site mean within ``radius_km`` of each site."""
-    from ..mercury.mapping import site_values
     from ..mercury.standards import load_standards
 
     checks = rules.mercury.get("checks") or []
@@ -158,9 +177,8 @@ def mercury_near(
                 f"{rules.path}: mercury check names standard '{chk['standard']}', not in mercury/standards.yaml; "
                 f"known: {', '.join(sorted(standards))}"
             )
-        try:
-            pts = site_values(results, chk["matrix"], std.analyte if std.analyte in ("THg", "MeHg") else "THg", notes)
-        except InputError:
+        pts = _site_points(results, chk["matrix"], std.analyte if std.analyte in ("THg", "MeHg") else "THg", notes)
+        if pts is None:
             continue  # no result of that matrix: nothing to judge
         pts = pts.to_crs(metric.crs)
         vals, ns = np.full(len(metric), np.nan), np.zeros(len(metric), dtype=int)
