@@ -1009,7 +1009,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "los sitios {sites} están a {m:.0f} m o menos entre sí y se mapean como un solo sitio, {merged} "
         "(con --strict-sites sería un error)",
     },
-    "hg.species_and_guild": {"en": "give --species or --guild, not both", "es": "indique --species o --guild, no ambos"},
+    "hg.species_and_guild": {
+        "en": "give --species or --guild, not both",
+        "es": "indique --species o --guild, no ambos",
+    },
     "hg.species_unknown": {
         "en": "--species {name}: not a name in the species table (mercury/species.yaml); use a local or scientific "
         "name it lists",
@@ -1154,6 +1157,260 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hg.unchecked_used": {
         "en": "{n} result(s) from batches never checked by QA/QC used with caution ({batches}); run `centinela mercury qc`",
         "es": "{n} resultado(s) de lotes aún sin control de calidad usados con cautela ({batches}); ejecute `centinela mercury qc`",
+    },
+    # --- issue #18: login and tokens ---
+    "cmd.token": {
+        "en": "API tokens: create, list, revoke one by one.",
+        "es": "Tokens de API: crear, listar, revocar uno por uno.",
+    },
+    "cmd.token_add": {
+        "en": "Create an API token for a user (printed once; it expires after --days).",
+        "es": "Crear un token de API para un usuario (se muestra una sola vez; vence tras --days).",
+    },
+    "cmd.token_list": {
+        "en": "List API tokens: id, user, label, created, expires, state (never the token itself).",
+        "es": "Listar tokens de API: id, usuario, etiqueta, creación, vencimiento, estado (nunca el token).",
+    },
+    "cmd.token_revoke": {
+        "en": "Revoke one API token by its id (shown by `token list`).",
+        "es": "Revocar un token de API por su id (lo muestra `token list`).",
+    },
+    "opt.token_days": {
+        "en": "Days the token is valid (default 90, at most 3650).",
+        "es": "Días de validez del token (por defecto 90, como máximo 3650).",
+    },
+    "opt.token_user": {"en": "Only this user's tokens.", "es": "Solo los tokens de este usuario."},
+    "opt.trusted_proxies": {
+        "en": "Proxies whose forwarding header names the client: addresses or networks, comma-separated "
+        "(default none: the header is ignored and the peer's address is used).",
+        "es": "Proxies cuyo encabezado de reenvío indica el cliente: direcciones o redes separadas por comas "
+        "(por defecto ninguno: se ignora el encabezado y se usa la dirección del par).",
+    },
+    "opt.forwarded_header": {
+        "en": "Header the trusted proxies set: x-forwarded-for or forwarded.",
+        "es": "Encabezado que ponen los proxies de confianza: x-forwarded-for o forwarded.",
+    },
+    "tokens.created": {
+        "en": "Token {id} for {user}, valid until {expires}.",
+        "es": "Token {id} de {user}, válido hasta {expires}.",
+    },
+    "tokens.revoked": {"en": "Token {id} revoked.", "es": "Token {id} revocado."},
+    "tokens.already": {"en": "Token {id} was already revoked.", "es": "El token {id} ya estaba revocado."},
+    "tokens.none": {"en": "No API tokens.", "es": "No hay tokens de API."},
+    "tokens.active": {"en": "active", "es": "vigente"},
+    "tokens.expired": {"en": "expired", "es": "vencido"},
+    "tokens.revoked_state": {"en": "revoked", "es": "revocado"},
+    "users.password_set": {
+        "en": "User {user}: new password set; sessions ended and {n} API token(s) revoked.",
+        "es": "Usuario {user}: contraseña nueva; sesiones cerradas y {n} token(s) de API revocado(s).",
+    },
+    # --- issue #18: web and API ---
+    "web.step.refused": {
+        "en": "alert {alert_id}: the role '{role}' may not move it from '{old}' to '{new}'",
+        "es": "alerta {alert_id}: el rol '{role}' no puede pasarla de '{old}' a '{new}'",
+    },
+    "web.step.reopen": {
+        "en": "reopening a closed alert is for analysts and admins",
+        "es": "reabrir una alerta cerrada corresponde a analistas y administradores",
+    },
+    "web.step.allowed": {"en": "allowed: {steps}", "es": "permitido: {steps}"},
+    "web.step.no_changes": {
+        "en": "this role may not change statuses",
+        "es": "este rol no puede cambiar estados",
+    },
+    # --- issue #18: evidence package ---
+    "ev.title": {"en": "Evidence report", "es": "Informe de evidencia"},
+    "ev.alert": {"en": "Alert", "es": "Alerta"},
+    "ev.disclaimer": {
+        "en": "Detected from satellite imagery. Verify in the field or with very-high-resolution imagery before "
+        "filing a complaint. Every file of this package is listed with its SHA-256 in MANIFEST.sha256.",
+        "es": "Detectado con imágenes satelitales. Verifique en campo o con imágenes de muy alta resolución antes "
+        "de una denuncia. Cada archivo de este paquete figura con su SHA-256 en MANIFEST.sha256.",
+    },
+    "ev.facts": {"en": "The alert", "es": "La alerta"},
+    "ev.locator": {"en": "Location in Madre de Dios", "es": "Ubicación en Madre de Dios"},
+    "ev.alert_id": {"en": "Alert id", "es": "Código de alerta"},
+    "ev.first_seen": {"en": "First seen", "es": "Primera detección"},
+    "ev.confirmed": {"en": "Confirmed", "es": "Confirmada"},
+    "ev.status": {"en": "Status", "es": "Estado"},
+    "ev.area": {"en": "Area", "es": "Área"},
+    "ev.cause": {"en": "Cause", "es": "Causa"},
+    "ev.mining_prob": {"en": "Probability of mining", "es": "Probabilidad de minería"},
+    "ev.confidence": {"en": "Confidence", "es": "Confianza"},
+    "ev.point": {"en": "Navigation point", "es": "Punto de navegación"},
+    "ev.point_note": {
+        "en": "The navigation point is a point inside the alert's outline (a point on its surface), the same one "
+        "the web map gives; these coordinates are where to go.",
+        "es": "El punto de navegación es un punto dentro del contorno de la alerta (un punto sobre su superficie), "
+        "el mismo que da el mapa web; estas coordenadas son adonde ir.",
+    },
+    "ev.id_point_note": {
+        "en": "The coordinates in the alert id ({lat}, {lon}) name the first pixel detected and never change, so "
+        "that the id stays the same; they lie {m} m from the navigation point: do not navigate to them.",
+        "es": "Las coordenadas del código de alerta ({lat}, {lon}) nombran el primer píxel detectado y no cambian, "
+        "para que el código sea siempre el mismo; están a {m} m del punto de navegación: no navegue a ellas.",
+    },
+    "ev.wgs84": {"en": "WGS84 latitude, longitude", "es": "WGS84 latitud, longitud"},
+    "ev.utm": {"en": "UTM zone 19S (EPSG:32719)", "es": "UTM zona 19S (EPSG:32719)"},
+    "ev.images": {"en": "Before and after", "es": "Antes y después"},
+    "ev.before": {"en": "Before", "es": "Antes"},
+    "ev.after": {"en": "After", "es": "Después"},
+    "ev.clear_share": {"en": "clear over the alert:", "es": "despejado sobre la alerta:"},
+    "ev.no_image": {"en": "no clear image in the window", "es": "no hay imagen despejada en la ventana"},
+    "ev.date_rule": {
+        "en": "Dates chosen by the share of clear pixels (Sentinel-2 scene classification) over the alert and a "
+        "100 m margin: among the clearest dates within 120 days, the nearest to the first detection. The web map "
+        "shows the same pair. Yellow outline: the alert. Scale bar and north arrow on each image.",
+        "es": "Fechas elegidas por la proporción de píxeles despejados (clasificación de escena de Sentinel-2) "
+        "sobre la alerta y un margen de 100 m: entre las fechas más despejadas a menos de 120 días, la más cercana "
+        "a la primera detección. El mapa web muestra el mismo par. Contorno amarillo: la alerta. Barra de escala y "
+        "flecha del norte en cada imagen.",
+    },
+    "ev.series": {"en": "Index time series over the alert", "es": "Serie temporal de índices sobre la alerta"},
+    "ev.zones_legal": {"en": "Zones and legal status", "es": "Zonas y situación legal"},
+    "ev.zones": {"en": "Zones", "es": "Zonas"},
+    "ev.legal_status": {"en": "Legal status", "es": "Situación legal"},
+    "ev.rule": {"en": "Rule", "es": "Regla"},
+    "ev.meaning": {"en": "What it says", "es": "Qué dice"},
+    "ev.source": {"en": "Legal source", "es": "Fuente legal"},
+    "ev.verified": {"en": "Article checked in the official text", "es": "Artículo verificado en el texto oficial"},
+    "ev.verified_yes": {"en": "yes", "es": "sí"},
+    "ev.verified_no": {"en": "NO: to be confirmed by a lawyer", "es": "NO: debe confirmarlo un abogado"},
+    "ev.status.new": {"en": "new", "es": "nueva"},
+    "ev.status.under_review": {"en": "under review", "es": "en revisión"},
+    "ev.status.verified_mining": {"en": "verified: mining", "es": "verificada: minería"},
+    "ev.status.verified_other": {"en": "verified: other cause", "es": "verificada: otra causa"},
+    "ev.status.false_positive": {"en": "false positive", "es": "falso positivo"},
+    "ev.status.referred": {"en": "referred to prosecutors", "es": "derivada a fiscalía"},
+    "ev.status.closed": {"en": "closed", "es": "cerrada"},
+    "ev.cause.mining": {"en": "mining", "es": "minería"},
+    "ev.cause.other": {"en": "other cause", "es": "otra causa"},
+    "ev.confidence.high": {"en": "high", "es": "alta"},
+    "ev.confidence.medium": {"en": "medium", "es": "media"},
+    "ev.confidence.low": {"en": "low", "es": "baja"},
+    "ev.verified_v2": {
+        "en": "read in a secondary source that quotes it",
+        "es": "leído en una fuente secundaria que lo cita",
+    },
+    "ev.legal_note": {
+        "en": "The legal status is a reading of the zone layers by rules kept as data; it is not a legal opinion. "
+        "A zone layer marked illustrative is not a legal boundary.",
+        "es": "La situación legal es una lectura de las capas de zonas según reglas guardadas como datos; no es "
+        "una opinión legal. Una capa de zonas marcada como ilustrativa no es un límite legal.",
+    },
+    "ev.history": {"en": "History of the alert", "es": "Historial de la alerta"},
+    "ev.when": {"en": "When (UTC)", "es": "Cuándo (UTC)"},
+    "ev.who": {"en": "Who", "es": "Quién"},
+    "ev.what": {"en": "What", "es": "Qué"},
+    "ev.history_empty": {"en": "No changes recorded.", "es": "Sin cambios registrados."},
+    "ev.notes": {"en": "Notes", "es": "Notas"},
+    "ev.notes_empty": {"en": "No notes.", "es": "Sin notas."},
+    "ev.field_checks": {"en": "Field checks and verdicts", "es": "Verificaciones de campo y veredictos"},
+    "ev.field_checks_empty": {
+        "en": "No field check recorded yet: the alert has not been verified on the ground.",
+        "es": "Aún no hay verificación de campo registrada: la alerta no se ha verificado en el terreno.",
+    },
+    "ev.integrity": {"en": "Who made this package, and its integrity", "es": "Quién hizo este paquete, e integridad"},
+    "ev.made_by": {"en": "Made by", "es": "Hecho por"},
+    "ev.made_at": {"en": "on", "es": "el"},
+    "ev.audit_head": {
+        "en": "Audit log head when the package was made",
+        "es": "Cabeza del registro de auditoría al crear el paquete",
+    },
+    "ev.entry": {"en": "entry", "es": "entrada"},
+    "ev.signed": {"en": "Manifest signed by key (Ed25519)", "es": "Manifiesto firmado con la clave (Ed25519)"},
+    "ev.unsigned": {
+        "en": "NOT SIGNED (no signing key was configured)",
+        "es": "SIN FIRMA (no se configuró una clave de firma)",
+    },
+    "ev.scenes": {"en": "Scenes used", "es": "Escenas usadas"},
+    "ev.software": {"en": "Software", "es": "Software"},
+    "ev.integrity_text": {
+        "en": "Check the package with: centinela evidence verify <folder or zip> --public-key <key.pub.pem> "
+        "[--checkpoint <checkpoint.json>]. It recomputes every file's SHA-256, checks the manifest's signature "
+        "and, with an audit checkpoint, that the audit head printed here lies on the store's chain.",
+        "es": "Compruebe el paquete con: centinela evidence verify <carpeta o zip> --public-key <clave.pub.pem> "
+        "[--checkpoint <punto_de_control.json>]. Recalcula el SHA-256 de cada archivo, comprueba la firma del "
+        "manifiesto y, con un punto de control de auditoría, que la cabeza de auditoría impresa aquí está en la "
+        "cadena del almacén.",
+    },
+    "cmd.evidence_verify": {
+        "en": "Check an evidence package (folder or zip): every file's SHA-256, the manifest's signature, the audit head.",
+        "es": "Comprobar un paquete de evidencia (carpeta o zip): el SHA-256 de cada archivo, la firma del manifiesto, la cabeza de auditoría.",
+    },
+    "opt.evidence_key": {
+        "en": "Ed25519 private key (PEM, from `centinela audit keygen`) that signs the package; keep it outside the store.",
+        "es": "Clave privada Ed25519 (PEM, de `centinela audit keygen`) que firma el paquete; guárdela fuera del almacén.",
+    },
+    "evidence.verified": {
+        "en": "OK: {n} files match the manifest; {signature}",
+        "es": "OK: {n} archivos coinciden con el manifiesto; {signature}",
+    },
+    "evidence.sig_ok": {"en": "signature valid", "es": "firma válida"},
+    "evidence.sig_none": {"en": "manifest NOT signed", "es": "manifiesto SIN firma"},
+    "evidence.refused": {"en": "REFUSED: the package does not hold", "es": "RECHAZADO: el paquete no es íntegro"},
+    "evidence.no_clear": {
+        "en": "Note: no clear image before and/or after the first detection; the package says so.",
+        "es": "Nota: no hay imagen despejada antes y/o después de la primera detección; el paquete lo indica.",
+    },
+    # --- issue #18: legal caveats ---
+    "legal.status": {"en": "Legal status", "es": "Situación legal"},
+    "legal.rule": {"en": "rule {ids}", "es": "regla {ids}"},
+    "legal.rules": {"en": "rules {ids}", "es": "reglas {ids}"},
+    "legal.basis": {"en": "Legal basis ({rules})", "es": "Fundamento ({rules})"},
+    "legal.also": {"en": "Also ({rules})", "es": "Además ({rules})"},
+    "legal.antecedent": {"en": "antecedent", "es": "antecedente"},
+    "legal.verification": {"en": "Verification", "es": "Verificación"},
+    "legal.all_unverified": {
+        "en": "none of these citations was verified against the official text; "
+        "a lawyer should confirm them before a complaint is filed",
+        "es": "ninguna de estas citas fue verificada contra el texto oficial; "
+        "un abogado debe confirmarlas antes de presentar una denuncia",
+    },
+    "legal.no_article": {"en": "no article specified", "es": "sin artículo precisado"},
+    "legal.verified.V": {
+        "en": "verified against the official text ({read}; {source})",
+        "es": "verificado contra el texto oficial ({read}; {source})",
+    },
+    "legal.verified.V2": {
+        "en": "read in a secondary source that quotes it, not in the official text ({read}; {source})",
+        "es": "leído en una fuente secundaria que lo cita, no en el texto oficial ({read}; {source})",
+    },
+    "legal.verified.U": {
+        "en": "not verified against the official text",
+        "es": "no verificado contra el texto oficial",
+    },
+    "legal.layer": {"en": "Zone layer", "es": "Capa de zonas"},
+    "legal.layer.illustrative": {
+        "en": "illustrative, drawn for a demonstration, not a legal boundary ({layers})",
+        "es": "ilustrativa, dibujada para una demostración, no es un límite legal ({layers})",
+    },
+    "legal.layer.bundled": {
+        "en": "approximate, shipped with Centinela (generalised), not the official layer ({layers})",
+        "es": "aproximada, incluida con Centinela (generalizada), no es la capa oficial ({layers})",
+    },
+    "legal.layer.imported": {
+        "en": "imported into Centinela's store ({layers}), with the source declared when it was imported",
+        "es": "importada al almacén de Centinela ({layers}), con la fuente declarada al importarla",
+    },
+    "legal.missing_layers": {"en": "layers missing for {rules}", "es": "faltan capas para {rules}"},
+    "legal.note": {
+        "en": "How to read the legal status: each verdict names the legal instruments and articles it rests on and "
+        "whether each article was verified. \u201cVerified against the official text\u201d: the article was read "
+        "in the published text (where is given). \u201cRead in a secondary source\u201d: it was read quoted in "
+        "another document. \u201cNot verified against the official text\u201d: the citation comes from "
+        "Centinela's rule set and its authors did not read it in the official text; a lawyer should confirm it "
+        "before a complaint is filed. An \u201cillustrative\u201d zone layer was drawn for a demonstration and is "
+        "not a legal boundary; an \u201capproximate, shipped with Centinela\u201d layer is a generalised copy of a "
+        "public map, not the official layer (for example SERNANP's); for a complaint, import the official layer.",
+        "es": "Cómo leer la situación legal: cada dictamen indica las normas y los artículos en que se basa y si "
+        "cada artículo fue verificado. «Verificado contra el texto oficial»: el artículo se leyó en el texto "
+        "publicado (se indica dónde). «Leído en una fuente secundaria»: se leyó citado en otro documento. «No "
+        "verificado contra el texto oficial»: la cita proviene de las reglas de Centinela y sus autores no la "
+        "leyeron en el texto oficial; un abogado debe confirmarla antes de presentar una denuncia. Una capa de "
+        "zonas «ilustrativa» fue dibujada para una demostración y no es un límite legal; una capa «aproximada, "
+        "incluida con Centinela» es una copia generalizada de un mapa público, no la capa oficial (por ejemplo, "
+        "la del SERNANP); para una denuncia, importe la capa oficial.",
     },
     # --- Progress and results -----------------------------------------------------------------
     "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},

@@ -25,7 +25,17 @@ from rasterio import features  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..detect.indices import bsi, mndwi, nbr, ndvi  # noqa: E402
 from ..detect.kernel import Params  # noqa: E402
-from ..imagery.render import FALSE_COLOUR, TRUE_COLOUR, composite  # noqa: E402
+from ..imagery.render import (  # noqa: E402
+    FALSE_COLOUR,
+    MARGIN_M,
+    TRUE_COLOUR,
+    Pair,
+    choose_pair,
+    clear_shares,
+    composite,
+    footprint_mask,
+    is_simulated,
+)
 
 UTM = "EPSG:32719"
 PNG = {"Software": None}  # no version/time metadata: same inputs, same bytes
@@ -59,6 +69,98 @@ def index_series(ds: xr.Dataset, mask: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def navigation_point(alert: dict) -> shapely.Point:
+    """The one point people are sent to: the stored point (lon, lat) when it lies inside the alert, else a
+    point on its surface. Not the point in the alert id: that names the first pixel detected and never moves
+    (ids stay stable across runs), so as the alert grows it can end up away from where the loss is."""
+    geom = alert["geometry"]
+    lon, lat = alert.get("lon"), alert.get("lat")
+    if lon is not None and lat is not None and np.isfinite([lon, lat]).all():
+        p = shapely.Point(float(lon), float(lat))
+        if geom.buffer(1e-7).contains(p):
+            return p
+    return geom.representative_point()
+
+
+def id_point(alert_id: str) -> tuple[float, float] | None:
+    """(lat, lon) written in an alert id (``CEN-YYYYMMDD-12.3456S-70.1234W``), or None."""
+    import re
+
+    m = re.search(r"-(\d+(?:\.\d+)?)([NS])-(\d+(?:\.\d+)?)([EW])$", alert_id)
+    if not m:
+        return None
+    lat = float(m.group(1)) * (-1 if m.group(2) == "S" else 1)
+    lon = float(m.group(3)) * (-1 if m.group(4) == "W" else 1)
+    return lat, lon
+
+
+def pair_for(alert: dict, ds: xr.Dataset) -> Pair:
+    """The before/after dates of an alert: the one rule the package and the web map's pair both use."""
+    return choose_pair(clear_shares(ds, footprint_mask(ds, alert["geometry"])), str(alert["first_seen"])[:10])
+
+
+def _no_clear_note(pair: Pair, first: str) -> dict | None:
+    missing = [s for s, d in (("before", pair.before), ("after", pair.after)) if d is None]
+    if not missing:
+        return None
+    es = {"before": "antes", "after": "después"}
+    share = f"{pair.min_clear:.0%}"
+    return {
+        "es": f"No hay imagen despejada {' ni '.join(es[m] for m in missing)} de la primera detección ({first}) "
+        f"dentro de {pair.window_days} días: ninguna fecha tiene al menos {share} de la alerta y su margen sin "
+        "nubes. El paquete se entrega sin esa imagen.",
+        "en": f"No clear image {' or '.join(missing)} the first detection ({first}) within {pair.window_days} "
+        f"days: no date has at least {share} of the alert and its margin free of cloud. The package is made "
+        "without that image.",
+        "missing": missing,
+    }
+
+
+def _decorate(ax, ext, simulated: bool) -> None:
+    """Scale bar and north arrow (the chips are in UTM metres, north up), and SIMULATED across the image."""
+    x0, x1, y0, y1 = ext
+    span = x1 - x0
+    bar = next((v for v in (50, 100, 200, 250, 500, 1000, 2000, 5000) if v >= span / 5), 10000)
+    bx, by = x0 + 0.05 * span, y0 + 0.06 * (y1 - y0)
+    ax.plot([bx, bx + bar], [by, by], color="white", linewidth=4, solid_capstyle="butt")
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=2, solid_capstyle="butt")
+    ax.text(
+        bx + bar / 2,
+        by + 0.03 * (y1 - y0),
+        f"{bar} m",
+        ha="center",
+        fontsize=7,
+        color="white",
+        bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0},
+    )
+    ax.annotate(
+        "N",
+        xy=(0.93, 0.95),
+        xytext=(0.93, 0.80),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="white",
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "white", "linewidth": 1.5},
+    )
+    if simulated:
+        ax.text(
+            0.5,
+            0.5,
+            "SIMULADA / SIMULATED",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=15,
+            color="#d00000",
+            alpha=0.75,
+            rotation=30,
+            fontweight="bold",
+        )
+
+
 def write_evidence(
     alert: dict,
     ds: xr.Dataset,
@@ -67,29 +169,38 @@ def write_evidence(
     legal: str = "",
     params: Params = Params(),
     audit_head: tuple[int, str] | None = None,
-) -> tuple[Path, Path]:
+    extra: dict | None = None,
+    seal: bool = True,
+) -> tuple[Path, Path | None]:
     """Write the package folder ``out/<alert_id>/`` and ``out/<alert_id>.zip``; returns both.
 
     ``audit_head``: the store's newest audit entry (number, hash) when the package was made; printed in it so
-    that the package, once handed over, anchors the audit chain (a later rewrite of the log cannot match it)."""
+    that the package, once handed over, anchors the audit chain (a later rewrite of the log cannot match it).
+    ``extra``: more facts for facts.json (who made it, legal caveats...). ``seal=False``: write the files but
+    neither the manifest nor the zip (the caller adds the report and seals with :func:`seal_package`); the
+    zip is then None. When no date is clear enough before or after the alert, the package is still made and
+    says so (facts ``imagery_note``): a missing image is a fact for the reader, not a failure."""
     aid = alert["alert_id"]
     folder = Path(out) / aid
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():  # a rebuild leaves no file of an earlier package behind
+        if old.is_file():
+            old.unlink()
     poly = gpd.GeoSeries([alert["geometry"]], crs=4326)
     poly_utm = poly.to_crs(ds.attrs["crs"])
     transform = _transform(ds)
     mask = features.geometry_mask(poly_utm.values, (ds.sizes["y"], ds.sizes["x"]), transform, invert=True)
     series = index_series(ds, mask)
     first, confirmed = alert["first_seen"], alert.get("confirmed")
-    before = series[series.date < first].tail(1)
-    after = series[series.date >= first].head(1)
-    if before.empty or after.empty:
-        raise ValueError(f"alert {aid}: no clear observation before and after {first} in the imagery given")
-    chosen = {"before": before.date.iloc[0], "after": after.date.iloc[0]}
+    pair = pair_for(alert, ds)
+    chosen = {k: v for k, v in (("before", pair.before), ("after", pair.after)) if v is not None}
+    note = _no_clear_note(pair, first)
+    simulated = is_simulated(ds.attrs.get("items", []))
     files = []
     x0, y0, x1, y1 = poly_utm.total_bounds
     pad = max(300.0, 0.6 * max(x1 - x0, y1 - y0))
     window = ds.sel(x=slice(x0 - pad, x1 + pad), y=slice(y1 + pad, y0 - pad))
+    shares = {"before": pair.before_clear, "after": pair.after_clear}
     for label, date in chosen.items():
         sl = window.sel(time=window.time.values[[str(t)[:10] == date for t in window.time.values]][0]).compute()
         for name, recipe in (("true", TRUE_COLOUR), ("false", FALSE_COLOUR)):
@@ -97,9 +208,13 @@ def write_evidence(
             ext = [float(sl.x.min()), float(sl.x.max()), float(sl.y.min()), float(sl.y.max())]
             ax.imshow(composite(sl, recipe), extent=ext, interpolation="nearest")
             poly_utm.boundary.plot(ax=ax, color="yellow" if name == "true" else "white", linewidth=1.2)
+            ax.set_xlim(ext[0], ext[1])
+            ax.set_ylim(ext[2], ext[3])
+            _decorate(ax, ext, simulated)
             ax.set_title(
                 f"{aid}\n{label} / {'antes' if label == 'before' else 'después'}: {date} · "
-                f"{'color verdadero / true colour' if name == 'true' else 'falso color / false colour (B11-B8-B4)'}",
+                f"{'color verdadero / true colour' if name == 'true' else 'falso color / false colour (B11-B8-B4)'}"
+                f"\ndespejado / clear: {shares[label]:.1%} (alerta + {MARGIN_M:.0f} m / alert + {MARGIN_M:.0f} m)",
                 fontsize=7,
             )
             ax.tick_params(labelsize=6)
@@ -111,12 +226,15 @@ def write_evidence(
             files.append(path)
     fig, ax = plt.subplots(figsize=(8, 3.4))
     for k, c in (("ndvi", "green"), ("nbr", "brown"), ("mndwi", "blue"), ("bsi", "orange")):
-        ax.plot(pd.to_datetime(series.date), series[k], "o-", ms=3, color=c, label=k.upper())
+        if k in series:
+            ax.plot(pd.to_datetime(series.date), series[k], "o-", ms=3, color=c, label=k.upper())
     ax.axvline(pd.Timestamp(first), color="red", linestyle="--", label="first seen / primera detección")
     if confirmed:
         ax.axvline(pd.Timestamp(confirmed), color="black", linestyle=":", label="confirmed / confirmada")
     ax.set_title(
-        f"{aid}: índices sobre la alerta (píxeles despejados) / indices over the alert (clear pixels)", fontsize=8
+        f"{aid}: índices sobre la alerta (píxeles despejados) / indices over the alert (clear pixels)"
+        + ("\nSIMULADA / SIMULATED" if simulated else ""),
+        fontsize=8,
     )
     ax.legend(fontsize=6, ncol=3)
     ax.tick_params(labelsize=7)
@@ -149,8 +267,13 @@ def write_evidence(
     kml.write_text(_kml(aid, alert["geometry"]), encoding="utf-8")
     files += [gj, kml]
 
-    c = poly.representative_point().iloc[0]
+    c = navigation_point(alert)
     cu = gpd.GeoSeries([c], crs=4326).to_crs(UTM).iloc[0]
+    idp = id_point(aid)
+    id_dist = None
+    if idp is not None:
+        pu = gpd.GeoSeries([shapely.Point(idp[1], idp[0])], crs=4326).to_crs(UTM).iloc[0]
+        id_dist = round(float(pu.distance(cu)), 1)
     items = [i for i in ds.attrs.get("items", [])]
     facts = {
         "alert_id": aid,
@@ -158,11 +281,23 @@ def write_evidence(
         "confirmed": confirmed,
         "cause": alert.get("cause"),
         "confidence": alert.get("confidence"),
+        "mining_prob": alert.get("mining_prob"),
         "area_ha": alert.get("area_ha"),
         "status": alert.get("status"),
         "point_wgs84": {"lat": round(c.y, 6), "lon": round(c.x, 6)},
         "point_utm19s": {"epsg": 32719, "easting": round(cu.x, 1), "northing": round(cu.y, 1)},
+        "point_kind": "navigation point: a point inside the alert (point on surface), the same the web map gives",
+        "id_point": None if idp is None else {"lat": idp[0], "lon": idp[1], "metres_from_point": id_dist},
         "dates_used": chosen,
+        "date_choice": {
+            "rule": "clearest date over the alert and a margin, nearest the first detection, within the window",
+            "margin_m": MARGIN_M,
+            "window_days": pair.window_days,
+            "min_clear": pair.min_clear,
+            "clear_share": {k: v for k, v in shares.items() if v is not None},
+        },
+        "imagery_note": note,
+        "simulated": simulated,
         "zones": zones_text,
         "legal": legal,
         "source": ds.attrs.get("source"),
@@ -170,25 +305,48 @@ def write_evidence(
         "software": {"name": "centinela", "version": __version__},
         "parameters": dataclasses.asdict(params),
         "audit_log_head": None if audit_head is None else {"seq": audit_head[0], "sha256": audit_head[1]},
+        **(extra or {}),
     }
     fj = folder / "facts.json"
     fj.write_text(json.dumps(facts, sort_keys=True, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     readme = folder / "LEAME_README.txt"
     readme.write_text(_readme(facts), encoding="utf-8")
     files += [fj, readme]
+    if not seal:
+        return folder, None
+    return folder, seal_package(folder)
 
-    manifest = folder / "MANIFEST.sha256"
-    manifest.write_text(
-        "".join(f"{sha256(p)}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)), encoding="utf-8"
+
+MANIFEST = "MANIFEST.sha256"
+SIGNATURE = "MANIFEST.sig.json"
+
+
+def seal_package(folder: Path, sign=None) -> Path:
+    """Write ``MANIFEST.sha256`` (every file of ``folder``), its signature when ``sign`` (manifest bytes →
+    signature document) is given, and the zip beside the folder (fixed entry dates: same files, same bytes)."""
+    folder = Path(folder)
+    files = sorted(
+        (p for p in folder.iterdir() if p.is_file() and p.name not in (MANIFEST, SIGNATURE)), key=lambda p: p.name
     )
+    manifest = folder / MANIFEST
+    manifest.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
     files.append(manifest)
-    zpath = Path(out) / f"{aid}.zip"
-    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as z:
+    sig = folder / SIGNATURE
+    if sign is not None:
+        sig.write_text(json.dumps(sign(manifest.read_bytes()), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        files.append(sig)
+    elif sig.exists():
+        sig.unlink()
+    aid = folder.name
+    zpath = folder.parent / f"{aid}.zip"
+    tmp = zpath.with_name(zpath.name + ".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for p in sorted(files, key=lambda p: p.name):
             info = zipfile.ZipInfo(f"{aid}/{p.name}", date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, p.read_bytes())
-    return folder, zpath
+    tmp.replace(zpath)  # a reader never sees half a zip
+    return zpath
 
 
 def _transform(ds: xr.Dataset):
@@ -223,19 +381,46 @@ def _head_line(head: dict | None) -> str:
     )
 
 
+def _legal_text(f: dict) -> str:
+    both = f.get("legal_rules")
+    if not isinstance(both, dict) or not all(isinstance(both.get(x), dict) for x in ("es", "en")):
+        return f"Estado legal / legal status: {f['legal'] or '—'}\n"
+    return "".join("\n".join(both[x]["lines"]) + "\n" for x in ("es", "en") if both[x].get("lines"))
+
+
 def _readme(f: dict) -> str:
     p, u = f["point_wgs84"], f["point_utm19s"]
+    used = f["dates_used"]
+    note = f.get("imagery_note")
+    idp = f.get("id_point")
     return (
         f"PAQUETE DE EVIDENCIA / EVIDENCE PACKAGE — {f['alert_id']}\n\n"
-        f"Primera detección / first seen: {f['first_seen']}   Confirmada / confirmed: {f['confirmed'] or '—'}\n"
+        + (
+            "IMÁGENES SIMULADAS / SIMULATED IMAGERY: no son adquisiciones reales / not real acquisitions\n\n"
+            if f.get("simulated")
+            else ""
+        )
+        + f"Primera detección / first seen: {f['first_seen']}   Confirmada / confirmed: {f['confirmed'] or '—'}\n"
         f"Causa / cause: {f['cause']}   Confianza / confidence: {f['confidence']}   Área / area: {f['area_ha']} ha\n"
-        f"Punto / point (WGS84): {p['lat']}, {p['lon']}   UTM 19S: E {u['easting']} N {u['northing']}\n"
-        f"Imágenes usadas / images used: antes/before {f['dates_used']['before']}, "
-        f"después/after {f['dates_used']['after']}\n"
-        f"Escenas / scenes: {', '.join(f['scenes'])}\n"
-        f"Zonas / zones: {f['zones'] or '—'}\nEstado legal / legal status: {f['legal'] or '—'}\n"
-        f"Software: centinela {f['software']['version']} (parámetros en facts.json / parameters in facts.json)\n\n"
-        "Integridad / integrity: MANIFEST.sha256 lista el SHA-256 de cada archivo (sha256sum -c MANIFEST.sha256).\n"
+        f"Punto de navegación (dentro de la alerta) / navigation point (inside the alert), WGS84: "
+        f"{p['lat']}, {p['lon']}   UTM 19S: E {u['easting']} N {u['northing']}\n"
+        + (
+            f"(Las coordenadas del código de alerta son el primer píxel detectado, a {idp['metres_from_point']} m; "
+            f"no navegue a ellas. / The id's coordinates are the first pixel detected, {idp['metres_from_point']} m "
+            "away; do not navigate to them.)\n"
+            if idp
+            else ""
+        )
+        + f"Imágenes usadas / images used: antes/before {used.get('before', '—')}, "
+        f"después/after {used.get('after', '—')}\n"
+        + (f"{note['es']}\n{note['en']}\n" if note else "")
+        + f"Escenas / scenes: {', '.join(f['scenes']) or '—'}\n"
+        f"Zonas / zones: {f['zones'] or '—'}\n"
+        + _legal_text(f)
+        + f"Software: centinela {f['software']['version']} (parámetros en facts.json / parameters in facts.json)\n"
+        "Informe / report: informe_es.pdf, report_en.pdf\n\n"
+        "Integridad / integrity: MANIFEST.sha256 lista el SHA-256 de cada archivo (sha256sum -c MANIFEST.sha256);\n"
+        "MANIFEST.sig.json lo firma (Ed25519): centinela evidence verify <carpeta|zip> --public-key <clave.pub.pem>\n"
         + _head_line(f.get("audit_log_head"))
         + "Verifique en campo o con imágenes de muy alta resolución antes de una denuncia. "
         "/ Verify in the field or with\n"

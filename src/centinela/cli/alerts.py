@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from ..i18n import t
 from .common import _as_date, actor_option, progress_bar, store_option
@@ -147,10 +148,11 @@ def register(app: typer.Typer, lang: str) -> None:
         zone: Annotated[str | None, typer.Option(help=t("opt.area", lang))] = None,
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
-        from ..store import export
+        from ..store import export, open_store
+        from ..zones import load_zones
 
         a = _select(store, status, cause, confidence, since, until, min_area, zone, min_prob)
-        path = export(a, out, fmt)
+        path = export(a, out, fmt, zones=load_zones(open_store(store)), lang=lang)  # with legal caveats
         typer.echo(t("alerts.exported", lang, n=len(a), path=path))
 
     areas_app = typer.Typer(help=t("cmd.areas", lang), no_args_is_help=True)
@@ -262,15 +264,57 @@ def register(app: typer.Typer, lang: str) -> None:
         )
         typer.echo(t("subscribed", lang, id=sid, area=area))
 
-    @app.command(help=t("cmd.evidence", lang))
+    # `evidence ALERT_ID --out DIR` makes a package (as before); `evidence verify DIR|ZIP` checks one.
+    evidence_app = typer.Typer(cls=_MakeByDefault, help=t("cmd.evidence", lang), no_args_is_help=True)
+    app.add_typer(evidence_app, name="evidence")
+
+    @evidence_app.command("make", help=t("cmd.evidence", lang))
     def evidence(
         alert_id: str,
         out: Annotated[Path, typer.Option(help=t("opt.out", lang))],
         catalog: Annotated[str | None, typer.Option(help=t("opt.catalog", lang))] = None,
+        key: Annotated[
+            Path | None, typer.Option(help=t("opt.evidence_key", lang), envvar="CENTINELA_EVIDENCE_KEY")
+        ] = None,
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
-        folder, zpath = _evidence(alert_id, out, catalog, store, lang)
+        folder, zpath = _evidence(alert_id, out, catalog, store, lang, key)
         typer.echo(t("evidence.done", lang, folder=folder, zip=zpath))
+        import json
+
+        if json.loads((folder / "facts.json").read_text(encoding="utf-8")).get("imagery_note"):
+            typer.echo(t("evidence.no_clear", lang))
+
+    @evidence_app.command("verify", help=t("cmd.evidence_verify", lang))
+    def evidence_verify(
+        package: Annotated[Path, typer.Argument(help=t("cmd.evidence_verify", lang))],
+        public_key: Annotated[Path | None, typer.Option(help=t("opt.public_key", lang))] = None,
+        checkpoint: Annotated[Path | None, typer.Option(help=t("opt.checkpoint", lang))] = None,
+        store: Annotated[str | None, typer.Option(help=t("opt.store", lang))] = None,
+    ) -> None:
+        from ..jobs.evidence import verify_package
+        from ..store.checkpoint import read_checkpoint, read_key
+
+        log = None
+        if store:
+            from ..store import open_store
+
+            log = open_store(store).audit()
+        v = verify_package(
+            package,
+            read_key(public_key) if public_key else None,
+            read_checkpoint(checkpoint) if checkpoint else None,
+            log,
+        )
+        for note in v.notes:
+            typer.echo(f"  · {note}")
+        if not v.ok:
+            typer.echo(t("evidence.refused", lang))
+            for p in v.problems:
+                typer.echo(f"  ✗ {p}")
+            raise typer.Exit(3)
+        sig = t("evidence.sig_none" if any("not signed" in n for n in v.notes) else "evidence.sig_ok", lang)
+        typer.echo(t("evidence.verified", lang, n=v.files, signature=sig))
 
     @audit_app.command("verify", help=t("cmd.audit_verify", lang))
     def audit_verify(
@@ -331,7 +375,16 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("audit.keygen_done", lang, private=private, public=public))
 
 
-def _evidence(alert_id, out, catalog, store, lang):
+class _MakeByDefault(TyperGroup):
+    """A group whose unknown first word is an alert id: `evidence ID` means `evidence make ID`."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["make", *args]
+        return super().resolve_command(ctx, args)
+
+
+def _evidence(alert_id, out, catalog, store, lang, key=None):
     from ..errors import InputError
     from ..jobs.evidence import evidence_for
     from ..store import open_store
@@ -342,7 +395,7 @@ def _evidence(alert_id, out, catalog, store, lang):
             from ..store.core import default_actor
 
             return evidence_for(
-                open_store(store), alert_id, out, catalog, lang, progress=advance, actor=default_actor()
+                open_store(store), alert_id, out, catalog, lang, progress=advance, actor=default_actor(), key=key
             )
         except InputError as exc:
             if catalog is None and "monitored area" in str(exc):

@@ -223,9 +223,7 @@ def _risk(store, out: Path, communities, statistic: str, populations, simulated:
     return r.guides
 
 
-def _map(
-    store, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m: float, seed: int, lang: str, **fish
-):
+def _map(store, out: Path, matrix: str, rivers, mining, max_km: float, lateral_m: float, seed: int, lang: str, **fish):
     """Run the map step and report it: files, cross-validation, upstream correlation, notes. ``fish``: species,
     guild, standard_length, strict_sites (see jobs.mercury.hg_map)."""
     from ..jobs import mercury as job

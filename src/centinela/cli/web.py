@@ -22,8 +22,15 @@ def register(app: typer.Typer, lang: str) -> None:
         catalog: Annotated[str | None, typer.Option(help=t("opt.web_catalog", lang))] = None,
         zones: Annotated[Path | None, typer.Option(help=t("opt.web_zones", lang))] = None,
         secure_cookies: Annotated[bool, typer.Option(help=t("opt.secure_cookies", lang))] = False,
+        trusted_proxies: Annotated[
+            str, typer.Option(help=t("opt.trusted_proxies", lang), envvar="CENTINELA_TRUSTED_PROXIES")
+        ] = "",
+        forwarded_header: Annotated[
+            str, typer.Option(help=t("opt.forwarded_header", lang), envvar="CENTINELA_FORWARDED_HEADER")
+        ] = "x-forwarded-for",
     ) -> None:
-        _serve(store, host, port, catalog, zones, secure_cookies, lang)
+        proxies = tuple(p.strip() for p in trusted_proxies.split(",") if p.strip())
+        _serve(store, host, port, catalog, zones, secure_cookies, lang, proxies, forwarded_header.strip().lower())
 
     users = typer.Typer(help=t("cmd.users", lang), no_args_is_help=True)
     app.add_typer(users, name="users")
@@ -65,8 +72,8 @@ def register(app: typer.Typer, lang: str) -> None:
     def password(username: str, store: Annotated[str | None, store_opt] = None) -> None:
         from ..store import open_store
 
-        open_store(store).set_password(username, _password(lang), actor=_actor())
-        typer.echo(t("users.changed", lang, user=username))
+        revoked = open_store(store).set_password(username, _password(lang), actor=_actor())
+        typer.echo(t("users.password_set", lang, user=username, n=revoked))
 
     @users.command("disable", help=t("cmd.users_disable", lang))
     def disable(username: str, store: Annotated[str | None, store_opt] = None) -> None:
@@ -75,16 +82,63 @@ def register(app: typer.Typer, lang: str) -> None:
         open_store(store).disable_user(username, actor=_actor())
         typer.echo(t("users.changed", lang, user=username))
 
+    days_opt = typer.Option(help=t("opt.token_days", lang), envvar="CENTINELA_TOKEN_DAYS")
+
+    def _new_token(username: str, label: str, days: float, store: str | None) -> None:
+        from ..store import open_store
+        from ..store.users import token_id_of
+
+        st = open_store(store)
+        secret = st.create_token(username, label, actor=_actor(), days=days)
+        row = next(r for r in st.list_tokens(username) if r["id"] == token_id_of(secret))
+        typer.echo(secret)
+        typer.echo(t("tokens.created", lang, id=row["id"], user=username, expires=row["expires_at"][:16]), err=True)
+        typer.echo(t("users.token_once", lang), err=True)
+
     @users.command("token", help=t("cmd.users_token", lang))
     def token(
         username: str,
         label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
+        days: Annotated[float, days_opt] = 90,
+        store: Annotated[str | None, store_opt] = None,
+    ) -> None:
+        _new_token(username, label, days, store)
+
+    tokens = typer.Typer(help=t("cmd.token", lang), no_args_is_help=True)
+    app.add_typer(tokens, name="token")
+
+    @tokens.command("add", help=t("cmd.token_add", lang))
+    def token_add(
+        username: str,
+        label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
+        days: Annotated[float, days_opt] = 90,
+        store: Annotated[str | None, store_opt] = None,
+    ) -> None:
+        _new_token(username, label, days, store)
+
+    @tokens.command("list", help=t("cmd.token_list", lang))
+    def token_list(
+        user: Annotated[str | None, typer.Option(help=t("opt.token_user", lang))] = None,
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         from ..store import open_store
 
-        typer.echo(open_store(store).create_token(username, label, actor=_actor()))
-        typer.echo(t("users.token_once", lang), err=True)
+        rows = open_store(store).list_tokens(user)
+        if not rows:
+            typer.echo(t("tokens.none", lang))
+        states = {"active": "tokens.active", "expired": "tokens.expired", "revoked": "tokens.revoked_state"}
+        for r in rows:
+            typer.echo(
+                f"{r['id']}  {r['username']:16s} {t(states[r['state']], lang):9s} "
+                f"{r['created_at'][:10]} → {(r['expires_at'] or '?')[:10]}  {r['label']}"
+            )
+
+    @tokens.command("revoke", help=t("cmd.token_revoke", lang))
+    def token_revoke(token_id: str, store: Annotated[str | None, store_opt] = None) -> None:
+        from ..store import open_store
+
+        done = open_store(store).revoke_token(token_id, actor=_actor())
+        typer.echo(t("tokens.revoked" if done else "tokens.already", lang, id=token_id))
 
     @app.command("sensitive", help=t("cmd.sensitive", lang))
     def sensitive(
@@ -117,7 +171,7 @@ def _password(lang: str) -> str:
     return typer.prompt(t("users.password_prompt", lang), hide_input=True, confirmation_prompt=True)
 
 
-def _serve(store, host, port, catalog, zones, secure_cookies, lang) -> None:
+def _serve(store, host, port, catalog, zones, secure_cookies, lang, proxies=(), forwarded_header="x-forwarded-for"):
     import uvicorn
 
     from ..store.url import DEFAULT_STORE
@@ -129,7 +183,11 @@ def _serve(store, host, port, catalog, zones, secure_cookies, lang) -> None:
         zones=zones,
         default_lang=lang,
         secure_cookies=secure_cookies,
+        trusted_proxies=proxies,
+        forwarded_header=forwarded_header,
     )
     app = create_app(settings)
     typer.echo(t("serve.url", lang, url=f"http://{host}:{port}/"))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # uvicorn's own proxy handling would believe X-Forwarded-For from loopback by default; the app reads the
+    # header itself, and only from the configured proxies (web/limits.py), so uvicorn's is turned off.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

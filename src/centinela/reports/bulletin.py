@@ -24,7 +24,9 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from ..i18n import t  # noqa: E402
 from ..zones.kinds import KINDS  # noqa: E402
+from ..zones.legal import legal_verdict, verification_note  # noqa: E402
 from ..zones.registry import ZoneSet  # noqa: E402
 from .pdf import write_pdf  # noqa: E402
 from .text import TEXT  # noqa: E402
@@ -248,11 +250,24 @@ def write_bulletin(
                 zones=r.zones or "—",
                 status=r.legal_label,
                 reasons=r.legal_reasons,
+                # the verdict with its instrument, article, verification and zone layer, in this language
+                caveat=legal_verdict(r, rules, lang).sentence,
                 confidence=T["conf_" + r.confidence],
                 illustrative=bool(r.illustrative_basis),
             )
-            for r in df.sort_values("area_ha", ascending=False).itertuples()
+            for _, r in df.sort_values("area_ha", ascending=False).iterrows()
         ]
+
+    rule_rows = [
+        dict(
+            id=r.id,
+            text=r.text[lang],
+            basis=[
+                (c.text(lang), t("legal.verified." + c.verified, lang, source=c.source, read=c.read)) for c in r.basis
+            ],
+        )
+        for r in rules.rules
+    ]
 
     status_counts = (
         mining.groupby("legal_label").agg(n=("area_ha", "size"), ha=("area_ha", "sum")).reset_index()
@@ -294,6 +309,8 @@ def write_bulletin(
             for r in layers.itertuples()
         ],
         rules=rules,
+        rule_rows=rule_rows,
+        verification_note=verification_note(lang),
         method_note=method_note,
         any_illustrative=bool(layers.illustrative.any()),
         mercury=mercury,

@@ -53,6 +53,9 @@ TEXT = {
         "en una proyección de áreas iguales. Toda alerta debe verificarse en campo o con imágenes de muy alta resolución antes "
         "de una denuncia.",
         "rules": "Reglas de legalidad",
+        "col_rule": "Regla",
+        "col_basis": "Fundamento legal (norma y artículo)",
+        "col_verification": "Verificación del artículo",
         "audit_head": "Registro de auditoría al emitir este boletín (entrada, hash; `centinela audit verify` lo comprueba)",
         "layers": "Capas de zonas usadas",
         "col_layer": "Capa",
@@ -113,6 +116,9 @@ TEXT = {
         "ponds) and context (nearness to rivers and to older mining). Areas are computed in an equal-area projection. Every "
         "alert should be verified in the field or with very-high-resolution imagery before a complaint is filed.",
         "rules": "Legality rules",
+        "col_rule": "Rule",
+        "col_basis": "Legal basis (instrument and article)",
+        "col_verification": "Verification of the article",
         "audit_head": "Audit log when this bulletin was issued (entry, hash; `centinela audit verify` checks it)",
         "layers": "Zone layers used",
         "col_layer": "Layer",

@@ -419,11 +419,18 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         return best
 
     # --- lifecycle --------------------------------------------------------------------------------
-    def set_status(self, alert_id: str, status: str, actor: str | None = None, note: str | None = None) -> None:
+    def set_status(
+        self, alert_id: str, status: str, actor: str | None = None, note: str | None = None, role: str | None = None
+    ) -> None:
+        """``role``: the web user's; without it, a registered user named as ``actor`` keeps their role's
+        limits at the command line too (an operator who is no user may make every lifecycle step)."""
         actor = actor or default_actor()
         with self.connect(write=True) as c:
             row = self._row(c, alert_id)
-            check_transition(alert_id, row["status"], status)
+            if role is None:
+                user = c.execute("SELECT role FROM users WHERE username = ?", (actor,)).fetchone()
+                role = user["role"] if user else None
+            check_transition(alert_id, row["status"], status, role)
             c.execute(
                 "UPDATE alerts SET status=?, updated_at=?, version=version+1 WHERE alert_id=?",
                 (status, _now(), alert_id),
@@ -625,6 +632,12 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         if within is not None and len(gdf):
             gdf = gdf[gdf.intersects(within)].reset_index(drop=True)
         return gdf
+
+    def alert_geometry(self, alert_id: str) -> shapely.Geometry | None:
+        """The alert's outline, or None when there is no such alert (one indexed read either way)."""
+        with self.connect() as c:
+            row = c.execute("SELECT geom FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+        return self.dialect.g_out(row["geom"]) if row else None
 
     def alert(self, alert_id: str) -> dict:
         """One alert with its notes and history (its audit entries)."""

@@ -1,4 +1,10 @@
-"""Alerts out, for GIS and the field: GeoJSON, GeoPackage, KML/KMZ (Google Earth), GPX waypoints, CSV."""
+"""Alerts out, for GIS and the field: GeoJSON, GeoPackage, KML/KMZ (Google Earth), GPX waypoints, CSV.
+
+Given the zones, every alert carries its legal verdict with its caveats (:func:`centinela.zones.assess`):
+columns ``legal_status``, ``legal_label``, ``legal_instrument``, ``legal_article``, ``legal_verified``,
+``legal_source``, ``legal_layer``, ``legal_layer_illustrative`` and ``legal_caveat`` (the sentence, also in
+the KML/GPX descriptions), so a verdict is never read without them.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,29 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import InputError
+from ..zones import ZoneSet, assess, load_rules
+from ..zones.legal import RuleSet
 
 FORMATS = ("geojson", "gpkg", "kml", "kmz", "gpx", "csv")
+LEGAL_COLUMNS = (
+    "legal_status",
+    "legal_label",
+    "legal_instrument",
+    "legal_article",
+    "legal_verified",
+    "legal_source",
+    "legal_layer",
+    "legal_layer_illustrative",
+    "legal_caveat",
+)
+
+
+def with_legal(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str = "es", rules: RuleSet | None = None):
+    """The alerts with their zones and legal verdict columns (:data:`LEGAL_COLUMNS`, ``zones``, ``legal_reasons``,
+    ``legal_rules``), in ``lang``."""
+    judged = assess(alerts, zones, rules or load_rules(), lang)
+    judged = judged.rename(columns={"illustrative_basis": "legal_layer_illustrative"})
+    return judged.drop(columns=["legal_layers"])
 
 
 def _table(alerts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -22,12 +49,22 @@ def _table(alerts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return a
 
 
-def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``alerts`` to ``path`` in ``fmt`` (default: from the file suffix)."""
+def export(
+    alerts: gpd.GeoDataFrame,
+    path: str | Path,
+    fmt: str | None = None,
+    zones: ZoneSet | None = None,
+    lang: str = "es",
+    rules: RuleSet | None = None,
+) -> Path:
+    """Write ``alerts`` to ``path`` in ``fmt`` (default: from the file suffix); with ``zones``, add each alert's
+    legal verdict and its caveats in ``lang`` (see :func:`with_legal`)."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown export format '{fmt}'; expected one of {', '.join(FORMATS)}")
+    if zones is not None:
+        alerts = with_legal(alerts, zones, lang, rules)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
@@ -66,4 +103,7 @@ def export(alerts: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -
 
 def _description(a: gpd.GeoDataFrame) -> pd.Series:
     cols = [c for c in ("first_seen", "cause", "confidence", "area_ha", "status") if c in a.columns]
-    return a[cols].astype(str).apply(lambda r: "; ".join(f"{k}: {v}" for k, v in r.items()), axis=1)
+    text = a[cols].astype(str).apply(lambda r: "; ".join(f"{k}: {v}" for k, v in r.items()), axis=1)
+    if "legal_caveat" in a.columns and len(a):  # the verdict with its caveats, never the bare label
+        text = text + a["legal_caveat"].fillna("").map(lambda c: f"; {c}" if c else "")
+    return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import drone, mercury, restore, zones
+from . import drone, mercury, restore, users, zones
 
 ALERTS = {
     "alert_id": "text",
@@ -119,9 +119,8 @@ def _v11_mercury_corrections(store, c) -> None:
     add_columns(c, mercury.TABLE, {"species_as_written": t["text"], "record_status": t["text"]})
     add_columns(c, mercury.TABLE, {"replaced_by": t["int"], "record_reason": t["text"]})
     c.execute(f"DROP INDEX IF EXISTS {mercury.TABLE}_key")
-    c.execute(
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {mercury.TABLE}_current ON {mercury.TABLE}({', '.join(mercury.KEY)}) WHERE {mercury.CURRENT}"
-    )
+    table, key = mercury.TABLE, ", ".join(mercury.KEY)
+    c.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_current ON {table}({key}) WHERE {mercury.CURRENT}")
     c.execute(f"CREATE INDEX IF NOT EXISTS {mercury.TABLE}_sample ON {mercury.TABLE}(sample_id)")
 
 
@@ -137,4 +136,5 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (9, restore.migrate),  # restoration sites and their latest tracking
     (10, _v10_fronts),  # a probability of mining; growth beside a reported alert is an alert of its own, in a front
     (11, _v11_mercury_corrections),  # mercury results superseded or retracted, never overwritten; species as written
+    (12, users.migrate),  # API tokens expire (existing ones get 90 days), each re-recorded in the audit chain
 ]

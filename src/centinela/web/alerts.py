@@ -9,17 +9,18 @@ import json
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import shapely
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from ..errors import NotFoundError
+from ..errors import InputError, NotFoundError
 from ..store import users as U
-from ..store.lifecycle import TRANSITIONS
+from ..store.lifecycle import check_transition, next_statuses
 from .errors import Forbidden, NotFound
 from .params import AlertFilter, AlertId, ExportFormat, Filter, Status, safe_name
 
@@ -31,6 +32,12 @@ MEDIA = {
     "gpx": "application/gpx+xml",
     "csv": "text/csv",
 }
+
+
+_NOWHERE = shapely.box(-180, -90, -179.999, -89.999)  # stands in for a missing alert's outline
+
+# Filters that a paging link carries on (the names of ``params.alert_filter``'s arguments).
+FILTER_PARAMS = ("bbox", "since", "until", "status", "cause", "confidence", "zone", "min_area_ha", "min_prob", "area")
 
 
 class StatusBody(BaseModel):
@@ -69,6 +76,7 @@ class Context:
             min_area_ha=f.min_area_ha,
             within=f.bbox,
             min_prob=f.min_prob,
+            area=f.area,
         )
         if f.zone:
             zone = self.zones.find(f.zone).union_all()
@@ -79,14 +87,17 @@ class Context:
         return a.reset_index(drop=True)
 
     def one(self, user: U.User, alert_id: str) -> dict:
-        try:
-            a = self.store.alert(alert_id)
-        except NotFoundError as exc:
-            raise NotFound(f"no alert '{alert_id}'") from exc
+        """The alert, or 404. An alert hidden from ``user`` and one that does not exist take the same reads,
+        the same test and the same answer, so neither the body nor the time tells them apart."""
         hidden = self.hidden_area(user)
-        if hidden is not None and a["geometry"].intersects(hidden):
+        geom = self.store.alert_geometry(alert_id)
+        inside = hidden is not None and (_NOWHERE if geom is None else geom).intersects(hidden)
+        if geom is None or inside:
             raise NotFound(f"no alert '{alert_id}'")
-        return a
+        try:
+            return self.store.alert(alert_id)
+        except NotFoundError as exc:  # deleted meanwhile
+            raise NotFound(f"no alert '{alert_id}'") from exc
 
 
 def _features(a: gpd.GeoDataFrame) -> list[dict]:
@@ -94,10 +105,8 @@ def _features(a: gpd.GeoDataFrame) -> list[dict]:
 
 
 def allowed(user: U.User, status: str) -> list[str]:
-    if not user.can("status"):
-        return []
-    nxt = TRANSITIONS.get(status, ())
-    return [s for s in nxt if user.role != "ranger" or s in U.RANGER_STATUSES]
+    """The statuses this user may set next (the store's lifecycle rules for the user's role)."""
+    return list(next_statuses(status, user.role)) if user.can("status") else []
 
 
 def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> APIRouter:
@@ -105,6 +114,7 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
 
     @router.get("", summary="Alerts as GeoJSON, filtered and paged")
     def list_alerts(
+        request: Request,
         f: Filter,
         user: U.User = Depends(current_user),
         limit: Annotated[int, Query(ge=1, le=ctx.settings.max_page)] = 100,
@@ -112,9 +122,17 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
     ) -> dict[str, Any]:
         a = ctx.visible(user, f)
         page = a.iloc[offset : offset + limit]
+        # Paging links repeat the request's filters as sent, so following them stays inside the same selection.
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k in FILTER_PARAMS]
+
+        def link(rel: str, at: int) -> dict[str, str]:
+            return {"rel": rel, "href": "?" + urlencode([*kept, ("offset", at), ("limit", limit)])}
+
         links = []
         if offset + limit < len(a):
-            links.append({"rel": "next", "href": f"?offset={offset + limit}&limit={limit}"})
+            links.append(link("next", offset + limit))
+        if offset > 0:
+            links.append(link("prev", max(0, offset - limit)))
         return {
             "type": "FeatureCollection",
             "features": _features(page),
@@ -125,17 +143,24 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
 
     @router.get("/{alert_id}", summary="One alert with its zones, legal status, notes, history and allowed actions")
     def get_alert(alert_id: AlertId, user: U.User = Depends(current_user)) -> dict[str, Any]:
-        from ..zones import assess, load_rules
+        from ..zones import assess, legal_verdict, load_rules
 
         a = ctx.one(user, alert_id)
         props = {k: v for k, v in a.items() if k not in ("geometry", "history", "notes", "fid", "geom")}
         one = gpd.GeoDataFrame([props], geometry=[a["geometry"]], crs=4326)
-        judged = assess(one, ctx.zones, load_rules(), ctx.settings.default_lang).iloc[0]
+        rules = load_rules()
+        judged = assess(one, ctx.zones, rules, ctx.settings.default_lang).iloc[0]
+        # The verdict never travels without its caveats (instrument, article, verification, layer); the page
+        # shows the sentence in its own language.
+        legal = legal_verdict(judged, rules, ctx.settings.default_lang).as_dict()
+        legal["sentences"] = {lang: legal_verdict(judged, rules, lang).sentence for lang in ("es", "en")}
         props.update(
             zones=judged["zones"],
             legal_status=judged["legal_status"],
             legal_label=judged["legal_label"],
             legal_reasons=judged["legal_reasons"],
+            legal_caveat=legal["sentence"],
+            legal=legal,
         )
         props["notes"] = a["notes"]
         props["history"] = [
@@ -157,12 +182,11 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         alert_id: AlertId, body: StatusBody, user: Annotated[U.User, Depends(require("status"))]
     ) -> dict[str, Any]:
         a = ctx.one(user, alert_id)
-        if body.status not in allowed(user, a["status"]):
-            raise Forbidden(
-                f"the role '{user.role}' may not move alert {alert_id} from '{a['status']}' to '{body.status}'"
-                + (f"; allowed: {', '.join(allowed(user, a['status']))}" if allowed(user, a["status"]) else "")
-            )
-        ctx.store.set_status(alert_id, body.status, actor=user.username, note=body.note)
+        try:  # the store checks again inside its transaction, with the role: the same rules as the CLI
+            check_transition(alert_id, a["status"], body.status, user.role)
+        except InputError as exc:  # a step the lifecycle never allows: forbidden to everyone
+            raise Forbidden(str(exc)) from exc
+        ctx.store.set_status(alert_id, body.status, actor=user.username, note=body.note, role=user.role)
         return get_alert(alert_id, user)
 
     @router.post("/{alert_id}/notes", summary="Add a note (audited)")
@@ -187,14 +211,16 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         response_class=FileResponse,
     )
     def evidence(alert_id: AlertId, user: Annotated[U.User, Depends(require("evidence"))]):
-        from ..jobs.evidence import evidence_for
+        # Built once per content (alert, notes, history, imagery items, code version, signing key) and served
+        # from the cache after that; concurrent requests for one alert wait for a single build. A date with
+        # no clear view before or after the alert is a fact the package states (X-Evidence-Note), not an error.
+        from ..jobs.evidence import cached_evidence
 
         ctx.one(user, alert_id)
-        out = ctx.settings.work_dir / "evidence"
-        _, zip_path = evidence_for(
+        zip_path, _ = cached_evidence(
             ctx.store,
             alert_id,
-            out,
+            ctx.settings.work_dir / "evidence" / "cache",
             ctx.settings.catalog,
             ctx.settings.default_lang,
             ctx.settings.zones,
@@ -204,7 +230,14 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
         ctx.store.log_event(
             user.username, "evidence_downloaded", alert_id, {"file": [None, zip_path.name], "sha256": [None, digest]}
         )
-        return FileResponse(zip_path, media_type="application/zip", filename=f"{safe_name(alert_id)}.zip")
+        facts = json.loads((zip_path.parent / zip_path.stem / "facts.json").read_text(encoding="utf-8"))
+        missing = (facts.get("imagery_note") or {}).get("missing") or []
+        headers = {"X-Evidence-SHA256": digest}
+        if missing:
+            headers["X-Evidence-Note"] = "no clear image " + " and ".join(missing) + " the first detection"
+        return FileResponse(
+            zip_path, media_type="application/zip", filename=f"{safe_name(alert_id)}.zip", headers=headers
+        )
 
     return router
 
@@ -218,7 +251,7 @@ def export_router(ctx: Context, require: Callable) -> APIRouter:
 
         a = ctx.visible(user, f)
         out = ctx.settings.work_dir / "exports" / f"alerts_{uuid.uuid4().hex}.{format}"  # one file per request
-        write(a, out, format)
+        write(a, out, format, zones=ctx.zones, lang=ctx.settings.default_lang)  # with legal caveats
         ctx.store.log_event(user.username, "export", None, {"format": [None, format], "alerts": [None, len(a)]})
         return FileResponse(
             out,

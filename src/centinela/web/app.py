@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -25,6 +29,25 @@ CSP = (
     "worker-src 'self' blob:; child-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+# /docs and /redoc are FastAPI's Swagger UI and ReDoc pages: their scripts and styles come from this CDN, and
+# Swagger UI starts from one inline script, allowed by its hash (docs_csp). Only those two pages get this policy.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+
+
+def docs_csp(html: str) -> str:
+    """The policy for one docs page: its own inline scripts by hash, the CDN's files, nothing else from outside."""
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline)
+    return (
+        f"default-src 'self'; script-src 'self' {DOCS_CDN} {hashes}; style-src 'self' {DOCS_CDN} 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; child-src blob:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+def docs_page(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = docs_csp(page.body.decode())
+    return page
 
 
 def static_dir() -> Path:
@@ -39,6 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
     settings.work_dir.mkdir(parents=True, exist_ok=True)
 
     app = FastAPI(
+        docs_url=None,  # served below with their own Content-Security-Policy
+        redoc_url=None,
         title="Centinela",
         version=__version__,
         description=(
@@ -48,15 +73,37 @@ def create_app(settings: Settings) -> FastAPI:
     add_handlers(app)
     current_user = current_user_dependency(store)
     need = partial(require, current_user)
-    app.include_router(auth_router(store, settings, current_user))
+    auth = auth_router(store, settings, current_user)
+    app.include_router(auth)
+    app.state.login_limiter = auth.limiter  # the failed-login counters (web/limits.py), one per application
     app.include_router(alerts_router(ctx, current_user, need))
     app.include_router(export_router(ctx, need))
     app.include_router(maps_router(ctx, current_user))
     app.include_router(drone_router(ctx, current_user))
 
+    # Which kind of store and its schema, never where it is (no path, host or database name to an anonymous caller).
+    backend = {"store": "postgis" if store.url else "geopackage", "schema_version": store.schema_version()}
+
     @app.get("/api/health", tags=["meta"], summary="Liveness check (no login needed)")
     def health() -> dict:
-        return {"status": "ok", "version": __version__, "store": store.label()}
+        return {"status": "ok", "version": __version__, **backend}
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        html = get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="Centinela API",
+            swagger_favicon_url="data:,",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
+        )
+        return docs_page(html)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        html = get_redoc_html(
+            openapi_url=app.openapi_url, title="Centinela API", redoc_favicon_url="data:,", with_google_fonts=False
+        )
+        return docs_page(html)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

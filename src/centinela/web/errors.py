@@ -25,6 +25,7 @@ STATUS = (  # most specific first
     (NoImageryError, 404),
     (CatalogError, 502),
     (RasterReadError, 502),  # the server's imagery is broken, not the request
+    (PermissionError, 403),  # e.g. a lifecycle step the user's role may not make (store/lifecycle.py)
     (InputError, 422),
     (CentinelaError, 400),
 )

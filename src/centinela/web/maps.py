@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..store import users as U
 from ..zones.kinds import KINDS
 from .alerts import Context
-from .params import AlertFilter, BBoxText, parse_bbox
+from .params import AlertFilter, AlertId, BBoxText, parse_bbox
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 MIN_TILE_ZOOM = 6  # below this one tile covers hundreds of scenes: a STAC API search would return thousands
@@ -62,7 +62,8 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         keep = [c for c in ("zone_id", "name", "kind", "layer", "illustrative", "source", "licence") if c in z.columns]
         out = z[keep + ["geometry"]].copy()
         out["sensitive"] = out["name"].isin(sensitive)
-        out["illustrative"] = out.get("illustrative", False).astype(bool)
+        # A layer without the column is not known to be authoritative: call it illustrative (was a 500).
+        out["illustrative"] = out["illustrative"].astype(bool) if "illustrative" in out else True
         return (
             json.loads(out.to_json(na="null", drop_id=True))
             if len(out)
@@ -112,6 +113,18 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         box = parse_bbox(bbox)
         acq = acquisition_dates(ctx.settings.catalog, tuple(box.bounds) if box is not None else None, start, end)
         return [{"date": str(x.date), "cloud_cover": x.cloud_cover} for x in acq]
+
+    @router.get(
+        "/api/alerts/{alert_id}/imagery",
+        summary="The alert's before/after pair: dates chosen by the clear share over the alert (as in its evidence)",
+    )
+    def imagery_pair(alert_id: AlertId, user: U.User = Depends(current_user)) -> dict[str, Any]:
+        from ..jobs.evidence import imagery_pair as pair
+
+        a = ctx.one(user, alert_id)  # hidden alerts stay hidden (404)
+        if ctx.settings.catalog is None and not a.get("area_name"):
+            raise InputError("this server has no imagery catalog (start it with --catalog)")
+        return pair(ctx.store, alert_id, ctx.settings.catalog)
 
     @router.get(
         "/tiles/{date}/{z}/{x}/{y}.png",

@@ -54,6 +54,7 @@ class AlertFilter:
     zone: str | None
     min_area_ha: float | None
     min_prob: float | None = None
+    area: str | None = None  # the monitored area that reported the alert
 
 
 def alert_filter(
@@ -68,10 +69,13 @@ def alert_filter(
     ] = None,
     min_area_ha: Annotated[float | None, Query(ge=0, le=1e7)] = None,
     min_prob: Annotated[float | None, Query(ge=0, le=1, description="probability of mining at least this")] = None,
+    area: Annotated[
+        str | None, Query(max_length=200, description="only alerts reported by this monitored area")
+    ] = None,
 ) -> AlertFilter:
     if since and until and until < since:
         raise InputError(f"until {until} is before since {since}")
-    return AlertFilter(parse_bbox(bbox), since, until, status, cause, confidence, zone, min_area_ha, min_prob)
+    return AlertFilter(parse_bbox(bbox), since, until, status, cause, confidence, zone, min_area_ha, min_prob, area)
 
 
 Filter = Annotated[AlertFilter, Depends(alert_filter)]

@@ -8,22 +8,36 @@
 
 from .kinds import KINDS
 from .layers import ZoneLayer, prepare_layer, read_zone_file
-from .legal import assess, load_rules, zone_hits
+from .legal import (
+    LegalVerdict,
+    assess,
+    legal_caveat,
+    legal_lines,
+    legal_verdict,
+    load_rules,
+    verification_note,
+    zone_hits,
+)
 from .registry import ZoneSet, load_zones
 from .stats import equal_area_crs, normalise_events, split_by_zones, zone_table
 
 __all__ = [
     "KINDS",
+    "LegalVerdict",
     "ZoneLayer",
     "ZoneSet",
     "assess",
     "equal_area_crs",
+    "legal_caveat",
+    "legal_lines",
+    "legal_verdict",
     "load_rules",
     "load_zones",
     "normalise_events",
     "prepare_layer",
     "read_zone_file",
     "split_by_zones",
+    "verification_note",
     "zone_hits",
     "zone_table",
 ]

@@ -110,4 +110,5 @@ export const getAlert = (id) => api(`/api/alerts/${encodeURIComponent(id)}`);
 export const setStatus = (id, status, note) => api(`/api/alerts/${encodeURIComponent(id)}/status`, { method: 'POST', body: { status, note } });
 export const addNote = (id, text) => api(`/api/alerts/${encodeURIComponent(id)}/notes`, { method: 'POST', body: { text } });
 export const getImageryDates = (bbox) => api(`/api/imagery/dates${query({ bbox: bbox.join(',') })}`);
+export const getAlertImagery = (id) => api(`/api/alerts/${encodeURIComponent(id)}/imagery`);
 export const getMonthlyStats = (params, signal) => api(`/api/stats/monthly${query(params)}`, { signal });

@@ -2,7 +2,7 @@
 // clearest from then on, shown on the map with an opacity slider and a true/false colour switch. False
 // colour (near-infrared) makes bare mining pits and ponds stand out from forest even under haze.
 
-import { getImageryDates } from './api.js';
+import { getAlertImagery } from './api.js';
 import { clear, h } from './dom.js';
 import { t, formatNumber } from './i18n.js';
 import { featureBounds } from './map.js';
@@ -29,6 +29,12 @@ export function pickDates(dates, firstSeen) {
     before: clearest(list.filter((d) => d.date < day)),
     after: clearest(list.filter((d) => d.date >= day)),
   };
+}
+
+/** The server's pair ({before: {date, clear}, after: …}) as the dates this section shows. */
+export function fromPair(pair) {
+  const side = (s) => (s && s.date ? { date: String(s.date).slice(0, 10), cloud_cover: Number.isFinite(Number(s.clear)) && s.clear !== null ? Math.round((1 - Number(s.clear)) * 1000) / 10 : null } : null);
+  return { before: side(pair?.before), after: side(pair?.after) };
 }
 
 /** The bbox to ask imagery dates for: the alert's outline with a margin, so its surroundings count too. */
@@ -148,9 +154,11 @@ export function createImagery(mapCtl) {
       render();
       const mine = ++request;
       try {
-        const dates = await getImageryDates(bbox);
+        // The server picks the pair by the clear share over the alert and a margin, the same rule as the
+        // evidence package; "cloud" shown is what is not clear over the alert, not the scene's declared cover.
+        const pair = await getAlertImagery(feature.properties?.alert_id);
         if (mine !== request) return;
-        state.dates = pickDates(dates, feature.properties?.first_seen);
+        state.dates = fromPair(pair);
       } catch (err) {
         if (mine !== request) return;
         state.error = err.message;

@@ -3,7 +3,13 @@
 
 import { addNote, setStatus } from './api.js';
 import { $, clear, h } from './dom.js';
-import { t, label, formatNumber } from './i18n.js';
+import { t, label, formatNumber, getLang } from './i18n.js';
+
+/** The legal verdict's sentence with its caveats, in the page's language when the API gave both. */
+export function legalCaveat(p) {
+  const sentences = p?.legal?.sentences;
+  return (sentences && sentences[getLang()]) || p?.legal?.sentence || p?.legal_caveat || null;
+}
 
 /** "2024-07-03T14:22:10+00:00" → "2024-07-03 14:22 UTC"; a plain date stays as it is. */
 export function formatDateTime(value) {
@@ -163,6 +169,8 @@ export function createPanel(ctx) {
       // legal_label is the readable form of legal_status (a code); either may be missing.
       p.legal_label || p.legal_status ? fact(t('panel.legal_status'), p.legal_label || p.legal_status) : null,
       p.legal_reasons ? fact(t('panel.legal_reasons'), h('span', { class: 'long-text', text: p.legal_reasons })) : null,
+      // The verdict never shows without its caveats: instrument and article, verification, zone layer.
+      legalCaveat(p) ? fact(t('panel.legal_caveat'), h('span', { class: 'long-text', text: legalCaveat(p) }), 'legal-caveat') : null,
       p.reasons ? fact(t('panel.reasons'), h('span', { class: 'long-text', text: Array.isArray(p.reasons) ? p.reasons.join('; ') : String(p.reasons) })) : null,
     );
     body.append(h('h3', { text: t('panel.facts') }), facts);
