@@ -264,3 +264,11 @@ def test_share_above_half_a_milligram_when_the_advice_has_it(tmp_path):
         True,
     )
     assert "más de 0,5 mg/kg" not in page_text(plain.html)
+
+
+def test_names_from_files_are_escaped_in_the_page(tmp_path):
+    """A community name comes from a laboratory's file: it is shown as text, never run as markup."""
+    pops = load_populations()
+    g = write_guide("<script>alert(1)</script>", fish_advice(results(), pops), None, pops, tmp_path, "es", True)
+    html = g.html.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -19,7 +19,7 @@ import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+from jinja2 import Environment, PackageLoader  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -275,7 +275,9 @@ def write_bulletin(
         else pd.DataFrame(columns=["legal_label", "n", "ha"])
     )
     layers = zones.layers()
-    env = Environment(loader=PackageLoader("centinela.reports", "templates"), autoescape=select_autoescape())
+    # Always escape: zone, community and fish names come from users' files, and select_autoescape() would not
+    # match these templates (they end in .html.j2).
+    env = Environment(loader=PackageLoader("centinela.reports", "templates"), autoescape=True)
     html = env.get_template("bulletin.html.j2").render(
         T=T,
         lang=lang,

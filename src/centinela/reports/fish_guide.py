@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from .pdf import write_pdf
 
@@ -340,7 +340,9 @@ def write_guide(
                     above1="—" if share is None or pd.isna(share) else f"{100 * share:.0f}",
                 )
             )
-    env = Environment(loader=PackageLoader("centinela.reports", "templates"), autoescape=select_autoescape())
+    # Always escape: zone, community and fish names come from users' files, and select_autoescape() would not
+    # match these templates (they end in .html.j2).
+    env = Environment(loader=PackageLoader("centinela.reports", "templates"), autoescape=True)
     html = env.get_template("fish_guide.html.j2").render(
         T=T,
         lang=lang,
