@@ -278,6 +278,10 @@ def test_report_in_both_languages_has_every_section(package):
             ).stdout
             for w in words:
                 assert w in " ".join(text.split()), (stem, "pdf", w)
+    # The history reads in the report's language: actions, fields and statuses, the stored code beside a status.
+    es = (folder / "informe_es.html").read_text()
+    assert "cambio de estado" in es and "estado: en revisión (under_review) → verificada: minería" in es
+    assert "status changed" in (folder / "report_en.html").read_text() and "status changed" not in es
     facts = json.loads((folder / "facts.json").read_text())
     head = facts["audit_log_head"]
     assert head["sha256"] in (folder / "report_en.html").read_text()

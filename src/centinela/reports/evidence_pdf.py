@@ -62,7 +62,9 @@ def write_locator(folder: Path, lat: float, lon: float) -> Path:
     return path
 
 
-def _history(history: list[dict]) -> list[dict]:
+def _history(history: list[dict], lang: str) -> list[dict]:
+    """The alert's audit entries for a reader: actions, fields and statuses in the reader's language (the stored
+    code beside a translated status, as elsewhere in the report)."""
     out = []
     for h in history:
         d = h.get("detail")
@@ -71,14 +73,22 @@ def _history(history: list[dict]) -> list[dict]:
         except ValueError:
             pass
         if isinstance(d, dict):  # {field: [old, new]}: the change, short
-            d = "; ".join(
-                f"{k}: {v[0] if v[0] is not None else '—'} → {v[1]}"
-                if isinstance(v, list) and len(v) == 2
-                else f"{k}: {v}"
-                for k, v in d.items()
-            )
-        out.append({**h, "detail": str(d or "")[:300]})
+            d = "; ".join(_change(k, v, lang) for k, v in d.items())
+        action = h.get("action")
+        key = f"ev.action.{action}"
+        out.append({**h, "action": t(key, lang) if key in MESSAGES else action, "detail": str(d or "")[:300]})
     return out
+
+
+def _change(field: str, value, lang: str) -> str:
+    key = f"ev.field.{field}"
+    name = t(key, lang) if key in MESSAGES else field
+    if not (isinstance(value, list) and len(value) == 2):
+        return f"{name}: {value}"
+    old, new = value
+    if field == "status":
+        old, new = (_label("status", old, lang) if old is not None else None), _label("status", new, lang)
+    return f"{name}: {old if old is not None else '—'} → {new}"
 
 
 def _checks(history: list[dict], notes: list[dict]) -> list[dict]:
@@ -173,7 +183,7 @@ def render_html(folder: Path, facts: dict, alert: dict, history: list[dict], lan
         status=_label("status", facts.get("status"), lang),
         cause=_label("cause", facts.get("cause"), lang),
         confidence=_label("confidence", facts.get("confidence"), lang),
-        history=_history(history),
+        history=_history(history, lang),
         notes=alert.get("notes") or [],
         checks=[
             {**c, "verdict": _label("status", c["verdict"], lang)} for c in _checks(history, alert.get("notes") or [])
