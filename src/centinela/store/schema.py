@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import drone, mercury, restore, users, zones
+from .ddl import add_columns
 
 ALERTS = {
     "alert_id": "text",
@@ -94,14 +95,6 @@ def _v4_users(store, c) -> None:
         f"sensitive_areas (name TEXT PRIMARY KEY, wkb {t['blob']} NOT NULL, reason TEXT, created_at TEXT NOT NULL)",
     ):
         c.execute(f"CREATE TABLE IF NOT EXISTS {sql}")
-
-
-def add_columns(c, table: str, new: dict[str, str]) -> None:
-    """Add the columns of ``new`` ({name: SQL type}) that ``table`` lacks (SQLite has no ADD COLUMN IF NOT EXISTS)."""
-    have = {d[0] for d in c.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
-    for name, sql_type in new.items():
-        if name not in have:
-            c.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
 
 def _v10_fronts(store, c) -> None:

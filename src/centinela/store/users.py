@@ -402,7 +402,7 @@ def migrate(store, c) -> None:
     hash, so each token is re-recorded in the audit chain, but only a row that still matched its last entry:
     a row edited outside Centinela before the upgrade stays reported, never blessed."""
     from .audit import BASELINE, audited_rows
-    from .schema import add_columns
+    from .ddl import add_columns
 
     before = {r["token_hash"]: store._hash_row(dict(r)) for r in c.execute("SELECT * FROM api_tokens")}
     log = [
