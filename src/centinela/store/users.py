@@ -24,8 +24,10 @@ from ..errors import InputError, NotFoundError
 
 ROLES = ("viewer", "ranger", "analyst", "admin")
 PERMISSIONS = {
-    "viewer": {"read"},
-    "ranger": {"read", "status", "note", "evidence", "see_sensitive"},
+    # Every role that sees alerts may take them to a GPS or GIS (issue #19: rangers got 403 on KML/GPX); an export
+    # holds only what its user may see (sensitive areas stay out for viewers).
+    "viewer": {"read", "export"},
+    "ranger": {"read", "status", "note", "evidence", "export", "see_sensitive"},
     "analyst": {"read", "status", "note", "evidence", "assign", "export", "see_sensitive"},
     "admin": {"read", "status", "note", "evidence", "assign", "export", "see_sensitive", "users"},
 }

@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +33,7 @@ CSP = (
 # /docs and /redoc are FastAPI's Swagger UI and ReDoc pages: their scripts and styles come from this CDN, and
 # Swagger UI starts from one inline script, allowed by its hash (docs_csp). Only those two pages get this policy.
 DOCS_CDN = "https://cdn.jsdelivr.net"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def docs_csp(html: str) -> str:
@@ -114,7 +116,18 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers.setdefault("Content-Security-Policy", CSP)
         if request.url.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        elif request.url.path.startswith("/static/"):
+            # The page names its bundles with a content hash (?v=…): those never change and are kept a year; the
+            # rest revalidate (StaticFiles answers 304 from its ETag), so a phone on a weak link refetches nothing.
+            versioned = "v" in request.query_params
+            response.headers.setdefault("Cache-Control", IMMUTABLE if versioned else "no-cache")
+        elif request.url.path == "/":
+            response.headers.setdefault("Cache-Control", "no-cache")
         return response
+
+    # Compress what is worth it (the map bundle is ~1.1 MB, alert lists and zones are verbose JSON): a ranger's
+    # phone on a 400 kbps link gets a fraction of it. Added last, so it wraps the other middleware.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     static = static_dir()
     if (static / "index.html").exists():
