@@ -95,15 +95,6 @@ def register(app: typer.Typer, lang: str) -> None:
         typer.echo(t("tokens.created", lang, id=row["id"], user=username, expires=row["expires_at"][:16]), err=True)
         typer.echo(t("users.token_once", lang), err=True)
 
-    @users.command("token", help=t("cmd.users_token", lang))
-    def token(
-        username: str,
-        label: Annotated[str, typer.Option(help=t("opt.token_label", lang))] = "",
-        days: Annotated[float, days_opt] = 90,
-        store: Annotated[str | None, store_opt] = None,
-    ) -> None:
-        _new_token(username, label, days, store)
-
     tokens = typer.Typer(help=t("cmd.token", lang), no_args_is_help=True)
     app.add_typer(tokens, name="token")
 
@@ -115,6 +106,8 @@ def register(app: typer.Typer, lang: str) -> None:
         store: Annotated[str | None, store_opt] = None,
     ) -> None:
         _new_token(username, label, days, store)
+
+    users.command("token", help=t("cmd.users_token", lang))(token_add)  # the older name, kept for scripts
 
     @tokens.command("list", help=t("cmd.token_list", lang))
     def token_list(
