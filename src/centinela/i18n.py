@@ -1428,6 +1428,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "incluida con Centinela» es una copia generalizada de un mapa público, no la capa oficial (por ejemplo, "
         "la del SERNANP); para una denuncia, importe la capa oficial.",
     },
+    # --- issue #19: perf ---
+    # --- issue #19: offline ---
+    # --- issue #19: report ---
+    # --- issue #19: whatsnew ---
+    # --- issue #19: change ---
+    # --- issue #20: imagery sources ---
     # --- Progress and results -----------------------------------------------------------------
     "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},
     "sim.done": {

@@ -145,6 +145,11 @@ export const MESSAGES = {
     'error.http': 'Error del servidor ({status})',
     'error.session': 'Su sesión terminó. Inicie sesión de nuevo.',
     'error.map': 'El mapa no pudo iniciarse en este navegador (se necesita WebGL).',
+    // --- issue #19: perf ---
+    // --- issue #19: offline ---
+    // --- issue #19: report ---
+    // --- issue #19: whatsnew ---
+    // --- issue #19: change ---
   },
   en: {
     'app.title': 'Centinela',
@@ -289,6 +294,11 @@ export const MESSAGES = {
     'error.http': 'Server error ({status})',
     'error.session': 'Your session ended. Please sign in again.',
     'error.map': 'The map could not start in this browser (WebGL is needed).',
+    // --- issue #19: perf ---
+    // --- issue #19: offline ---
+    // --- issue #19: report ---
+    // --- issue #19: whatsnew ---
+    // --- issue #19: change ---
   },
 };
 
