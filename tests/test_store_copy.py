@@ -3,7 +3,9 @@ verify on the new backend; a non-empty destination is refused and left untouched
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 
 import geopandas as gpd
 import pytest
@@ -16,8 +18,10 @@ from centinela.mercury.ingest import read_results
 from centinela.mercury.synthetic import synthetic_results, write_csv
 from centinela.sim.drone import simulate_drone
 from centinela.store import embedded_store, open_store
+from centinela.store import field as F
 from centinela.store import users as U
 from centinela.store.copy import TABLES, copy_store
+from centinela.store.layers import read_reference_file
 from centinela.zones.layers import prepare_layer
 from test_store import A, B, alerts
 
@@ -43,6 +47,14 @@ def full_store(tmp_path):
     ingest(sim.orthos[0], st, actor="pilot")
     site = {"site_id": ["P1"], "status": ["recovering"], "n_looks": [12], "ndvi_recent": [0.61]}
     st.record_sites(gpd.GeoDataFrame(site, geometry=[shapely.box(-69.7, -12.95, -69.69, -12.94)], crs=4326), "s", "a")
+    photo = F.make_photo(b"\xff\xd8\xff" + bytes(range(256)), "IMG_0001.JPG")  # a field report and its photo
+    report = F.make_report("0b7dd3a4-6a0e-4f3c-9c43-2b1f5f0e7a11", "CEN-1", "mining_active", "", None, -69.7, -12.9)
+    st.add_field_report(dataclasses.replace(report, photos=(photo,)), "ana")
+    towns = tmp_path / "towns.geojson"  # a reference layer (issue #19: change)
+    point = {"type": "Point", "coordinates": [-69.58, -12.7]}
+    towns.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Laberinto"}, "geometry": point}]}))  # fmt: skip
+    st.import_reference_layer(read_reference_file(towns, "towns", "poblados", "INEI 2017"), "admin")
     assert st.verify().ok
     return st
 

@@ -1431,9 +1431,148 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- issue #19: perf ---
     # --- issue #19: offline ---
     # --- issue #19: report ---
+    "ev.field_reports": {"en": "Field reports", "es": "Informes de campo"},
+    "ev.field_checks_by_reports": {
+        "en": "No verdict recorded as a status change yet; the field reports below say what was found on the ground.",
+        "es": "Aún no se registró un veredicto como cambio de estado; los informes de campo de abajo dicen lo que se "
+        "encontró en el terreno.",
+    },
+    "ev.field_reports_note": {
+        "en": "Filed from the phone at the alert; photos are in the package's photos/ folder exactly as received "
+        "(EXIF included), each listed with its SHA-256 in MANIFEST.sha256. Time and GPS below are read from each "
+        "photo's EXIF, as the camera wrote them.",
+        "es": "Enviados desde el teléfono en la alerta; las fotos están en la carpeta photos/ del paquete tal como se "
+        "recibieron (EXIF incluido), cada una con su SHA-256 en MANIFEST.sha256. La hora y el GPS de abajo se leen "
+        "del EXIF de cada foto, tal como los escribió la cámara.",
+    },
+    "ev.field_conflict": {
+        "en": "Current field reports by different people disagree; all are kept and shown.",
+        "es": "Los informes de campo vigentes de distintas personas no coinciden; todos se conservan y se muestran.",
+    },
+    "ev.verdict": {"en": "Verdict", "es": "Veredicto"},
+    "ev.observed": {"en": "Observed (phone)", "es": "Observado (teléfono)"},
+    "ev.received": {"en": "Received", "es": "Recibido"},
+    "ev.phone_position": {"en": "Phone position", "es": "Posición del teléfono"},
+    "ev.accuracy": {"en": "± {m} m", "es": "± {m} m"},
+    "ev.photos": {"en": "Photos", "es": "Fotos"},
+    "ev.photos_none": {"en": "No photos.", "es": "Sin fotos."},
+    "ev.exif_time": {"en": "EXIF time", "es": "Hora EXIF"},
+    "ev.exif_gps": {"en": "EXIF GPS", "es": "GPS EXIF"},
+    "ev.report_superseded": {
+        "en": "superseded by a later report of the same person",
+        "es": "reemplazado por un informe posterior de la misma persona",
+    },
+    "ev.report_stands": {"en": "marked as the report that stands", "es": "marcado como el informe que prevalece"},
+    "ev.report_verdict.mining_active": {"en": "active mining", "es": "minería activa"},
+    "ev.report_verdict.mining_abandoned": {"en": "abandoned mining", "es": "minería abandonada"},
+    "ev.report_verdict.not_mining": {"en": "not mining", "es": "no es minería"},
+    "ev.report_verdict.not_reached": {"en": "could not reach the site", "es": "no se pudo llegar"},
+    "ev.action.field_report": {"en": "field report filed", "es": "informe de campo enviado"},
+    "ev.action.field_report_superseded": {"en": "field report superseded", "es": "informe de campo reemplazado"},
+    "ev.action.field_report_stands": {
+        "en": "field report marked as standing",
+        "es": "informe de campo marcado como válido",
+    },
+    "ev.field.report_id": {"en": "report", "es": "informe"},
+    "ev.field.verdict": {"en": "verdict", "es": "veredicto"},
+    "ev.field.observed_at": {"en": "observed", "es": "observado"},
+    "ev.field.position": {"en": "position", "es": "posición"},
+    "ev.field.photos_sha256": {"en": "photos (SHA-256)", "es": "fotos (SHA-256)"},
+    "ev.field.superseded_by": {"en": "superseded by", "es": "reemplazado por"},
+    "ev.field.stands": {"en": "stands", "es": "prevalece"},
+    "cmd.alerts_reports": {
+        "en": "List an alert's field reports: verdict, author, time, position, notes, photos with SHA-256 and EXIF.",
+        "es": "Listar los informes de campo de una alerta: veredicto, autor, hora, posición, notas, fotos con SHA-256 y EXIF.",
+    },
+    "report.cli.none": {"en": "No field reports for {id}.", "es": "No hay informes de campo para {id}."},
+    "report.cli.conflict": {
+        "en": "Current field reports by different people disagree.",
+        "es": "Los informes de campo vigentes de distintas personas no coinciden.",
+    },
     # --- issue #19: whatsnew ---
+    "whatsnew.cause.mining": {"en": "Mining", "es": "Minería"},
+    "whatsnew.cause.other": {"en": "Other cause", "es": "Otra causa"},
     # --- issue #19: change ---
+    "cmd.layers": {
+        "en": "Reference layers for the map: rivers, roads, towns.",
+        "es": "Capas de referencia para el mapa: ríos, caminos, poblados.",
+    },
+    "cmd.layers_import": {
+        "en": "Import a reference layer (GeoJSON, GeoPackage, Shapefile…) into the store; a layer of the same name is replaced.",
+        "es": "Importar una capa de referencia (GeoJSON, GeoPackage, Shapefile…) al almacén; una capa del mismo nombre se reemplaza.",
+    },
+    "cmd.layers_list": {
+        "en": "List the imported reference layers.",
+        "es": "Listar las capas de referencia importadas.",
+    },
+    "opt.layer_file": {"en": "Vector file to import.", "es": "Archivo vectorial a importar."},
+    "opt.layer_kind": {
+        "en": "Kind: rivers, roads, towns or other.",
+        "es": "Tipo: rivers (ríos), roads (caminos), towns (poblados) u other (otro).",
+    },
+    "opt.layer_name": {
+        "en": "Layer name (letters, digits, _ . -).",
+        "es": "Nombre de la capa (letras, dígitos, _ . -).",
+    },
+    "opt.layer_attribution": {
+        "en": 'Who made the data, credited on the map (e.g. "INEI 2017").',
+        "es": 'Quién hizo los datos, citado en el mapa (p. ej. "INEI 2017").',
+    },
+    "opt.layer_label_field": {
+        "en": "Field with each feature's name (default: name, nombre, NOMBCP… when present).",
+        "es": "Campo con el nombre de cada elemento (por defecto: name, nombre, NOMBCP… si existe).",
+    },
+    "layers.imported": {
+        "en": "{n} features of kind {kind} stored as reference layer '{name}' in {store}.",
+        "es": "{n} elementos de tipo {kind} guardados como capa de referencia '{name}' en {store}.",
+    },
     # --- issue #20: imagery sources ---
+    "src.cdse_missing_s3": {
+        "en": "{source}: the files of these items are in its S3 store ({href}) and no S3 keys are configured. "
+        "Set CDSE_S3_ACCESS_KEY and CDSE_S3_SECRET_KEY (keys made at https://eodata-s3keysmanager.dataspace.copernicus.eu), "
+        "or s3_access_key and s3_secret_key under [cdse] in {config} (another file: CENTINELA_SOURCES). "
+        "With only CDSE_TOKEN set, the HTTPS copies are read instead.",
+        "es": "{source}: los archivos de estos ítems están en su almacén S3 ({href}) y no hay claves S3 configuradas. "
+        "Defina CDSE_S3_ACCESS_KEY y CDSE_S3_SECRET_KEY (claves creadas en https://eodata-s3keysmanager.dataspace.copernicus.eu), "
+        "o s3_access_key y s3_secret_key bajo [cdse] en {config} (otro archivo: CENTINELA_SOURCES). "
+        "Con solo CDSE_TOKEN definido, se leen las copias HTTPS.",
+    },
+    "src.cdse_missing_token": {
+        "en": "{source}: {href} is served over HTTPS to signed-in users and no token is configured. "
+        "Set CDSE_TOKEN to an access token of identity.dataspace.copernicus.eu, or token under [cdse] in {config}.",
+        "es": "{source}: {href} se sirve por HTTPS solo a usuarios identificados y no hay token configurado. "
+        "Defina CDSE_TOKEN con un token de acceso de identity.dataspace.copernicus.eu, o token bajo [cdse] en {config}.",
+    },
+    "src.cdse_refused_s3": {
+        "en": "{source} refused the S3 keys for {href} ({detail}). Check CDSE_S3_ACCESS_KEY and CDSE_S3_SECRET_KEY "
+        "(or [cdse] in {config}); keys expire and can be renewed at https://eodata-s3keysmanager.dataspace.copernicus.eu.",
+        "es": "{source} rechazó las claves S3 para {href} ({detail}). Revise CDSE_S3_ACCESS_KEY y CDSE_S3_SECRET_KEY "
+        "(o [cdse] en {config}); las claves caducan y se renuevan en https://eodata-s3keysmanager.dataspace.copernicus.eu.",
+    },
+    "src.cdse_refused_token": {
+        "en": "{source} refused the token for {href} ({detail}): it has expired (access tokens last minutes) or is "
+        "not valid. Set a fresh one in CDSE_TOKEN (or token under [cdse] in {config}).",
+        "es": "{source} rechazó el token para {href} ({detail}): caducó (los tokens de acceso duran minutos) o no es "
+        "válido. Defina uno nuevo en CDSE_TOKEN (o token bajo [cdse] en {config}).",
+    },
+    "src.pc_refused": {
+        "en": "{source} refused {href} ({detail}): its SAS token is missing or expired. The token API "
+        "(PC_SDK_SAS_URL, default https://planetarycomputer.microsoft.com/api/sas/v1/token) must be reachable; "
+        "set PC_SDK_SUBSCRIPTION_KEY if you have a key.",
+        "es": "{source} rechazó {href} ({detail}): falta su token SAS o caducó. La API de tokens "
+        "(PC_SDK_SAS_URL, por defecto https://planetarycomputer.microsoft.com/api/sas/v1/token) debe ser accesible; "
+        "defina PC_SDK_SUBSCRIPTION_KEY si tiene una clave.",
+    },
+    "src.refused": {
+        "en": "{source} refused {href} ({detail}): the server asks for credentials that are not configured or "
+        "have expired; this is not a corrupt file.",
+        "es": "{source} rechazó {href} ({detail}): el servidor pide credenciales que no están configuradas o "
+        "caducaron; no es un archivo dañado.",
+    },
+    "src.bad_config": {
+        "en": "{source}: the sources file {path} cannot be read ({detail}); expected TOML with a [cdse] table.",
+        "es": "{source}: el archivo de fuentes {path} no se puede leer ({detail}); se esperaba TOML con una tabla [cdse].",
+    },
     # --- Progress and results -----------------------------------------------------------------
     "sim.progress": {"en": "Simulating scenes", "es": "Simulando escenas"},
     "sim.done": {

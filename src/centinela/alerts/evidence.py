@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -186,6 +187,7 @@ def write_evidence(
     for old in folder.iterdir():  # a rebuild leaves no file of an earlier package behind
         if old.is_file():
             old.unlink()
+    shutil.rmtree(folder / PHOTO_DIR, ignore_errors=True)  # nor an earlier package's field photos
     poly = gpd.GeoSeries([alert["geometry"]], crs=4326)
     poly_utm = poly.to_crs(ds.attrs["crs"])
     transform = _transform(ds)
@@ -319,6 +321,7 @@ def write_evidence(
 
 MANIFEST = "MANIFEST.sha256"
 SIGNATURE = "MANIFEST.sig.json"
+PHOTO_DIR = "photos"  # field photos, the package's one subfolder (byte for byte as the phones sent them)
 
 
 def seal_package(folder: Path, sign=None) -> Path:
@@ -328,8 +331,13 @@ def seal_package(folder: Path, sign=None) -> Path:
     files = sorted(
         (p for p in folder.iterdir() if p.is_file() and p.name not in (MANIFEST, SIGNATURE)), key=lambda p: p.name
     )
+    photos = folder / PHOTO_DIR
+    files += sorted(p for p in photos.iterdir() if p.is_file()) if photos.is_dir() else []
+    rel = {p: p.relative_to(folder).as_posix() for p in files}  # "photos/<sha256>.jpg" for field photos
+    files.sort(key=rel.get)
     manifest = folder / MANIFEST
-    manifest.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
+    manifest.write_text("".join(f"{sha256(p)}  {rel[p]}\n" for p in files), encoding="utf-8")
+    rel[manifest] = MANIFEST
     files.append(manifest)
     sig = folder / SIGNATURE
     if sign is not None:
@@ -341,8 +349,8 @@ def seal_package(folder: Path, sign=None) -> Path:
     zpath = folder.parent / f"{aid}.zip"
     tmp = zpath.with_name(zpath.name + ".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in sorted(files, key=lambda p: p.name):
-            info = zipfile.ZipInfo(f"{aid}/{p.name}", date_time=ZIP_TIME)
+        for p in sorted(files, key=lambda p: rel.get(p, p.name)):
+            info = zipfile.ZipInfo(f"{aid}/{rel.get(p, p.name)}", date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, p.read_bytes())
     tmp.replace(zpath)  # a reader never sees half a zip
@@ -388,6 +396,17 @@ def _legal_text(f: dict) -> str:
     return "".join("\n".join(both[x]["lines"]) + "\n" for x in ("es", "en") if both[x].get("lines"))
 
 
+def _field_line(f: dict) -> str:
+    reports = f.get("field_reports") or []
+    if not reports:
+        return ""
+    n = sum(len(r.get("photos") or []) for r in reports)
+    return (
+        f"Informes de campo / field reports: {len(reports)}, con {n} foto(s) / with {n} photo(s) en/in "
+        f"{PHOTO_DIR}/ (tal como se recibieron, EXIF incluido / as received, EXIF included)\n"
+    )
+
+
 def _readme(f: dict) -> str:
     p, u = f["point_wgs84"], f["point_utm19s"]
     used = f["dates_used"]
@@ -418,7 +437,7 @@ def _readme(f: dict) -> str:
         f"Zonas / zones: {f['zones'] or '—'}\n"
         + _legal_text(f)
         + f"Software: centinela {f['software']['version']} (parámetros en facts.json / parameters in facts.json)\n"
-        "Informe / report: informe_es.pdf, report_en.pdf\n\n"
+        "Informe / report: informe_es.pdf, report_en.pdf\n" + _field_line(f) + "\n"
         "Integridad / integrity: MANIFEST.sha256 lista el SHA-256 de cada archivo (sha256sum -c MANIFEST.sha256);\n"
         "MANIFEST.sig.json lo firma (Ed25519): centinela evidence verify <carpeta|zip> --public-key <clave.pub.pem>\n"
         + _head_line(f.get("audit_log_head"))

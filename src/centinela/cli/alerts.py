@@ -95,6 +95,20 @@ def register(app: typer.Typer, lang: str) -> None:
         for n in a["notes"]:
             typer.echo(f"  ✎ {n['at']} {n['actor']}: {n['text']}")
 
+    @alerts_app.command("reports", help=t("cmd.alerts_reports", lang))
+    def alerts_reports(alert_id: str, store: Annotated[str | None, store_opt] = None) -> None:
+        from ..store import field, open_store
+
+        st = open_store(store)
+        st.alert(alert_id)  # a clear error for an unknown alert
+        reports = st.field_reports(alert_id)
+        if not reports:
+            typer.echo(t("report.cli.none", lang, id=alert_id))
+        for r in reports:  # issue #19 (report): newest first, with the photos' hashes and EXIF
+            typer.echo(field.describe(r, lambda code: t(f"ev.report_verdict.{code}", lang)))
+        if field.conflict(reports):
+            typer.echo(t("report.cli.conflict", lang))
+
     @alerts_app.command("set-status", help=t("cmd.alerts_status", lang))
     def alerts_set_status(
         alert_id: str,

@@ -14,7 +14,7 @@ import typer
 from .. import __version__
 from ..errors import CentinelaError
 from ..i18n import LANGS, resolve_lang, t
-from . import alerts, demo, detection, drone, imagery, mercury, restore, web, zones
+from . import alerts, demo, detection, drone, imagery, layers, mercury, restore, web, zones
 from .common import err
 
 
@@ -39,7 +39,7 @@ def build_app(lang: str) -> typer.Typer:
     def version() -> None:
         typer.echo(f"centinela {__version__}")
 
-    for module in (imagery, detection, zones, alerts, mercury, restore, drone, web, demo):
+    for module in (imagery, detection, zones, layers, alerts, mercury, restore, drone, web, demo):
         module.register(app, lang)
     return app
 
@@ -52,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         rc = app(args=argv, prog_name="centinela", standalone_mode=False)
     except CentinelaError as exc:
-        err.print(f"[bold red]{t('error', lang)}:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.markup import escape  # messages may hold [brackets] (a TOML table, a list) that are not markup
+
+        text = exc.localized(lang) if hasattr(exc, "localized") else str(exc)
+        err.print(f"[bold red]{t('error', lang)}:[/] {escape(text)}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None

@@ -22,6 +22,7 @@ from .aoi import check_aoi
 from .bands import REFLECTANCE_BANDS, canonical, resolve_assets
 from .masks import CLEAR_SCL, clear_from_scl
 from .scaling import scale_offset
+from .sources import SourceDriver, require_access
 from .stac import DEFAULT_COLLECTION, search_items
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def load_raw(
     assets = {b: a for it in items[:1] for b, a in resolve_assets(it, [*bands, "scl"], str(source)).items()}
     for it in items[1:]:  # every item must carry the bands; fail before reading pixels
         resolve_assets(it, [*bands, "scl"], str(source))
+    require_access(items, assets)  # missing credentials: say what to set before planning a single read
     out_crs = metric_crs(items, aoi, crs)
     reload = functools.partial(_odc_load, list(items), assets, out_crs, aoi, resolution)
     raw = reload(chunks)
@@ -131,6 +133,7 @@ def _odc_load(items, assets: dict[str, str], out_crs: CRS, aoi, resolution: floa
         groupby="solar_day",
         resampling={"*": "bilinear", assets["scl"]: "nearest"},
         fail_on_error=True,
+        driver=SourceDriver(),  # fresh signed URLs and per-file credentials at read time
         # Defaults for catalogs that declare no raster:bands (Sentinel-2 L2A is uint16/uint8 with nodata 0).
         stac_cfg={
             "*": {

@@ -24,9 +24,10 @@ import shapely
 import xarray as xr
 from rasterio.windows import Window
 
-from ..errors import RasterReadError
+from .credentials import read_env, read_error
 from .cube import RawCube, load_raw
 from .masks import CLEAR_SCL
+from .sources import REFRESH_MARGIN_S, fresh_href, token_expiry
 
 # Items closer in time than this may share a solar day with another item (odc-stac then fuses them):
 # such dates are left to odc-stac.
@@ -117,8 +118,10 @@ class WindowReader:
 
     def __enter__(self):
         # Each window is read once, in whole COG tiles: GDAL's block cache (5 % of RAM by default) would
-        # only copy every tile once more; a small one reads a tile ~15 % faster.
-        self._env = rasterio.Env(GDAL_CACHEMAX=READ_CACHE_MB)
+        # only copy every tile once more; a small one reads a tile ~15 % faster. COGs have no side-car
+        # files: listing a remote file's "folder" for them costs a request per open (and some servers
+        # never answer it).
+        self._env = rasterio.Env(GDAL_CACHEMAX=READ_CACHE_MB, GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
         self._env.__enter__()
         return self
 
@@ -144,12 +147,16 @@ class WindowReader:
                 self._direct(src, r0, c0, out)
 
     def _aligned(self, href: str, dtype) -> tuple | None:
-        """(dataset, row offset, column offset) when the file is on the cube's grid; None otherwise."""
+        """(dataset, row offset, column offset, URL opened) when the file is on the cube's grid; None otherwise."""
+        if href in self._open and self._open[href] is not None and self._expiring(self._open[href][3]):
+            self._open.pop(href)[0].close()  # its SAS token ends soon: reopen with a fresh one
         if href not in self._open:
+            url = fresh_href(href)
             try:
-                ds = rasterio.open(href)
+                with read_env(url):
+                    ds = rasterio.open(url)
             except rasterio.errors.RasterioIOError as exc:
-                raise RasterReadError(f"{href}: cannot be opened ({exc}); expected a Cloud-Optimised GeoTIFF") from exc
+                raise read_error(url, exc, "cannot be opened; expected a Cloud-Optimised GeoTIFF") from None
             a, g = ds.transform, self._transform
             ox, oy = (g.c - a.c) / g.a, (g.f - a.f) / g.e
             aligned = (
@@ -163,11 +170,16 @@ class WindowReader:
             )
             if not aligned:
                 ds.close()
-            self._open[href] = (ds, int(round(oy)), int(round(ox))) if aligned else None
+            self._open[href] = (ds, int(round(oy)), int(round(ox)), url) if aligned else None
         return self._open[href]
 
+    @staticmethod
+    def _expiring(url: str) -> bool:
+        exp = token_expiry(url)
+        return exp is not None and (exp - dt.datetime.now(dt.UTC)).total_seconds() < REFRESH_MARGIN_S
+
     def _direct(self, src: tuple, r0: int, c0: int, out: np.ndarray) -> None:
-        ds, oy, ox = src
+        ds, oy, ox, url = src
         h, w = out.shape
         fr0, fc0 = r0 + oy, c0 + ox  # the window in the file's pixels
         rr0, cc0 = max(fr0, 0), max(fc0, 0)
@@ -179,12 +191,14 @@ class WindowReader:
         if inner.shape != out.shape:
             out[...] = 0  # outside the file: no data, as odc-stac fills it
         try:
-            ds.read(1, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0), out=inner)
+            with read_env(url):
+                ds.read(1, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0), out=inner)
         except rasterio.errors.RasterioIOError as exc:
-            raise RasterReadError(
-                f"{ds.name}: pixels cannot be decoded at rows {rr0}–{rr1}, columns {cc0}–{cc1} ({exc}); "
-                "the file is corrupt or truncated"
-            ) from exc
+            raise read_error(
+                url,
+                exc,
+                f"pixels cannot be decoded at rows {rr0}–{rr1}, columns {cc0}–{cc1}; the file is corrupt or truncated",
+            ) from None
 
     def _through_odc(self, band: str, t: int, r0: int, c0: int, out: np.ndarray) -> None:
         h, w = out.shape

@@ -15,6 +15,7 @@ import shapely
 from pystac.stac_io import DefaultStacIO
 
 from ..errors import AOIOutsideDataError, CatalogError, InputError, NoImageryError
+from .sources import modifier, prepare_item
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +67,21 @@ def search_items(
 ) -> list[pystac.Item]:
     """Items of ``source`` intersecting ``aoi`` (WGS84) between ``start`` and ``end`` (inclusive), by time.
 
-    ``source`` may be a static catalog (local path or URL of its catalog.json) or a STAC API root URL.
+    ``source`` may be a static catalog (local path or URL of its catalog.json), a STAC API root URL, or
+    the URL of one collection of a STAC API (``…/v1/collections/sentinel-2-c1-l2a``: that collection is
+    searched). Items come back ready to read (:func:`.sources.prepare_item`: Planetary Computer URLs
+    signed, CDSE assets on the access configured).
     Raises :class:`NoImageryError` when no item falls in the dates and :class:`AOIOutsideDataError`
     when items exist in the dates but none overlaps the AOI.
     """
     source = str(source)
     t0, t1 = _day_range(start, end)
     root = _read_root(source if _is_url(source) or not Path(source).is_dir() else str(Path(source) / "catalog.json"))
-    if is_stac_api(root):
+    api = _api_of_collection(source, root) if root.get("type") == "Collection" and _is_url(source) else None
+    if api is not None:
+        source, collection = api, root["id"]
+        log.info("searching collection %s of the STAC API %s", collection, source)
+    if api is not None or is_stac_api(root):
         items = _search_api(source, aoi, t0, t1, collection, max_items)
         if not items and aoi is not None and _search_api(source, None, t0, t1, collection, 1):
             raise AOIOutsideDataError(
@@ -92,7 +100,20 @@ def search_items(
             items = items[:max_items]
     if not items:
         raise NoImageryError(f"{source}: no item between {t0:%Y-%m-%d} and {t1:%Y-%m-%d}")
+    for it in items:  # API items were prepared by the client's modifier already; preparing twice is a no-op
+        prepare_item(it)
     return sorted(items, key=_item_time)
+
+
+def _api_of_collection(source: str, doc: dict) -> str | None:
+    """The STAC API a collection document belongs to (its ``root`` link, if that declares item search)."""
+    root = next((ln.get("href") for ln in doc.get("links", []) if ln.get("rel") == "root"), None)
+    if not root or not doc.get("id"):
+        return None
+    try:
+        return root if is_stac_api(DefaultStacIO().read_json(root)) else None
+    except Exception:  # not reachable or not JSON: treat the collection as a static one
+        return None
 
 
 def _overlaps(item: pystac.Item, aoi: shapely.Geometry) -> bool:
@@ -121,7 +142,7 @@ def _search_api(source: str, aoi, t0, t1, collection, max_items) -> list[pystac.
     from pystac_client.exceptions import APIError
 
     try:
-        client = Client.open(source)
+        client = Client.open(source, modifier=modifier)
         search = client.search(
             collections=[collection] if collection else None,
             intersects=shapely.geometry.mapping(aoi) if aoi is not None else None,

@@ -42,10 +42,12 @@ from rio_tiler.mosaic import mosaic_reader
 from rio_tiler.mosaic.methods.defaults import FirstMethod
 from rio_tiler.tasks import multi_arrays
 
-from ..errors import AOIOutsideDataError, InputError, NoImageryError, RasterReadError
+from ..errors import AOIOutsideDataError, InputError, NoImageryError
 from .bands import resolve_assets
+from .credentials import read_env, read_error
 from .masks import CLEAR_SCL
 from .scaling import scale_offset
+from .sources import fresh_href
 from .stac import DEFAULT_COLLECTION, search_items
 
 log = logging.getLogger(__name__)
@@ -266,9 +268,9 @@ def _gdal_env() -> dict[str, str]:
 
 def _read_asset(asset_key: str, item: pystac.Item, tile: Tile, tilesize: int) -> ImageData:
     """One asset of one item for the tile, DN as read (masked where nodata or outside the raster)."""
-    href = item.assets[asset_key].get_absolute_href() or item.assets[asset_key].href
+    href = fresh_href(item.assets[asset_key].get_absolute_href() or item.assets[asset_key].href)
     try:
-        with rasterio.Env(**_gdal_env()), Reader(href, tms=TMS) as src:
+        with rasterio.Env(**_gdal_env()), read_env(href), Reader(href, tms=TMS) as src:
             # Nearest for both steps: 10 m pixels stay crisp at high zoom (an analyst counts the pixels
             # of a pit), SCL classes must not be averaged, and the COGs' overviews (built by averaging)
             # already smooth the low zooms.
@@ -285,7 +287,7 @@ def _read_asset(asset_key: str, item: pystac.Item, tile: Tile, tilesize: int) ->
     except TileOutsideBounds:
         raise
     except RasterioError as exc:
-        raise RasterReadError(f"{href}: cannot read asset '{asset_key}' of item {item.id} ({exc})") from exc
+        raise read_error(href, exc, f"cannot read asset '{asset_key}' of item {item.id}") from None
 
 
 def _read_item(item: pystac.Item, tile: Tile, *, bands: Sequence[str], tilesize: int, mask_clouds: bool) -> ImageData:

@@ -22,7 +22,7 @@ import geopandas as gpd
 import shapely
 
 from .. import __version__
-from ..alerts.evidence import MANIFEST, SIGNATURE, UTM, pair_for, seal_package, sha256, write_evidence
+from ..alerts.evidence import MANIFEST, PHOTO_DIR, SIGNATURE, UTM, pair_for, seal_package, sha256, write_evidence
 from ..errors import InputError
 from ..imagery import load_cube
 from ..imagery.render import MARGIN_M, is_simulated
@@ -114,6 +114,8 @@ class Inputs:
             "legal": self.legal,
             "signer": self.public_key and key_fingerprint(self.public_key),
         }
+        if self.extra.get("field_reports"):  # a new or re-marked field report makes a new package
+            body["field_reports"] = self.extra["field_reports"]
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -169,7 +171,9 @@ def read_inputs(store, alert_id: str, catalog: str | None, lang: str, zones_path
     legal = legal_lines(judged[lang], rules)
     for x in legal:
         legal[x]["zones"] = judged[x]["zones"]
-    return Inputs(a, ds, judged[lang]["zones"], " · ".join(legal[lang]["lines"]), legal, lang)
+    field = store.field_reports(alert_id) if hasattr(store, "field_reports") else []
+    extra = {"field_reports": field} if field else {}
+    return Inputs(a, ds, judged[lang]["zones"], " · ".join(legal[lang]["lines"]), legal, lang, extra=extra)
 
 
 def legal_lines(judged, rules) -> dict:
@@ -227,12 +231,45 @@ def build_package(store, inputs: Inputs, out: Path, private_pem: bytes | None, a
         "legal_rules": inputs.legal_lines,
         "signed_by_key": inputs.public_key and key_fingerprint(inputs.public_key),
     }
+    reports = inputs.extra.get("field_reports") or []
+    if reports:
+        made["field_reports"] = [_field_facts(r) for r in reports]
     folder, _ = write_evidence(
         inputs.alert, inputs.ds, out, inputs.zones_text, inputs.legal, audit_head=head, extra=made, seal=False
     )
+    for r in made.get("field_reports", []):
+        for p in r["photos"]:  # the bytes as the phone sent them; the manifest lists each with its SHA-256
+            _, data = store.field_photo(r["report_id"], p["sha256"])
+            target = folder / p["file"]
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
     write_reports(folder, inputs.alert, alert_history(inputs.alert))
     zpath = seal_package(folder, signer(private_pem) if private_pem else None)
     return folder, zpath
+
+
+def _field_facts(report: dict) -> dict:
+    """A field report as the package states it: verdict, author, times, position, notes, status and photos (file
+    in the package, SHA-256, EXIF time and GPS)."""
+    from ..store.field import CONTENT_TYPES
+
+    keep = ("report_id", "verdict", "author", "observed_at", "created_at", "lon", "lat", "accuracy_m", "notes")
+    out = {k: report.get(k) for k in keep}
+    out.update(status=report.get("status"), stands=report.get("stands") == "yes")
+    out["photos"] = [
+        {
+            "file": f"{PHOTO_DIR}/{p['sha256']}.{CONTENT_TYPES.get(p['content_type'], 'bin')}",
+            "sha256": p["sha256"],
+            "original_name": p.get("file_name"),
+            "content_type": p["content_type"],
+            "size_bytes": p["size_bytes"],
+            "exif_time": p.get("exif_time"),
+            "exif_lat": p.get("exif_lat"),
+            "exif_lon": p.get("exif_lon"),
+        }
+        for p in report.get("photos", [])
+    ]
+    return out
 
 
 def evidence_for(
@@ -331,7 +368,11 @@ class Check:
 def _read_package(path: Path) -> dict[str, bytes]:
     path = Path(path)
     if path.is_dir():
-        return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        found = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        photos = path / PHOTO_DIR
+        if photos.is_dir():
+            found |= {f"{PHOTO_DIR}/{p.name}": p.read_bytes() for p in sorted(photos.iterdir()) if p.is_file()}
+        return found
     try:
         with zipfile.ZipFile(path) as z:
             out = {}
@@ -339,7 +380,8 @@ def _read_package(path: Path) -> dict[str, bytes]:
                 if info.is_dir():
                     continue
                 name = info.filename.split("/", 1)[-1] if "/" in info.filename else info.filename
-                if "/" in name or name in out:
+                nested = "/" in name and not (name.startswith(f"{PHOTO_DIR}/") and name.count("/") == 1)
+                if nested or name in out:
                     raise InputError(f"{path}: entry {info.filename} is not a file of one package folder")
                 out[name] = z.read(info)
             return out

@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..i18n import t  # noqa: E402
+from ..palette import CAUSE_COLOURS  # noqa: E402
 from ..zones.kinds import KINDS  # noqa: E402
 from ..zones.legal import legal_verdict, verification_note  # noqa: E402
 from ..zones.registry import ZoneSet  # noqa: E402
@@ -38,7 +39,7 @@ ZONE_STYLE = {
     "mining_corridor": dict(facecolor="none", edgecolor="#1565c0", linewidth=1.6, linestyle="-."),
     "mining_concession": dict(facecolor="none", edgecolor="#6a1b9a", linewidth=0.8),
 }
-CAUSE_COLOUR = {"mining": "#d32f2f", "other": "#fbc02d"}
+CAUSE_COLOUR = CAUSE_COLOURS  # one palette for the bulletin and the web page (centinela.palette)
 
 
 @dataclass(frozen=True)
@@ -128,17 +129,27 @@ def alert_map(alerts: gpd.GeoDataFrame, zones: ZoneSet, lang: str, background=No
     return fig
 
 
+def monthly_hectares(alerts: gpd.GeoDataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Hectares per month (rows, periods) and cause (columns): every alert once, by its ``area_ha`` — the figures
+    of the monthly plot, and the same as the web API's monthly totals for the same alerts."""
+    months = pd.period_range(start, end, freq="M")
+    out = pd.DataFrame(0.0, index=months, columns=list(CAUSE_COLOUR))
+    for cause in CAUSE_COLOUR:
+        sub = alerts[alerts.cause == cause] if len(alerts) else alerts
+        if len(sub):
+            per = sub.groupby(pd.to_datetime(sub.first_seen).dt.to_period("M")).area_ha.sum()
+            out[cause] = out[cause].add(per, fill_value=0).reindex(months, fill_value=0)
+    return out
+
+
 def monthly_plot(alerts: gpd.GeoDataFrame, start: dt.date, end: dt.date, lang: str):
     T = TEXT[lang]
-    months = pd.period_range(start, end, freq="M")
+    table = monthly_hectares(alerts, start, end)
+    months = table.index
     fig, ax = plt.subplots(figsize=(8.2, 3.2), constrained_layout=True)
     bottom = np.zeros(len(months))
     for cause, colour in CAUSE_COLOUR.items():
-        sub = alerts[alerts.cause == cause] if len(alerts) else alerts
-        vals = pd.Series(0.0, index=months)
-        if len(sub):
-            per = sub.groupby(pd.to_datetime(sub.first_seen).dt.to_period("M")).area_ha.sum()
-            vals = vals.add(per, fill_value=0).reindex(months, fill_value=0)
+        vals = table[cause]
         ax.bar(
             [m.strftime("%Y-%m") for m in months], vals.values, bottom=bottom, color=colour, label=T[f"cause_{cause}"]
         )
@@ -172,7 +183,7 @@ def zone_plot(table: pd.DataFrame, lang: str):
             f"{n.title() if n.isupper() else n} · {KINDS[k][lang]}"
             for k, n in zip(t.zone_kind, t.zone_name, strict=True)
         ]
-        ax.barh(labels, t.hectares, color="#d32f2f")
+        ax.barh(labels, t.hectares, color=CAUSE_COLOUR["mining"])
         for i, v in enumerate(t.hectares):
             ax.text(v, i, f" {v:,.1f}", va="center", fontsize=7)
     ax.set_xlabel(T["hectares"])

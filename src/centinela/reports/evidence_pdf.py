@@ -26,7 +26,8 @@ KEYS = (
     "point wgs84 utm images clear_share no_image date_rule series zones_legal zones legal_status rule meaning "
     "source verified verified_yes verified_no legal_note history when who what history_empty notes notes_empty "
     "field_checks field_checks_empty integrity made_by made_at audit_head entry signed unsigned scenes software "
-    "integrity_text before after verified_v2"
+    "integrity_text before after verified_v2 field_reports field_reports_note field_conflict verdict observed received "
+    "phone_position photos photos_none exif_time exif_gps field_checks_by_reports"
 ).split()
 VERDICTS = ("verified_mining", "verified_other", "false_positive")
 
@@ -113,6 +114,37 @@ def _checks(history: list[dict], notes: list[dict]) -> list[dict]:
     return out
 
 
+def _field_reports(facts: dict, lang: str) -> list[dict]:
+    """The package's field reports (facts.json) for a reader: verdicts in words, position, photo hashes and EXIF."""
+    out = []
+    for r in facts.get("field_reports") or []:
+        lat, lon, acc = r.get("lat"), r.get("lon"), r.get("accuracy_m")
+        pos = f"{float(lat):.5f}, {float(lon):.5f}" if _number(lat) and _number(lon) else "—"
+        if pos != "—" and _number(acc):
+            pos += " " + t("ev.accuracy", lang, m=f"{float(acc):.0f}")
+        state = t("ev.report_superseded", lang) if r.get("status") == "superseded" else ""
+        state = t("ev.report_stands", lang) if r.get("stands") else state
+        photos = []
+        for p in r.get("photos") or []:
+            gps = p.get("exif_lat"), p.get("exif_lon")
+            where = f"{float(gps[0]):.5f}, {float(gps[1]):.5f}" if all(_number(v) for v in gps) else "—"
+            n = p.get("size_bytes") or 0
+            size = f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{max(n / 1e3, 1):.0f} kB"
+            photos.append({**p, "size": size, "exif_gps": where})
+        out.append(
+            {**r, "verdict_label": _label("report_verdict", r.get("verdict"), lang), "position": pos, "state": state}
+            | {"photos": photos}
+        )
+    return out
+
+
+def _field_conflict(facts: dict) -> bool:
+    from ..store.field import conflict
+
+    reports = [{**r, "stands": "yes" if r.get("stands") else None} for r in facts.get("field_reports") or []]
+    return conflict(reports)
+
+
 def _label(kind: str, code, lang: str) -> str:
     """A stored code in the reader's language, the code itself beside it (what the store and the API hold)."""
     if code is None or code == "":
@@ -188,6 +220,8 @@ def render_html(folder: Path, facts: dict, alert: dict, history: list[dict], lan
         checks=[
             {**c, "verdict": _label("status", c["verdict"], lang)} for c in _checks(history, alert.get("notes") or [])
         ],
+        field_reports=_field_reports(facts, lang),
+        field_conflict=_field_conflict(facts),
     )
 
 

@@ -27,10 +27,15 @@ TABLES = (  # parents before children; every table the store owns
     "mercury_results",
     "drone_flights",
     "restoration_sites",
+    "field_reports",
+    "field_photos",
+    "reference_features",
     "audit_log",
 )
 SERIAL = {"alerts": "fid", "areas": "fid", "alert_notes": "id", "subscriptions": "id", "outbox": "id"}
 SERIAL |= {"zones": "fid", "mercury_results": "fid", "drone_flights": "fid", "restoration_sites": "fid"}
+SERIAL |= {"field_reports": "fid"}
+SERIAL |= {"reference_features": "fid"}
 
 
 def _columns(c, table: str) -> list[str]:

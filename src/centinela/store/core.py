@@ -37,6 +37,8 @@ from .audit import (
 )
 from .dialect import SRS, GeoPackage, Postgis
 from .drone import DroneTables
+from .field import FieldTables
+from .layers import LayerTables
 from .lifecycle import STATUSES, check_transition
 from .mercury import LATE as MERCURY_LATE
 from .mercury import MercuryTables
@@ -81,7 +83,7 @@ def default_actor() -> str:
     return os.environ.get("CENTINELA_USER") or getpass.getuser()
 
 
-class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
+class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables, FieldTables, LayerTables):
     """Alerts, their lifecycle and audit, monitored areas and notifications, imported zones, mercury results,
     drone flights, restoration sites and web users, in one store; where it lives is its ``dialect`` (:mod:`.dialect`).
 
@@ -232,7 +234,7 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
             self._record_table(c, table)
 
     # --- tables bound as a whole, by a digest in the entry of each change (see audit.py) --------------
-    DIGEST_TABLES = ("mercury_results", "zones", "drone_flights", "restoration_sites")
+    DIGEST_TABLES = ("mercury_results", "zones", "drone_flights", "restoration_sites", "reference_features")
 
     def _row_hashes(self, c, table: str, where: str = "", args=()) -> list[str]:
         return [self._hash_row(dict(r)) for r in c.execute(f"SELECT * FROM {table} {where}", args)]
@@ -693,13 +695,14 @@ class Store(MercuryTables, ZoneTables, DroneTables, UserTables, RestoreTables):
         with self.connect() as c:
             log = [dict(r) for r in c.execute("SELECT * FROM audit_log ORDER BY seq")]
             current = self._bound_rows(c)
+            field_problems = self._field_problems(c, log)  # report rows and photo bytes
             tables = {
                 t: (digest_of(self._row_hashes(c, t)), self._table_digest_entry(c, t)) for t in self.DIGEST_TABLES
             }
         chain = verify_chain(log)
         if not chain.ok:
             return chain
-        problems = verify_rows(log, current, self.BOUND)
+        problems = verify_rows(log, current, self.BOUND) + field_problems
         for table, (now, (recorded, seq)) in tables.items():
             if recorded is None and now != digest_of([]):
                 problems.append(f"table:{table}: holds rows no audit entry records (added outside Centinela)")

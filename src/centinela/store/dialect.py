@@ -236,7 +236,7 @@ class Postgis:
         return shapely.from_wkb(bytes.fromhex(value) if isinstance(value, str) else bytes(value))
 
     def feature_table(self, c, table: str, geometry: str, columns: str, description: str) -> None:
-        kind = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}[geometry]
+        kind = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point", "GEOMETRY": "Geometry"}[geometry]
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         c.execute(
             f"CREATE TABLE IF NOT EXISTS {table} (fid SERIAL PRIMARY KEY, geom geometry({kind}, {SRS}), {columns})"

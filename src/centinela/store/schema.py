@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import drone, mercury, restore, users, zones
+from . import drone, field, layers, mercury, restore, users, zones
 from .ddl import add_columns
 
 ALERTS = {
@@ -130,4 +130,6 @@ MIGRATIONS: list[tuple[int, Callable]] = [
     (10, _v10_fronts),  # a probability of mining; growth beside a reported alert is an alert of its own, in a front
     (11, _v11_mercury_corrections),  # mercury results superseded or retracted, never overwritten; species as written
     (12, users.migrate),  # API tokens expire (existing ones get 90 days), each re-recorded in the audit chain
+    (13, field.migrate),  # field reports from rangers and their photos (bytes as received, EXIF kept)
+    (14, layers.migrate),  # reference layers (rivers, roads, towns) imported for the map
 ]

@@ -8,7 +8,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import geopandas as gpd
@@ -23,6 +23,8 @@ from ..store import users as U
 from ..store.lifecycle import check_transition, next_statuses
 from .errors import Forbidden, NotFound
 from .params import AlertFilter, AlertId, ExportFormat, Filter, Status, safe_name
+from .reports import alert_field_summary
+from .whatsnew import NewSince, field_coordinates
 
 MEDIA = {
     "geojson": "application/geo+json",
@@ -141,6 +143,12 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
             "links": links,
         }
 
+    @router.get("/summary", summary="What is new: unreviewed alerts that arrived since a time, per zone")
+    def summary(f: Filter, new_since: NewSince = None, user: U.User = Depends(current_user)) -> dict[str, Any]:
+        from .whatsnew import whats_new
+
+        return whats_new(ctx, user, f, new_since)
+
     @router.get("/{alert_id}", summary="One alert with its zones, legal status, notes, history and allowed actions")
     def get_alert(alert_id: AlertId, user: U.User = Depends(current_user)) -> dict[str, Any]:
         from ..zones import assess, legal_verdict, load_rules
@@ -168,6 +176,8 @@ def alerts_router(ctx: Context, current_user: Callable, require: Callable) -> AP
             for h in a["history"]
         ]
         props["allowed_transitions"] = allowed(user, a["status"])
+        props.update(field_coordinates(a))  # issue #19 (go there): UTM zone/easting/northing and DMS
+        props.update(alert_field_summary(ctx.store, alert_id))  # issue #19 (report): field reports, conflict
         can_pkg = user.can("evidence") and (ctx.settings.catalog is not None or bool(a.get("area_name")))
         props["evidence_url"] = f"/api/alerts/{alert_id}/evidence.zip" if can_pkg else None
         return {
@@ -246,12 +256,17 @@ def export_router(ctx: Context, require: Callable) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["alerts"])
 
     @router.get("/export", summary="Alerts matching the filters as a file for GIS or GPS", response_class=FileResponse)
-    def export(f: Filter, user: Annotated[U.User, Depends(require("export"))], format: ExportFormat = "geojson"):
+    def export(
+        f: Filter,
+        user: Annotated[U.User, Depends(require("export"))],
+        format: ExportFormat = "geojson",
+        lang: Literal["es", "en"] | None = None,
+    ):
         from ..store.exports import export as write
 
         a = ctx.visible(user, f)
         out = ctx.settings.work_dir / "exports" / f"alerts_{uuid.uuid4().hex}.{format}"  # one file per request
-        write(a, out, format, zones=ctx.zones, lang=ctx.settings.default_lang)  # with legal caveats
+        write(a, out, format, zones=ctx.zones, lang=lang or ctx.settings.default_lang)  # with legal caveats
         ctx.store.log_event(user.username, "export", None, {"format": [None, format], "alerts": [None, len(a)]})
         return FileResponse(
             out,

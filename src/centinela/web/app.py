@@ -13,7 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..store import open_store
@@ -21,7 +20,10 @@ from .alerts import Context, alerts_router, export_router
 from .auth import auth_router, current_user_dependency, require
 from .drone import drone_router
 from .errors import add_handlers
+from .layers import layers_router
 from .maps import maps_router
+from .precompressed import PrecompressedStaticFiles
+from .reports import ReportBodyLimit, reports_router
 from .settings import Settings
 
 # The page loads only its own files; MapLibre needs blob: workers and data:/blob: images.
@@ -34,6 +36,7 @@ CSP = (
 # Swagger UI starts from one inline script, allowed by its hash (docs_csp). Only those two pages get this policy.
 DOCS_CDN = "https://cdn.jsdelivr.net"
 IMMUTABLE = "public, max-age=31536000, immutable"
+HASHED_CHUNK = re.compile(r"/static/[a-z0-9_]+-[A-Z0-9]{8}\.js")
 
 
 def docs_csp(html: str) -> str:
@@ -81,7 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts_router(ctx, current_user, need))
     app.include_router(export_router(ctx, need))
     app.include_router(maps_router(ctx, current_user))
+    app.include_router(layers_router(ctx, current_user))
     app.include_router(drone_router(ctx, current_user))
+    app.include_router(reports_router(ctx, current_user, need))
 
     # Which kind of store and its schema, never where it is (no path, host or database name to an anonymous caller).
     backend = {"store": "postgis" if store.url else "geopackage", "schema_version": store.schema_version()}
@@ -119,7 +124,8 @@ def create_app(settings: Settings) -> FastAPI:
         elif request.url.path.startswith("/static/"):
             # The page names its bundles with a content hash (?v=…): those never change and are kept a year; the
             # rest revalidate (StaticFiles answers 304 from its ETag), so a phone on a weak link refetches nothing.
-            versioned = "v" in request.query_params
+            # Split chunks (NAME-HASH.js, web/frontend/build.mjs) carry their content hash in the name instead.
+            versioned = "v" in request.query_params or HASHED_CHUNK.fullmatch(request.url.path) is not None
             response.headers.setdefault("Cache-Control", IMMUTABLE if versioned else "no-cache")
         elif request.url.path == "/":
             response.headers.setdefault("Cache-Control", "no-cache")
@@ -127,15 +133,32 @@ def create_app(settings: Settings) -> FastAPI:
 
     # Compress what is worth it (the map bundle is ~1.1 MB, alert lists and zones are verbose JSON): a ranger's
     # phone on a 400 kbps link gets a fraction of it. Added last, so it wraps the other middleware.
+    app.add_middleware(ReportBodyLimit)  # an oversized field report is refused before it is read
     app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     static = static_dir()
     if (static / "index.html").exists():
-        app.mount("/static", StaticFiles(directory=static), name="static")
+        # NAME.br (built beside the large bundles) to browsers that accept brotli; the rest gzipped on the fly.
+        app.mount("/static", PrecompressedStaticFiles(directory=static), name="static")
 
         @app.get("/", include_in_schema=False)
         def index() -> FileResponse:
             return FileResponse(static / "index.html", media_type="text/html")
+
+        # Installable app (issue #19: offline): the service worker must be served from / to control the whole
+        # site, and always revalidated, or a phone would keep an old worker (and its old files) for a day.
+        @app.get("/sw.js", include_in_schema=False)
+        def service_worker() -> FileResponse:
+            headers = {"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"}
+            return FileResponse(static / "sw.js", media_type="text/javascript", headers=headers)
+
+        @app.get("/manifest.webmanifest", include_in_schema=False)
+        def manifest() -> FileResponse:
+            return FileResponse(
+                static / "manifest.webmanifest",
+                media_type="application/manifest+json",
+                headers={"Cache-Control": "no-cache"},
+            )
     else:
 
         @app.get("/", include_in_schema=False)

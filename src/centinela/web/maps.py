@@ -9,14 +9,16 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
 from ..store import users as U
 from ..zones.kinds import KINDS
 from .alerts import Context
-from .params import AlertFilter, AlertId, BBoxText, parse_bbox
+from .params import AlertId, BBoxText, Filter, parse_bbox
+from .whatsnew import monthly_totals, palette
+from .zoneview import MAX_ZOOM, ZoneSimplifier, json_with_etag
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 MIN_TILE_ZOOM = 6  # below this one tile covers hundreds of scenes: a STAC API search would return thousands
@@ -24,6 +26,7 @@ MIN_TILE_ZOOM = 6  # below this one tile covers hundreds of scenes: a STAC API s
 
 def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
     router = APIRouter(tags=["map"])
+    simplifier = ZoneSimplifier()  # /api/zones?zoom=…: simplified zones per zoom, made once
 
     @router.get("/api/config", summary="What the map page needs to start: language, view, date range, tiles")
     def config(user: U.User = Depends(current_user)) -> dict[str, Any]:
@@ -48,11 +51,26 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             "first_date": str(dates.min().date()) if len(dates) else None,
             "last_date": str(dates.max().date()) if len(dates) else None,
             "tiles": ctx.settings.catalog is not None,
+            **palette(),  # the causes' colours: the bulletin's (centinela.palette)
         }
 
     @router.get("/api/zones", summary="Zones as GeoJSON (protected areas, buffer zones, indigenous lands, corridor…)")
-    def zones(kind: Kind | None = None, bbox: BBoxText = None, user: U.User = Depends(current_user)) -> dict[str, Any]:
-        z = ctx.zones.zones
+    def zones(
+        request: Request,
+        kind: Kind | None = None,
+        bbox: BBoxText = None,
+        zoom: Annotated[
+            int | None,
+            Query(
+                ge=0,
+                le=MAX_ZOOM,
+                description="Map zoom (MapLibre's, 512-px tiles): geometries simplified to half a pixel there, "
+                "coordinates rounded, with an ETag (304 when unchanged). Without it: the zones as stored.",
+            ),
+        ] = None,
+        user: U.User = Depends(current_user),
+    ) -> dict[str, Any]:
+        z = ctx.zones.zones if zoom is None else simplifier.frame(ctx.zones.zones, zoom)
         if kind:
             z = z[z.kind == kind]
         box = parse_bbox(bbox)
@@ -64,6 +82,10 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         out["sensitive"] = out["name"].isin(sensitive)
         # A layer without the column is not known to be authoritative: call it illustrative (was a 500).
         out["illustrative"] = out["illustrative"].astype(bool) if "illustrative" in out else True
+        if zoom is not None:
+            empty = '{"type":"FeatureCollection","features":[]}'
+            text = out.to_json(na="null", drop_id=True, separators=(",", ":")) if len(out) else empty
+            return json_with_etag(request, text.encode())
         return (
             json.loads(out.to_json(na="null", drop_id=True))
             if len(out)
@@ -72,18 +94,22 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
 
     @router.get("/api/areas", summary="Monitored areas with their last run")
     def areas(user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
-        return [{k: v for k, v in a.items() if k not in ("geometry", "geom", "fid")} for a in ctx.store.areas()]
+        out = [{k: v for k, v in a.items() if k not in ("geometry", "geom", "fid")} for a in ctx.store.areas()]
+        for a in out:  # issue #19: offline — each area's box [minx, miny, maxx, maxy], so the page can save it
+            g = ctx.store.area(a["name"])["geometry"]
+            a["bbox"] = None if g is None or g.is_empty else [round(float(v), 6) for v in g.bounds]
+        return out
 
-    @router.get("/api/stats/monthly", summary="Detected hectares per month, by zone and cause (equal-area)")
-    def monthly(
-        since: dt.date | None = None,
-        until: dt.date | None = None,
-        cause: Literal["mining", "other"] | None = None,
-        user: U.User = Depends(current_user),
-    ) -> list[dict[str, Any]]:
+    @router.get(
+        "/api/stats/monthly",
+        summary="Detected hectares per month and cause: totals (each alert once) and by zone (equal-area)",
+    )
+    def monthly(f: Filter, user: U.User = Depends(current_user)) -> list[dict[str, Any]]:
+        # Rows with "total": true count every alert once (its area_ha, as the bulletin does); the zone rows split
+        # alerts at zone edges per layer, so an alert meeting two layers appears in both: never add those up.
         from ..zones import normalise_events, split_by_zones
 
-        a = ctx.visible(user, AlertFilter(None, since, until, None, cause, None, None, None))
+        a = ctx.visible(user, f)
         if not len(a):
             return []
         pieces = split_by_zones(normalise_events(a.assign(first_seen=a.first_seen.astype(str)), "store"), ctx.zones)
@@ -95,9 +121,10 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
                 "zone": r.name,
                 "cause": r.cause,
                 "hectares": round(float(r.area_ha), 4),
+                "total": False,
             }
             for r in g.itertuples()
-        ]
+        ] + monthly_totals(a)
 
     @router.get("/api/imagery/dates", summary="Acquisition dates over a box, with cloud cover, for before/after views")
     def imagery_dates(
@@ -125,6 +152,31 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
         if ctx.settings.catalog is None and not a.get("area_name"):
             raise InputError("this server has no imagery catalog (start it with --catalog)")
         return pair(ctx.store, alert_id, ctx.settings.catalog)
+
+    # Registered before /tiles/{date}/…: the first matching route wins, and "composite" is not a date.
+    @router.get(
+        "/tiles/composite/{z}/{x}/{y}.png",
+        summary="XYZ tile of the clear composite: each pixel's latest clear observation in the weeks up to a date",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    def composite_tile(
+        z: Annotated[int, Path(ge=MIN_TILE_ZOOM, le=22)],
+        x: Annotated[int, Path(ge=0)],
+        y: Annotated[int, Path(ge=0)],
+        until: dt.date,
+        weeks: Annotated[int, Query(ge=1, le=26)] = 6,
+        style: Literal["true", "false"] = "true",
+        user: U.User = Depends(current_user),
+    ) -> Response:
+        from ..imagery.composite import render_composite_tile
+
+        if ctx.settings.catalog is None:
+            raise InputError("this server has no imagery catalog (start it with --catalog)")
+        if x >= 2**z or y >= 2**z:
+            raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
+        png = render_composite_tile(ctx.settings.catalog, until, z, x, y, weeks, style)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @router.get(
         "/tiles/{date}/{z}/{x}/{y}.png",

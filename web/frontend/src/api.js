@@ -15,6 +15,14 @@ export class ApiError extends Error {
   }
 }
 
+// Offline areas (issue #19: offline, offline.js): when the network fails, a GET may be answered from the data a
+// ranger saved on the phone. answer(path, method) returns the data, undefined (nothing kept: the usual network
+// error) or throws an ApiError; reached() is told each time the server answers, so the page knows it is online.
+let offlineHooks = null;
+export function setOfflineHooks(hooks) {
+  offlineHooks = hooks;
+}
+
 /** Called with the error when any request answers 401, so the page can show the login form again. */
 export function onUnauthorized(fn) {
   unauthorizedHandlers.push(fn);
@@ -41,7 +49,7 @@ export function formatDetail(detail) {
  * One request to the API. `body` is sent as JSON. Returns the parsed JSON (or null for an empty answer);
  * throws ApiError with the server's own message, or a translated one when there is none.
  */
-export async function api(path, { method = 'GET', body, signal, quiet401 = false } = {}) {
+export async function api(path, { method = 'GET', body, signal, quiet401 = false, offline = true } = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', signal };
   if (body !== undefined) {
@@ -55,8 +63,12 @@ export async function api(path, { method = 'GET', body, signal, quiet401 = false
     res = await fetch(path, init);
   } catch (err) {
     if (err.name === 'AbortError') throw err; // a newer request replaced this one: not an error to show
+    // offline: false when saving an area, so old saved data is never taken for a fresh download
+    const kept = offline && offlineHooks ? await offlineHooks.answer(path, method) : undefined;
+    if (kept !== undefined) return kept;
     throw new ApiError(t('error.network'), 0);
   }
+  offlineHooks?.reached();
   const text = await res.text();
   let data = null;
   if (text) {
@@ -104,7 +116,7 @@ export function query(params) {
 }
 
 export const getConfig = () => api('/api/config', { quiet401: true });
-export const getZones = () => api('/api/zones');
+export const getZones = (params = {}, signal) => api(`/api/zones${query(params)}`, { signal });
 export const getAlerts = (params, signal) => api(`/api/alerts${query(params)}`, { signal });
 export const getAlert = (id) => api(`/api/alerts/${encodeURIComponent(id)}`);
 export const setStatus = (id, status, note) => api(`/api/alerts/${encodeURIComponent(id)}/status`, { method: 'POST', body: { status, note } });

@@ -1,9 +1,12 @@
-// A small stacked bar chart in plain SVG: hectares detected per month, stacked by zone kind. Drawn by hand
-// because it is one chart and a chart library would weigh more than the rest of the page's own code.
+// A small stacked bar chart in plain SVG: hectares detected per month, stacked by cause in the bulletin's colours,
+// with every alert counted once (the API's total rows: the alerts' area_ha, as the bulletin sums them). Below it,
+// hectares inside each zone kind: zones overlap (an alert in a buffer zone and a concession lies in both), so those
+// are a breakdown, never stacked into the total. Drawn by hand because it is one chart and a chart library would
+// weigh more than the rest of the page's own code.
 
 import { clear, h, s } from './dom.js';
 import { t, label, formatMonth, formatNumber } from './i18n.js';
-import { ZONE_KINDS, ZONE_STYLES, ZONE_FALLBACK_CHART, CHART_EXCLUDED_KINDS } from './styles.js';
+import { CAUSES, CAUSE_COLORS, CAUSE_FALLBACK, ZONE_KINDS, ZONE_STYLES, ZONE_FALLBACK_CHART, CHART_EXCLUDED_KINDS } from './styles.js';
 
 const W = 340;
 const H = 190;
@@ -18,13 +21,33 @@ function niceScale(max) {
   return { top: Math.ceil(max / step) * step, step };
 }
 
-// The server's monthly statistics also list, per zone layer, the part of each alert outside that layer
-// (zone "(fuera / outside)", see centinela.zones.stats.OUTSIDE). Stacking those would count every alert
-// once per layer, so the chart shows only what lies inside zones.
+// The server's zone rows also list, per zone layer, the part of each alert outside that layer (zone
+// "(fuera / outside)", see centinela.zones.stats.OUTSIDE): not a zone, so left out of the breakdown.
 const isOutside = (zone) => typeof zone === 'string' && /^\(.*outside\)$/i.test(zone.trim());
-
-const kindKey = (kind) => (kind === null || kind === undefined || kind === '' || kind === 'none' ? 'none' : kind);
+const causeColor = (cause) => CAUSE_COLORS[cause] ?? CAUSE_FALLBACK;
 const kindColor = (kind) => ZONE_STYLES[kind]?.chart ?? ZONE_FALLBACK_CHART;
+
+/**
+ * The chart's numbers from /api/stats/monthly's rows: `totals` month → cause → hectares (each alert once), `zones`
+ * zone kind → hectares in the chosen months (a breakdown that may overlap). `cause` keeps one cause only.
+ */
+export function chartData(rows, months, cause) {
+  const totals = new Map(months.map((m) => [m, new Map()]));
+  const zones = new Map();
+  for (const r of rows ?? []) {
+    if (cause && r.cause !== cause) continue;
+    const month = String(r.month).slice(0, 7);
+    const ha = Number(r.hectares) || 0;
+    if (!totals.has(month) || ha <= 0) continue;
+    if (r.total === true) {
+      const byCause = totals.get(month);
+      byCause.set(r.cause, (byCause.get(r.cause) ?? 0) + ha);
+    } else if (!isOutside(r.zone) && r.zone_kind && !CHART_EXCLUDED_KINDS.includes(r.zone_kind)) {
+      zones.set(r.zone_kind, (zones.get(r.zone_kind) ?? 0) + ha);
+    }
+  }
+  return { totals, zones };
+}
 
 /**
  * Draw into `container`. `rows` is /api/stats/monthly's answer; `months` the x axis (every month of the
@@ -32,37 +55,26 @@ const kindColor = (kind) => ZONE_STYLES[kind]?.chart ?? ZONE_FALLBACK_CHART;
  */
 export function renderChart(container, rows, months, cause) {
   clear(container);
-  const table = new Map(months.map((m) => [m, new Map()]));
-  const kindsSeen = new Set();
-  for (const r of rows ?? []) {
-    if (cause && r.cause !== cause) continue;
-    if (isOutside(r.zone) || CHART_EXCLUDED_KINDS.includes(r.zone_kind)) continue;
-    const month = String(r.month).slice(0, 7);
-    if (!table.has(month)) continue;
-    const kind = kindKey(r.zone_kind);
-    const ha = Number(r.hectares) || 0;
-    if (ha <= 0) continue;
-    kindsSeen.add(kind);
-    const byKind = table.get(month);
-    byKind.set(kind, (byKind.get(kind) ?? 0) + ha);
-  }
-  // Known kinds in their fixed order (stable colours and stacking), then any others, "outside zones" last.
-  const extra = [...kindsSeen].filter((k) => !ZONE_KINDS.includes(k) && k !== 'none').sort();
-  const kinds = [...ZONE_KINDS.filter((k) => kindsSeen.has(k)), ...extra, ...(kindsSeen.has('none') ? ['none'] : [])];
+  const { totals: table, zones } = chartData(rows, months, cause);
+  const causesSeen = new Set([...table.values()].flatMap((m) => [...m.keys()]));
+  const causes = [...CAUSES.filter((c) => causesSeen.has(c)), ...[...causesSeen].filter((c) => !CAUSES.includes(c)).sort()];
 
-  const caption = h('p', { class: 'chart-caption', text: t('chart.caption', { cause: cause ? t('chart.caption.cause', { cause: label('cause', cause) }) : '' }) });
+  const caption = h('p', { class: 'chart-caption', text: t('whatsnew.chart.caption', { cause: cause ? t('chart.caption.cause', { cause: label('cause', cause) }) : '' }) });
   let total = 0;
   let max = 0;
-  for (const byKind of table.values()) {
-    const sum = [...byKind.values()].reduce((a, b) => a + b, 0);
+  const perMonth = {};
+  for (const [month, byCause] of table) {
+    const sum = [...byCause.values()].reduce((a, b) => a + b, 0);
+    perMonth[month] = Math.round(sum * 10000) / 10000;
     total += sum;
     max = Math.max(max, sum);
   }
+  container.dataset.totals = JSON.stringify(perMonth);
+  container.dataset.totalHa = String(Math.round(total * 10000) / 10000);
   if (!months.length || total === 0) {
     container.append(h('p', { class: 'chart-empty', text: t('chart.empty') }), caption);
     return;
   }
-
   const { top, step } = niceScale(max);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
@@ -89,13 +101,13 @@ export function renderChart(container, rows, months, cause) {
   months.forEach((month, i) => {
     const x = M.left + i * band + (band - barW) / 2;
     let base = 0;
-    for (const kind of kinds) {
-      const ha = table.get(month).get(kind) ?? 0;
+    for (const c of causes) {
+      const ha = table.get(month).get(c) ?? 0;
       if (ha <= 0) continue;
       svg.append(s('rect', {
         x: x.toFixed(2), y: y(base + ha).toFixed(2), width: barW.toFixed(2), height: Math.max(0.5, y(base) - y(base + ha)).toFixed(2),
-        fill: kindColor(kind), class: 'bar', dataset: { month, kind },
-      }, s('title', {}, t('chart.bar', { month: formatMonth(month), kind: label('zone', kind), ha: formatNumber(ha, 1) }))));
+        fill: causeColor(c), class: 'bar', dataset: { month, cause: c, ha: String(ha) },
+      }, s('title', {}, t('whatsnew.chart.bar', { month: formatMonth(month), cause: label('cause', c), ha: formatNumber(ha, 1) }))));
       base += ha;
     }
     if (i % every === 0) {
@@ -112,8 +124,16 @@ export function renderChart(container, rows, months, cause) {
   });
 
   const legend = h('ul', { class: 'chart-legend' },
-    kinds.map((kind) => h('li', {},
-      h('span', { class: 'swatch', style: { background: kindColor(kind) }, 'aria-hidden': 'true' }),
-      label('zone', kind))));
-  container.append(svg, legend, caption);
+    causes.map((c) => h('li', {},
+      h('span', { class: 'swatch', style: { background: causeColor(c) }, dataset: { cause: c }, 'aria-hidden': 'true' }),
+      label('cause', c))));
+  const totalLine = h('p', { class: 'chart-total', text: t('whatsnew.chart.total', { ha: formatNumber(total, 1) }) });
+  const kinds = [...ZONE_KINDS.filter((k) => zones.has(k)), ...[...zones.keys()].filter((k) => !ZONE_KINDS.includes(k)).sort()];
+  const breakdown = kinds.length
+    ? [h('p', { class: 'chart-caption', text: t('whatsnew.chart.zones') }),
+      h('ul', { class: 'chart-legend chart-zones' }, kinds.map((k) => h('li', { dataset: { kind: k } },
+        h('span', { class: 'swatch', style: { background: kindColor(k) }, 'aria-hidden': 'true' }),
+        `${label('zone', k)}: ${formatNumber(zones.get(k), 1)} ha`)))]
+    : [];
+  container.append(svg, legend, totalLine, caption, ...breakdown);
 }

@@ -1,6 +1,7 @@
 // Before/after imagery for the selected alert: the clearest image before its first detection and the
-// clearest from then on, shown on the map with an opacity slider and a true/false colour switch. False
-// colour (near-infrared) makes bare mining pits and ponds stand out from forest even under haze.
+// clearest from then on, shown on the map as a swipe (a divider the person drags; each side's date written
+// on the map, alerts as outlines only) with a true/false colour switch. False colour (SWIR) makes bare
+// mining pits and ponds stand out from forest even under haze.
 
 import { getAlertImagery } from './api.js';
 import { clear, h } from './dom.js';
@@ -51,20 +52,15 @@ const cloudText = (d) => (cloudOf(d) === Infinity ? t('panel.none') : `${formatN
 
 export function createImagery(mapCtl) {
   // Choices survive switching alerts and languages; the layers do not outlive the selected alert.
-  const state = { feature: null, dates: null, shown: false, opacity: 100, style: 'true', error: null, loading: false };
+  const state = { feature: null, dates: null, shown: false, style: 'true', error: null, loading: false };
   let container = null;
   let request = 0;
 
   function apply() {
     const { before, after } = state.dates ?? {};
     if (state.shown && (before || after)) {
-      // With only one side available, show that one alone at full opacity.
-      mapCtl.setCompare({
-        before: before?.date ?? after.date,
-        after: after?.date ?? before.date,
-        style: state.style,
-        opacity: before && after ? state.opacity / 100 : 1,
-      });
+      // With only one side available, that one is shown alone (no divider), its date on the map.
+      mapCtl.setCompare({ before: before?.date ?? after.date, after: after?.date ?? before.date, style: state.style });
     } else {
       mapCtl.setCompare(null);
     }
@@ -102,24 +98,7 @@ export function createImagery(mapCtl) {
     }));
     if (!state.shown) return;
     const controls = h('div', { id: 'imagery-controls' });
-    if (before && after) {
-      controls.append(
-        h('label', { for: 'imagery-opacity', text: t('imagery.slider') }),
-        h('div', { class: 'slider-row' },
-          h('span', { 'aria-hidden': 'true', text: t('imagery.slider.before') }),
-          h('input', {
-            type: 'range', id: 'imagery-opacity', min: 0, max: 100, step: 1, value: state.opacity,
-            'aria-valuetext': `${state.opacity} %`,
-            on: {
-              input: (e) => {
-                state.opacity = Number(e.target.value);
-                e.target.setAttribute('aria-valuetext', `${state.opacity} %`);
-                apply();
-              },
-            },
-          }),
-          h('span', { 'aria-hidden': 'true', text: t('imagery.slider.after') })));
-    }
+    if (before && after) controls.append(h('p', { class: 'hint', id: 'imagery-swipe-hint', text: t('swipe.hint') }));
     const radios = h('fieldset', { class: 'radio-row' }, h('legend', { text: t('imagery.style') }));
     for (const style of ['true', 'false']) {
       const id = `imagery-style-${style}`;

@@ -1,4 +1,4 @@
-// Layer toggles and the legend, in one list: the switch for a zone layer sits next to its swatch, so a
+// Layer toggles and the legend, in one list (the causes' colours are the bulletin's: styles.applyPalette): the switch for a zone layer sits next to its swatch, so a
 // person learns what a colour means where they turn it on or off.
 
 import { clear, h } from './dom.js';
@@ -48,7 +48,7 @@ export function renderLegend(container, state, handlers) {
 
   container.append(h('h3', { text: t('layers.alerts.fill') }),
     h('ul', { class: 'legend-list compact' }, CAUSES.map((c) => h('li', {},
-      h('span', { class: 'swatch', 'aria-hidden': 'true', style: { background: CAUSE_COLORS[c] } }), label('cause', c)))));
+      h('span', { class: 'swatch', 'aria-hidden': 'true', dataset: { cause: c }, style: { background: CAUSE_COLORS[c] } }), label('cause', c)))));
   container.append(h('h3', { text: t('layers.alerts.line') }),
     h('ul', { class: 'legend-list compact' }, STATUSES.map((st) => h('li', {},
       h('span', { class: 'swatch outline', 'aria-hidden': 'true', style: { 'border-color': STATUS_COLORS[st] } }), label('status', st)))));

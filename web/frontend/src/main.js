@@ -4,13 +4,14 @@
 import * as API from './api.js';
 import { $, debounce, h } from './dom.js';
 import { t, label, setLang, getLang, storedLang, onLangChange, applyI18n } from './i18n.js';
-import { createMap } from './map.js';
 import { createFilters } from './filters.js';
 import { renderLegend } from './legend.js';
 import { renderChart } from './chart.js';
+import { applyPalette } from './styles.js';
 import { renderAlertList } from './list.js';
 import { createPanel } from './panel.js';
-import { createImagery, clearest } from './imagery.js';
+import { createOffline } from './offline.js';
+import { createReports } from './report.js';
 
 const ALERT_LIMIT = 1000; // the API's largest page; past it the page says how many more there are
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -33,6 +34,28 @@ const state = {
   selectedId: null,
 };
 
+// --- loading MapLibre ----------------------------------------------------------------------------------
+// MapLibre and the map modules are a separate chunk (~250 kB brotli, its worker ~120 kB more): the login form
+// must not wait for them on a phone at 400 kbps. The download starts once the form shows (or at once for a
+// kept session).
+// The config asked at start-up beside /api/me (null when that was not signed in yet: asked again after login).
+let earlyConfig = null;
+let mapKitPromise = null;
+function mapKit() {
+  if (!mapKitPromise) {
+    // MapLibre's worker too, side by side with the chunk rather than after it has run (a second on a field
+    // link): the same address map.js gives it, so the map then takes it from the HTTP cache.
+    const worker = new URL('./maplibre-gl-worker.js', import.meta.url);
+    worker.searchParams.set('v', __MAPLIBRE_VERSION__); // eslint-disable-line no-undef -- set by build.mjs
+    fetch(worker).then((res) => res.arrayBuffer()).catch(() => {});
+  }
+  mapKitPromise ??= import('./mapkit.js').catch((err) => {
+    mapKitPromise = null; // a dropped connection: try again at the next need
+    throw err;
+  });
+  return mapKitPromise;
+}
+
 // --- messages -------------------------------------------------------------------------------------------
 let messageTimer = null;
 function notify(text, kind = 'info') {
@@ -45,6 +68,31 @@ function notify(text, kind = 'info') {
   messageTimer = setTimeout(() => { box.hidden = true; }, kind === 'error' ? 12000 : 4000);
 }
 
+// --- offline areas (issue #19: offline) ------------------------------------------------------------------
+// offline.js keeps areas on the phone and answers the page's requests from them when there is no signal; a
+// reload with no signal opens the last person's saved areas read-only, until /api/me answers again.
+const offline = createOffline({ notify, mapCtl: () => state.mapCtl, config: () => state.config, onBack: backOnline });
+let checkingBack = false;
+
+// Field reports (issue #19: report): an outbox on the phone, sent at sign-in, on `online` and every minute.
+const reports = createReports({
+  notify,
+  user: () => state.user?.user ?? null,
+  onSent: async (ids) => { if (state.selectedId && ids.includes(state.selectedId)) await selectAlert(state.selectedId); },
+});
+async function backOnline() {
+  if (checkingBack || !state.user?.offline) return;
+  checkingBack = true;
+  try {
+    await signedIn(await API.me());
+    if (state.selectedId) selectAlert(state.selectedId); // with its actions, read-only no more
+  } catch (err) {
+    if (err.status === 401) signedOut();
+  } finally {
+    checkingBack = false;
+  }
+}
+
 // --- sign in / out --------------------------------------------------------------------------------------
 function showLogin() {
   $('#app-view').hidden = true; // the map reappears (and MapLibre resizes itself) at the next sign-in
@@ -53,15 +101,19 @@ function showLogin() {
   $('#user-info').hidden = true;
   document.body.classList.add('signed-out');
   $('#username').focus();
+  mapKit().catch(() => {}); // fetch it while the person types; startApp reports a failure
 }
 
 /** Forget everything the last person could see: alerts in sensitive areas must not stay on screen. */
 function signedOut() {
   state.user = null;
+  offline.signedOut();
   state.alertsController?.abort();
   state.chartController?.abort();
   state.mapCtl?.setAlerts(EMPTY);
   state.mapCtl?.setZones(EMPTY);
+  zonesController?.abort();
+  zonesView = null;
   state.mapCtl?.setSelected(null);
   state.panel?.hide();
   state.selectedId = null;
@@ -87,6 +139,7 @@ function renderUser() {
 
 async function signedIn(user) {
   state.user = user;
+  offline.signedIn(user);
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   document.body.classList.remove('signed-out');
@@ -100,6 +153,7 @@ async function signedIn(user) {
     await loadZones();
     await Promise.all([loadAlerts(), loadChart()]);
   }
+  reports.flush(); // what waited on the phone (written offline, or before the session expired)
 }
 
 $('#login-form').addEventListener('submit', async (e) => {
@@ -123,7 +177,14 @@ $('#login-form').addEventListener('submit', async (e) => {
 });
 
 $('#logout').addEventListener('click', async () => {
-  try { await API.logout(); } catch (err) { if (err.status !== 401) notify(err.message, 'error'); }
+  let reached = true;
+  try {
+    await API.logout();
+  } catch (err) {
+    reached = err.status !== 0; // no signal: the server session is ended at the next start with signal
+    if (err.status !== 401 && err.status !== 0) notify(err.message, 'error');
+  }
+  await offline.forget(state.user?.user, reached); // saved areas hold sensitive locations: none stay behind
   signedOut();
 });
 
@@ -142,7 +203,7 @@ onLangChange(() => {
   state.filters?.renderLabels();
   renderAlertStatus();
   renderLegendNow();
-  if (state.alertsLoaded) renderAlertList($('#alert-list-body'), state.alerts, selectAlert);
+  if (state.alertsLoaded) renderAlertList($('#alert-list-body'), state.alerts, selectAlert, state.filters?.isNew);
   if (state.chartRows && state.filters) renderChart($('#chart'), state.chartRows, state.filters.months(), state.filters.params().cause);
   state.panel?.render();
 });
@@ -211,7 +272,9 @@ async function loadAlerts() {
   try {
     const bbox = currentBbox();
     const params = { bbox: bbox ? bbox.join(',') : '', ...state.filters.params(), limit: ALERT_LIMIT };
-    const fc = await API.getAlerts(params, controller.signal);
+    // What is new (filters.js): one request per chosen status, only what arrived since the last visit if asked.
+    const fc = await state.filters.fetchAlerts(API.getAlerts, { bbox: params.bbox, limit: ALERT_LIMIT }, controller.signal);
+    state.filters.renderWhatsNew({ bbox: params.bbox });
     if (controller.signal.aborted) return;
     const features = Array.isArray(fc?.features) ? fc.features : [];
     state.alerts = features;
@@ -220,7 +283,7 @@ async function loadAlerts() {
     state.mapCtl?.setAlerts({ type: 'FeatureCollection', features });
     mapEl.dataset.alertsCount = String(features.length);
     renderAlertStatus();
-    renderAlertList($('#alert-list-body'), features, selectAlert);
+    renderAlertList($('#alert-list-body'), features, selectAlert, state.filters.isNew);
     document.body.dataset.ready = '1';
   } catch (err) {
     if (err.name === 'AbortError' || err.status === 401) return;
@@ -230,13 +293,45 @@ async function loadAlerts() {
   }
 }
 
+// Zones for the view, not the whole 1.3 MB file: the server simplifies them for the zoom and keeps those
+// that touch a box around the view (padded by half a view, snapped to a power-of-two grid so the URL, and
+// with it the browser's cached copy and ETag, stays the same for small pans). Asked again only when the view
+// leaves that box or is zoomed in past the detail it was simplified for.
+let zonesView = null; // {box, zoom} of the zones on the map
+let zonesController = null;
+
+function zonesWanted() {
+  const [x0, y0, x1, y1] = state.mapCtl.bbox();
+  const zoom = Math.max(0, Math.min(16, Math.floor(state.mapCtl.map.getZoom())));
+  const pad = Math.max(x1 - x0, y1 - y0, 1e-4) / 2;
+  const step = 2 ** Math.ceil(Math.log2(pad));
+  const snap = (v, round, lo, hi) => Math.min(hi, Math.max(lo, round(v / step) * step));
+  const box = [snap(x0 - pad, Math.floor, -180, 180), snap(y0 - pad, Math.floor, -90, 90),
+    snap(x1 + pad, Math.ceil, -180, 180), snap(y1 + pad, Math.ceil, -90, 90)];
+  return { box, zoom, view: [x0, y0, x1, y1] };
+}
+
+function zonesStale() {
+  if (!zonesView) return true;
+  const { view, zoom } = zonesWanted();
+  const [bx0, by0, bx1, by1] = zonesView.box;
+  return zoom > zonesView.zoom || view[0] < bx0 || view[1] < by0 || view[2] > bx1 || view[3] > by1;
+}
+
 async function loadZones() {
   if (!state.mapCtl) return;
+  zonesController?.abort();
+  const controller = new AbortController();
+  zonesController = controller;
+  const { box, zoom } = zonesWanted();
   try {
-    const fc = await API.getZones();
+    const fc = await API.getZones({ bbox: box.join(','), zoom }, controller.signal);
+    if (controller.signal.aborted || !state.user) return;
+    zonesView = { box, zoom };
     state.legend.zoneKinds = state.mapCtl.setZones(fc);
     for (const [kind, visible] of Object.entries(state.legend.zoneVisible)) state.mapCtl.setZoneVisible(kind, visible);
   } catch (err) {
+    if (err.name === 'AbortError') return;
     if (err.status !== 401) notify(err.message, 'error');
   }
   renderLegendNow();
@@ -263,11 +358,11 @@ async function loadChart() {
 async function loadBaseImagery() {
   try {
     const dates = await API.getImageryDates(state.mapCtl.bbox());
-    const recent = (dates ?? []).filter((d) => d?.date).sort((a, b) => (a.date < b.date ? 1 : -1)).slice(0, 6);
-    const pick = clearest(recent);
-    if (!pick) return;
-    state.legend.baseDate = String(pick.date).slice(0, 10);
-    state.mapCtl.setBaseImagery(state.legend.baseDate, 'true', state.legend.baseVisible);
+    // The clear composite of the last 6 weeks of imagery (issue #19: change): each pixel's latest clear look.
+    const recent = (dates ?? []).filter((d) => d?.date).map((d) => String(d.date).slice(0, 10)).sort();
+    if (!recent.length) return;
+    const range = state.mapCtl.setBaseComposite(recent[recent.length - 1], 6, recent, 'true', state.legend.baseVisible);
+    state.legend.baseDate = `${range.start} – ${range.end}`;
     renderLegendNow();
   } catch (err) {
     if (err.status !== 401) console.warn('base imagery:', err.message);
@@ -316,18 +411,23 @@ function closeAlert() {
 
 // --- start ----------------------------------------------------------------------------------------------
 async function startApp() {
+  mapKit().catch(() => {}); // a kept session skipped the login form: fetch the map while the config comes
+  const early = earlyConfig;
+  earlyConfig = null;
   try {
-    state.config = (await API.getConfig()) ?? {};
+    state.config = ((early && await early) ?? await API.getConfig()) ?? {};
   } catch (err) {
     if (err.status === 401) { state.started = false; showLogin(); return; }
     notify(err.message, 'error');
     state.config = {};
   }
   const config = state.config;
+  applyPalette(config); // the causes' colours of the bulletin, before the map and legend are drawn
   if (!storedLang() && config.default_lang && config.default_lang !== getLang()) setLang(config.default_lang);
-  state.filters = createFilters(config, () => { loadAlerts(); loadChart(); });
+  state.filters = createFilters(config, () => { loadAlerts(); loadChart(); }, state.user?.user);
 
   try {
+    const { createMap } = await mapKit();
     state.mapCtl = await createMap($('#map'), config, { onAlertClick: (id) => selectAlert(id), viewPadding });
   } catch (err) {
     // No WebGL (old phone, locked-down browser): the list, panel, filters and chart still work.
@@ -340,11 +440,12 @@ async function startApp() {
   // For browser tests and power users: open an alert without clicking a pixel.
   window.centinela = { map: state.mapCtl?.map ?? null, selectAlert };
 
-  state.imagery = config.tiles && state.mapCtl ? createImagery(state.mapCtl) : null;
+  state.imagery = config.tiles && state.mapCtl ? (await mapKit()).createImagery(state.mapCtl) : null;
   state.panel = createPanel({
     panel: $('#alert-panel'),
     role: state.user?.role,
     imagery: state.imagery,
+    reports,
     notify,
     onChanged: async (id) => {
       await Promise.all([selectAlert(id), loadAlerts(), loadChart()]);
@@ -353,18 +454,28 @@ async function startApp() {
   });
 
   state.mapCtl?.map.on('moveend', debounce(loadAlerts, 300));
-  await loadZones();
+  state.mapCtl?.map.on('moveend', debounce(() => { if (zonesStale()) loadZones(); }, 300));
   if (config.tiles && state.mapCtl) loadBaseImagery();
-  await Promise.all([loadAlerts(), loadChart()]);
+  // Side by side: on a slow link the alerts must not queue behind the zones.
+  await Promise.all([loadZones(), loadAlerts(), loadChart()]);
 }
 
 async function boot() {
   setLang(storedLang() ?? 'es');
   renderSheetToggle();
+  earlyConfig = API.getConfig().catch(() => null); // beside /api/me: a kept session saves a round trip
   try {
     const user = await API.me();
+    if (offline.takePendingLogout()) { // "Salir" was pressed with no signal: finish it now
+      await API.logout().catch(() => {});
+      showLogin();
+      return;
+    }
     await signedIn(user);
   } catch (err) {
+    // No signal: open the saved areas of the last person signed in, read-only (issue #19: offline).
+    const kept = err.status === 0 && !state.user ? await offline.sessionUser() : null;
+    if (kept) { await signedIn(kept); return; }
     if (err.status !== 401) notify(err.message, 'error');
     if (!state.user) showLogin();
   }

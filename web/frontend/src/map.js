@@ -2,9 +2,14 @@
 // No glyphs, sprites or fonts are referenced, so nothing is fetched from outside the server: the page
 // must work on a field laptop behind a satellite link or on a closed network.
 
-import { Map as MapLibreMap, NavigationControl, ScaleControl, Popup, setWorkerUrl, getVersion } from 'maplibre-gl';
+import {
+  Map as MapLibreMap, NavigationControl, ScaleControl, AttributionControl, Popup, setWorkerUrl, getVersion,
+} from 'maplibre-gl';
+import { api } from './api.js';
 import { h } from './dom.js';
-import { t, label } from './i18n.js';
+import { t, label, onLangChange } from './i18n.js';
+import { createSwipe } from './swipe.js';
+import { createReferenceLayers } from './reflayers.js';
 import {
   ZONE_DRAW_ORDER, ZONE_STYLES, CAUSE_COLORS, CAUSE_FALLBACK, STATUS_COLORS, STATUS_FALLBACK, matchColor,
 } from './styles.js';
@@ -28,7 +33,23 @@ function absolute(path) {
 
 function tileUrl(date, style) {
   // {z}/{x}/{y} must stay literal for MapLibre, so build the URL around them rather than encoding them.
+  if (date && typeof date === 'object') {
+    // The clear composite: each pixel's latest clear look in the `weeks` weeks up to `until`.
+    const q = `until=${encodeURIComponent(date.until)}&weeks=${Number(date.weeks)}&style=${style}`;
+    return `${absolute('/tiles/composite/')}{z}/{x}/{y}.png?${q}`;
+  }
   return `${absolute(`/tiles/${encodeURIComponent(date)}/`)}{z}/{x}/{y}.png?style=${style}`;
+}
+
+const ALERT_FILL_OPACITY = 0.45;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/** The first and last acquisition dates inside the composite's window of `weeks` weeks up to `until`. */
+export function compositeRange(until, weeks, dates = []) {
+  const end = String(until).slice(0, 10);
+  const start = new Date(Date.parse(`${end}T00:00:00Z`) - weeks * WEEK_MS + 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const inside = dates.map((d) => String(d?.date ?? d).slice(0, 10)).filter((d) => d >= start && d <= end).sort();
+  return { start: inside[0] ?? start, end };
 }
 
 function zoneLayers() {
@@ -58,7 +79,12 @@ function alertLayers() {
   const statusColor = matchColor('status', STATUS_COLORS, STATUS_FALLBACK);
   const none = ['==', ['get', 'alert_id'], ''];
   return [
-    { id: 'alerts-fill', type: 'fill', source: 'alerts', paint: { 'fill-color': causeColor, 'fill-opacity': 0.45 } },
+    { id: 'alerts-fill', type: 'fill', source: 'alerts', paint: { 'fill-color': causeColor, 'fill-opacity': ALERT_FILL_OPACITY } },
+    // Over imagery the fill goes (the ground under an alert must show): this casing keeps the cause's colour.
+    {
+      id: 'alerts-cause-line', type: 'line', source: 'alerts', layout: { visibility: 'none' },
+      paint: { 'line-color': causeColor, 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 4, 14, 7], 'line-opacity': 0.9 },
+    },
     {
       id: 'alerts-selected', type: 'line', source: 'alerts', filter: none,
       paint: { 'line-color': '#00e5ff', 'line-width': 7, 'line-opacity': 0.9 },
@@ -97,6 +123,37 @@ function style() {
       ...alertLayers(),
     ],
   };
+}
+
+/** The swipe's "after" side: the image, the zones' outlines and the alerts' outlines (never a fill). */
+function overlayStyle(date, imageStyle, zones, alerts, selected) {
+  const lines = zoneLayers().filter((l) => l.type === 'line');
+  const outlines = alertLayers().filter((l) => l.type === 'line').map((l) => (
+    l.id === 'alerts-selected' ? { ...l, filter: ['==', ['get', 'alert_id'], selected ?? ''] } : { ...l, layout: {} }));
+  return {
+    version: 8,
+    sources: {
+      after: { type: 'raster', tiles: [tileUrl(date, imageStyle)], tileSize: 256, minzoom: TILE_MINZOOM },
+      zones: { type: 'geojson', data: zones ?? EMPTY },
+      alerts: { type: 'geojson', data: alerts ?? EMPTY },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#dfe7dc' } },
+      { id: 'after', type: 'raster', source: 'after', paint: { 'raster-fade-duration': 0 } },
+      ...lines,
+      ...outlines,
+    ],
+  };
+}
+
+/** A line of text written on the map itself (dates of the images), so a screenshot keeps it. */
+function mapLabel(container, id, cls) {
+  let el = container.querySelector(`#${id}`);
+  if (!el) {
+    el = h('div', { id, class: `map-label ${cls}` });
+    container.append(el);
+  }
+  return el;
 }
 
 /** The alert's dot: the API's lat/lon, else the middle of its outline's bounding box. */
@@ -143,13 +200,24 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
     ...(bounds
       ? { bounds: [[bounds[0], bounds[1]], [bounds[2], bounds[3]]], fitBoundsOptions: { padding: 30, maxZoom: 14 } }
       : { center: config.center ?? [-69.9, -12.9], zoom: config.zoom ?? 9 }),
-    attributionControl: { compact: true },
+    attributionControl: false, // ours, below: it lists every data source, updated from /api/attributions
     maxPitch: 0, // a flat map: rangers read distances and shapes, tilt only confuses on a phone
     dragRotate: false,
   });
   map.touchZoomRotate.disableRotation();
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+  let attributions = [];
+  let attributionCtl = null;
+  function renderAttribution() {
+    // MapLibre's control takes its custom texts once, when made: replace it to change them.
+    if (attributionCtl) map.removeControl(attributionCtl);
+    const texts = attributions.map((a) => (a.kind === 'imagery' ? t('attribution.copernicus', { year: imageryYears() ?? a.year }) : a.text));
+    attributionCtl = new AttributionControl({ compact: true, customAttribution: texts });
+    map.addControl(attributionCtl, 'bottom-right');
+    // Folded to its ⓘ button: the credits are long and would cover the map's bottom (and the composite's dates).
+    container.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');
+  }
   // Tiles outside the imagery's footprint answer 404; that is expected and not worth a console error each.
   map.on('error', (e) => {
     if (e?.sourceId && /^(base|before|after)$/.test(e.sourceId)) return;
@@ -158,7 +226,48 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
 
   let popup = null;
   let baseDate = null;
+  let baseSpec = null; // {until, weeks, start} of the clear composite under everything
+  let baseVisible = true;
   let compare = null;
+  let swipe = null;
+  let zonesData = EMPTY;
+  let alertsData = EMPTY;
+  let selectedId = null;
+  const reference = createReferenceLayers(map, 'alerts-fill', document.getElementById('legend'));
+  // The licence asks for the year of the data: the years of the images on the map, once any is shown.
+  function imageryYears() {
+    const days = [baseSpec?.start, baseSpec?.until, compare?.before, compare?.after].filter(Boolean);
+    const years = [...new Set(days.map((d) => String(d).slice(0, 4)))].sort();
+    if (!years.length) return null;
+    return years.length === 1 ? years[0] : `${years[0]}–${years[years.length - 1]}`;
+  }
+  renderAttribution();
+
+  /**
+   * Over any image alerts are outlines only (ground visible inside); on the plain background, filled. While
+   * two dates are compared the composite goes: a mix of dates beside them would blur which day is which,
+   * and its tiles would queue in front of theirs on a slow link.
+   */
+  function updateAlertFill() {
+    if (map.getLayer('base')) map.setLayoutProperty('base', 'visibility', baseVisible && !compare ? 'visible' : 'none');
+    const overImagery = Boolean(compare) || Boolean(baseSpec && baseVisible);
+    if (map.getLayer('alerts-fill')) map.setPaintProperty('alerts-fill', 'fill-opacity', overImagery ? 0 : ALERT_FILL_OPACITY);
+    if (map.getLayer('alerts-cause-line')) map.setLayoutProperty('alerts-cause-line', 'visibility', overImagery ? 'visible' : 'none');
+  }
+
+  function renderLabels() {
+    const base = mapLabel(container, 'map-base-date', 'base-date');
+    base.hidden = !(baseSpec && baseVisible) || Boolean(compare);
+    if (baseSpec) base.textContent = t('base.composite.range', { start: baseSpec.start, end: baseSpec.until });
+    const single = mapLabel(container, 'map-image-date', 'image-date');
+    single.hidden = !(compare && compare.before === compare.after);
+    if (compare) single.textContent = t('swipe.single', { date: compare.before });
+    swipe?.labelTexts({
+      before: t('swipe.before', { date: compare?.before ?? '' }),
+      after: t('swipe.after', { date: compare?.after ?? '' }),
+    });
+  }
+  onLangChange(() => { renderAttribution(); renderLabels(); reference.render(); });
 
   // A finger is wider than a polygon edge or a 4 px dot: look in a small box around the tap.
   function alertAt(point) {
@@ -211,7 +320,7 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
       id, type: 'raster', source: id,
       layout: { visibility: visible ? 'visible' : 'none' },
       paint: { 'raster-opacity': opacity, 'raster-fade-duration': 0 },
-    }, FIRST_ZONE_LAYER); // imagery goes under every zone and alert so outlines stay on top
+    }, id === 'base' && map.getLayer('before') ? 'before' : FIRST_ZONE_LAYER); // imagery under every zone and alert
   }
 
   const controller = {
@@ -230,7 +339,9 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
         ...f,
         properties: { ...f.properties, illustrative: truthy(f.properties?.illustrative), sensitive: truthy(f.properties?.sensitive) },
       }));
-      map.getSource('zones').setData({ type: 'FeatureCollection', features });
+      zonesData = { type: 'FeatureCollection', features };
+      map.getSource('zones').setData(zonesData);
+      swipe?.overlay.getSource('zones')?.setData(zonesData);
       const kinds = {};
       for (const f of features) kinds[f.properties.kind] = (kinds[f.properties.kind] ?? false) || f.properties.illustrative;
       return kinds;
@@ -244,7 +355,9 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
 
     setAlerts(fc) {
       const features = fc?.features ?? [];
-      map.getSource('alerts').setData({ type: 'FeatureCollection', features });
+      alertsData = { type: 'FeatureCollection', features };
+      map.getSource('alerts').setData(alertsData);
+      swipe?.overlay.getSource('alerts')?.setData(alertsData);
       const points = [];
       for (const f of features) {
         const c = pointOf(f);
@@ -257,6 +370,8 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
       const filter = ['==', ['get', 'alert_id'], id ?? ''];
       map.setFilter('alerts-selected', filter);
       map.setFilter('alerts-points-selected', filter);
+      selectedId = id ?? null;
+      if (swipe?.overlay.getLayer('alerts-selected')) swipe.overlay.setFilter('alerts-selected', filter);
     },
 
     /**
@@ -277,41 +392,88 @@ export function createMap(container, config, { onAlertClick, viewPadding = () =>
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fits ? pad : 0, maxZoom: 15, duration: 600 });
     },
 
-    /** The latest clear image under everything, for orientation (rivers, roads, old mining). */
+    /**
+     * The base image under everything, for orientation (rivers, roads, old mining): the clear composite of
+     * the `weeks` weeks up to `until` (each pixel its latest clear look), its range written on the map.
+     * Returns {start, end} of the range.
+     */
+    setBaseComposite(until, weeks = 6, dates = [], style = 'true', visible = true) {
+      const range = compositeRange(until, weeks, dates);
+      baseSpec = { until: range.end, weeks, start: range.start };
+      baseDate = `${range.start} – ${range.end}`;
+      baseVisible = visible;
+      setRaster('base', { until: range.end, weeks }, style, 1, visible);
+      updateAlertFill();
+      renderLabels();
+      renderAttribution();
+      return range;
+    },
+    /** A single date's image as the base (kept for callers that pick one day). */
     setBaseImagery(date, style = 'true', visible = true) {
       baseDate = date;
+      baseSpec = null;
+      baseVisible = visible;
       setRaster('base', date, style, 1, visible);
+      updateAlertFill();
+      renderLabels();
     },
     setBaseVisible(visible) {
-      if (map.getLayer('base')) map.setLayoutProperty('base', 'visibility', visible ? 'visible' : 'none');
+      baseVisible = visible;
+      updateAlertFill();
+      renderLabels();
     },
     baseDate: () => baseDate,
 
     /**
-     * Before/after comparison: the "after" image lies on top of the "before" one and its opacity comes from
-     * the slider. Chosen over a swipe on a second map because it needs no second WebGL context (phones run
-     * out of them) and works the same with touch, mouse and keyboard.
+     * Before/after: the "before" image on the main map, the "after" one on a swipe overlay clipped at a
+     * divider the person drags (see swipe.js); each side's date is written on the map. With one date only
+     * (next.before === next.after) that image is shown alone, its date on the map. null removes both.
      */
     setCompare(next) {
       if (!next) {
-        setRaster('after', null);
+        swipe?.destroy();
+        swipe = null;
         setRaster('before', null);
         compare = null;
+        updateAlertFill();
+        renderLabels();
         return;
       }
       const same = compare && compare.before === next.before && compare.after === next.after && compare.style === next.style;
       if (!same) {
         setRaster('before', next.before, next.style, 1);
-        setRaster('after', next.after, next.style, next.opacity);
-        // setRaster puts each new layer right under the zones, so "after" must be added last to lie on top.
-      } else if (map.getLayer('after')) {
-        map.setPaintProperty('after', 'raster-opacity', next.opacity);
+        const position = swipe?.position();
+        swipe?.destroy();
+        swipe = null;
+        if (next.after && next.after !== next.before) {
+          swipe = createSwipe(map, overlayStyle(next.after, next.style, zonesData, alertsData, selectedId));
+          if (position !== undefined) swipe.setPosition(position);
+        }
       }
       compare = { ...next };
+      updateAlertFill();
+      renderLabels();
+      if (!same) renderAttribution();
+    },
+    compareState: () => (compare ? { ...compare, position: swipe?.position() ?? null } : null),
+
+    /** Imported reference layers (rivers, roads, towns) and the attribution of every source, from the API. */
+    async loadExtras() {
+      try {
+        const list = await api('/api/attributions');
+        attributions = Array.isArray(list) ? list : [];
+        renderAttribution();
+      } catch (err) {
+        if (err.status !== 401) console.warn('attributions:', err.message);
+      }
+      await reference.load();
     },
   };
   return new Promise((resolve, reject) => {
-    map.once('load', () => resolve(controller));
+    map.once('load', () => {
+      resolve(controller);
+      controller.loadExtras(); // not awaited: credits and reference layers must not hold up the alerts
+    });
     map.once('error', (e) => { if (!map.loaded()) reject(e?.error ?? e); });
   });
 }

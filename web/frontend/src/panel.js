@@ -4,6 +4,7 @@
 import { addNote, setStatus } from './api.js';
 import { $, clear, h } from './dom.js';
 import { t, label, formatNumber, getLang } from './i18n.js';
+import { goThere } from './geo.js';
 
 /** The legal verdict's sentence with its caveats, in the page's language when the API gave both. */
 export function legalCaveat(p) {
@@ -151,12 +152,6 @@ export function createPanel(ctx) {
     idEl.textContent = id;
     clear(body);
 
-    const lat = Number(p.lat);
-    const lon = Number(p.lon);
-    const hasCoords = p.lat !== null && p.lat !== undefined && Number.isFinite(lat) && Number.isFinite(lon);
-    // Five decimals is about one metre: enough to walk to, and what GPS units display.
-    const coords = hasCoords ? `${lat.toFixed(5)}, ${lon.toFixed(5)}` : null;
-
     const facts = h('dl', { class: 'facts' },
       fact(t('panel.status'), h('span', { class: `status-badge status-${p.status}`, text: label('status', p.status) }), 'alert-status'),
       fact(t('panel.cause'), label('cause', p.cause)),
@@ -174,23 +169,12 @@ export function createPanel(ctx) {
       p.reasons ? fact(t('panel.reasons'), h('span', { class: 'long-text', text: Array.isArray(p.reasons) ? p.reasons.join('; ') : String(p.reasons) })) : null,
     );
     body.append(h('h3', { text: t('panel.facts') }), facts);
+    // Shown from the copy kept on the phone (offline.js): say how old it is, and that nothing can be changed.
+    if (p.offline_saved_at) body.append(h('p', { id: 'alert-offline', class: 'warning', text: t('offline.panel', { date: p.offline_saved_at }) }));
 
-    if (coords) {
-      body.append(h('div', { class: 'coords' },
-        h('span', { class: 'coords-label', text: t('panel.coordinates') }),
-        h('code', { id: 'alert-coords', text: coords }),
-        h('div', { class: 'button-row' },
-          h('button', {
-            type: 'button', id: 'copy-coords', class: 'secondary', text: t('panel.copy'),
-            on: {
-              click: async () => {
-                try { await copyText(coords); ctx.notify(t('panel.copied')); } catch { ctx.notify(t('panel.copy.failed'), 'error'); }
-              },
-            },
-          }),
-          // geo: URIs open the phone's maps or GPS app at the point (RFC 5870).
-          h('a', { id: 'geo-link', class: 'button secondary', href: `geo:${lat.toFixed(5)},${lon.toFixed(5)}`, text: t('panel.navigate') }))));
-    }
+    // Where it is, in every form a ranger's GPS or phone takes, and links to the maps apps (geo.js).
+    const go = goThere(p, copyText, ctx.notify);
+    if (go) body.append(go);
 
     if (p.evidence_url) {
       body.append(h('p', {}, h('a', {
@@ -208,6 +192,8 @@ export function createPanel(ctx) {
     if (allowed.length) body.append(statusForm(id, allowed));
     // Rangers, analysts and admins may write notes; viewers only read (the server checks this too).
     if (role && role !== 'viewer') body.append(noteForm(id));
+    // Field reports (issue #19: report): the form for roles that may file, the alert's reports, the phone's outbox.
+    if (ctx.reports) body.append(ctx.reports.section(p, role, () => ctx.onChanged(id)));
     const noteEl = $('#note-text', body);
     if (noteEl) noteEl.value = draft.note;
     const statusNoteEl = $('#status-note', body);

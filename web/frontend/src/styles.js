@@ -13,11 +13,22 @@ export const ZONE_DRAW_ORDER = ['admin', ...ZONE_KINDS.filter((k) => k !== 'admi
 // Left out of the chart: districts, provinces and departments nest, so stacking them counts a hectare thrice.
 export const CHART_EXCLUDED_KINDS = ['admin'];
 
+// The causes' colours come from the server (/api/config's cause_colors, from centinela.palette, which the
+// bulletin draws with too); these defaults are the same values, for a page that starts without a config.
 export const CAUSE_COLORS = {
-  mining: '#e85d04',
+  mining: '#d32f2f',
   other: '#2a9d8f',
 };
 export const CAUSE_FALLBACK = '#9ca3af';
+
+/** Take the causes' colours from /api/config (before the map and legend are drawn): one palette everywhere. */
+export function applyPalette(config) {
+  const colors = config?.cause_colors;
+  if (!colors || typeof colors !== 'object') return;
+  for (const [cause, color] of Object.entries(colors)) {
+    if (typeof color === 'string' && /^#[0-9a-f]{3,8}$/i.test(color)) CAUSE_COLORS[cause] = color;
+  }
+}
 
 export const STATUS_COLORS = {
   new: '#ffd60a',
