@@ -15,9 +15,8 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ..i18n import t as tr  # noqa: E402
 from ..imagery.render import FALSE_COLOUR, composite  # noqa: E402
+from ..palette import CAUSE_COLOURS  # noqa: E402  (the bulletin's and the web map's colours)
 from .quicklook import _decorate, _extent_km  # noqa: E402
-
-CAUSE_COLOURS = {"mining": "#ff2d2d", "other": "#ffd400"}
 
 
 def recent_clear_composite(ds: xr.Dataset, looks: int = 5) -> xr.Dataset:
