@@ -181,6 +181,7 @@ export const MESSAGES = {
     'offline.missing': 'Esta alerta no está guardada en el teléfono.',
     // --- issue #19: report ---
     'report.title': 'Informe de campo',
+    'report.login_waiting': '{n} informe(s) de campo de {users} siguen en este teléfono sin enviar: se envían al iniciar sesión de nuevo.',
     'report.verdict': 'Lo que encontró en el lugar',
     'report.verdict.mining_active': 'Minería activa',
     'report.verdict.mining_abandoned': 'Minería abandonada',
@@ -450,6 +451,7 @@ export const MESSAGES = {
     'offline.missing': 'This alert is not saved on the phone.',
     // --- issue #19: report ---
     'report.title': 'Field report',
+    'report.login_waiting': '{n} field report(s) by {users} are still on this phone, not sent: they are sent when you sign in again.',
     'report.verdict': 'What you found on site',
     'report.verdict.mining_active': 'Active mining',
     'report.verdict.mining_abandoned': 'Abandoned mining',

@@ -87,7 +87,10 @@ async function backOnline() {
     await signedIn(await API.me());
     if (state.selectedId) selectAlert(state.selectedId); // with its actions, read-only no more
   } catch (err) {
-    if (err.status === 401) signedOut();
+    if (err.status === 401) { // the session ended while offline: reports wait in the outbox for the next sign-in
+      notify(t('error.session'), 'error');
+      signedOut();
+    }
   } finally {
     checkingBack = false;
   }
@@ -101,6 +104,7 @@ function showLogin() {
   $('#user-info').hidden = true;
   document.body.classList.add('signed-out');
   $('#username').focus();
+  reports.loginNote(); // a report kept on the phone while the session expired: say it goes at sign-in
   mapKit().catch(() => {}); // fetch it while the person types; startApp reports a failure
 }
 

@@ -11,7 +11,7 @@
 
 import * as API from './api.js';
 import { $, clear, h } from './dom.js';
-import { t, label, formatNumber } from './i18n.js';
+import { t, label, formatNumber, onLangChange } from './i18n.js';
 
 const DB_NAME = 'centinela-outbox';
 const STORE = 'reports';
@@ -158,6 +158,23 @@ export function createReports(ctx) {
     })().catch((err) => console.warn('field reports:', err)).finally(() => { flushing = null; renderPending(); });
     return flushing;
   }
+
+  /** On the login form: reports still on the phone (the session ended before they went) are sent at sign-in. */
+  async function loginNote() {
+    const form = $('#login-form');
+    if (!form) return;
+    let note = $('#login-outbox', form);
+    if (!note) {
+      note = h('p', { id: 'login-outbox', class: 'warning', role: 'status', hidden: true });
+      form.insertBefore(note, $('#login-submit', form));
+    }
+    let waiting = [];
+    try { waiting = (await allReports()).filter((r) => r.state === 'pending'); } catch { /* nothing to say */ }
+    const users = [...new Set(waiting.map((r) => r.user).filter(Boolean))].join(', ');
+    note.textContent = waiting.length ? t('report.login_waiting', { n: waiting.length, users }) : '';
+    note.hidden = !waiting.length;
+  }
+  onLangChange(() => { if ($('#login-outbox')) loginNote(); });
 
   window.addEventListener('online', () => flush());
   setInterval(() => { if (navigator.onLine !== false) flush(); }, RETRY_MS);
@@ -307,5 +324,5 @@ export function createReports(ctx) {
     return el;
   }
 
-  return { section, flush, forget: () => { shown = null; } };
+  return { section, flush, loginNote, forget: () => { shown = null; } };
 }
