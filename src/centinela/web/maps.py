@@ -17,6 +17,7 @@ from ..store import users as U
 from ..zones.kinds import KINDS
 from .alerts import Context
 from .params import AlertId, BBoxText, Filter, parse_bbox
+from .tilecache import TileCache
 from .whatsnew import monthly_totals, palette
 from .zoneview import MAX_ZOOM, ZoneSimplifier, json_with_etag
 
@@ -27,6 +28,7 @@ MIN_TILE_ZOOM = 6  # below this one tile covers hundreds of scenes: a STAC API s
 def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
     router = APIRouter(tags=["map"])
     simplifier = ZoneSimplifier()  # /api/zones?zoom=…: simplified zones per zoom, made once
+    tiles = TileCache(ctx.settings.work_dir / "tile-cache")
 
     @router.get("/api/config", summary="What the map page needs to start: language, view, date range, tiles")
     def config(user: U.User = Depends(current_user)) -> dict[str, Any]:
@@ -175,7 +177,10 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             raise InputError("this server has no imagery catalog (start it with --catalog)")
         if x >= 2**z or y >= 2**z:
             raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
-        png = render_composite_tile(ctx.settings.catalog, until, z, x, y, weeks, style)
+        key = f"composite|{ctx.settings.catalog}|{until}|{weeks}|{style}|{z}/{x}/{y}"
+        png = tiles.get_or_render(
+            key, until, lambda: render_composite_tile(ctx.settings.catalog, until, z, x, y, weeks, style)
+        )
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @router.get(
@@ -198,7 +203,8 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             raise InputError("this server has no imagery catalog (start it with --catalog)")
         if x >= 2**z or y >= 2**z:
             raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
-        png = render_tile(ctx.settings.catalog, date, z, x, y, style)
+        key = f"date|{ctx.settings.catalog}|{date}|{style}|{z}/{x}/{y}"
+        png = tiles.get_or_render(key, date, lambda: render_tile(ctx.settings.catalog, date, z, x, y, style))
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     return router
