@@ -108,3 +108,12 @@ def test_language_switch_and_phone_screen(server, browser):
     page.screenshot(path=str(ARTIFACTS / "map_phone.png"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, "no sideways scrolling on a phone"
+    # The viewer's notice about sensitive areas steps aside for a selected alert and can be closed (issue #19).
+    assert page.is_visible("#sensitive-notice")
+    page.evaluate("window.centinela.selectAlert('CEN-B')")
+    page.wait_for_selector("#alert-panel #alert-id", state="visible")
+    assert not page.is_visible("#sensitive-notice"), "on a phone the notice would cover the selected alert"
+    page.click("#alert-close")
+    page.wait_for_selector("#sensitive-notice", state="visible")
+    page.click("#notice-close")
+    assert page.is_hidden("#sensitive-notice")

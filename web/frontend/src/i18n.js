@@ -146,6 +146,7 @@ export const MESSAGES = {
     'error.session': 'Su sesión terminó. Inicie sesión de nuevo.',
     'error.map': 'El mapa no pudo iniciarse en este navegador (se necesita WebGL).',
     // --- issue #19: perf ---
+    'notice.close': 'Cerrar el aviso (vuelve en la próxima sesión)',
     // --- issue #19: offline ---
     'offline.title': 'Áreas sin conexión',
     'offline.intro': 'Guarde un área antes de ir a donde no hay señal: sus alertas, zonas e imágenes quedan en este teléfono, y el mapa, la lista y los detalles funcionan sin conexión (solo lectura).',
@@ -416,6 +417,7 @@ export const MESSAGES = {
     'error.session': 'Your session ended. Please sign in again.',
     'error.map': 'The map could not start in this browser (WebGL is needed).',
     // --- issue #19: perf ---
+    'notice.close': 'Close the notice (it comes back at the next sign-in)',
     // --- issue #19: offline ---
     'offline.title': 'Offline areas',
     'offline.intro': 'Save an area before going where there is no signal: its alerts, zones and imagery stay on this phone, and the map, the list and the details work offline (read-only).',

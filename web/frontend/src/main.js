@@ -121,6 +121,8 @@ function signedOut() {
   state.mapCtl?.setSelected(null);
   state.panel?.hide();
   state.selectedId = null;
+  document.body.classList.remove('alert-selected');
+  noticeClosed = null;
   state.alerts = [];
   state.matched = null;
   state.alertsLoaded = false;
@@ -137,9 +139,16 @@ function renderUser() {
   info.textContent = `${state.user.user} · ${t('user.role', { role: label('role', state.user.role) })}`;
   info.hidden = false;
   $('#logout').hidden = false;
-  // The server hides alerts in sensitive areas from viewers; say so, or they would think there are none.
-  $('#sensitive-notice').hidden = state.user.role !== 'viewer';
+  // The server hides alerts in sensitive areas from viewers; say so, or they would think there are none. The
+  // person may close it (on a phone it takes a third of the map); it comes back at the next sign-in.
+  $('#sensitive-notice').hidden = state.user.role !== 'viewer' || noticeClosed === state.user.user;
 }
+
+let noticeClosed = null; // the user who closed the sensitive-areas notice in this sign-in
+$('#notice-close').addEventListener('click', () => {
+  noticeClosed = state.user?.user ?? null;
+  $('#sensitive-notice').hidden = true;
+});
 
 async function signedIn(user) {
   state.user = user;
@@ -392,6 +401,7 @@ async function selectAlert(id) {
   if (!id || !state.panel) return null;
   id = String(id);
   state.selectedId = id;
+  document.body.classList.add('alert-selected'); // on a phone the viewer's notice steps aside (app.css)
   state.mapCtl?.setSelected(id);
   state.panel.loading(id);
   setSheet(true);
@@ -409,6 +419,7 @@ async function selectAlert(id) {
 
 function closeAlert() {
   state.selectedId = null;
+  document.body.classList.remove('alert-selected');
   state.mapCtl?.setSelected(null);
   state.panel.hide();
 }
