@@ -96,6 +96,8 @@ def test_language_switch_and_phone_screen(server, browser):
     base, _ = server
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in(page, base, "viewer")
+    # The folded sheet repeats what is new, so a phone shows it without opening the panel.
+    page.wait_for_selector("#sheet-toggle >> text=/sin revisar/", timeout=10_000)
     # Every status: the default view shows only unreviewed alerts (issue #19), and the test above verified CEN-A.
     page.select_option("#filter-status", "", force=True)  # the phone's sheet starts folded
     page.wait_for_selector("#map[data-alerts-count='2']", state="attached", timeout=10_000)

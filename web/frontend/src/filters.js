@@ -249,6 +249,8 @@ export function createFilters(config, onChange, user = null) {
         if (controller.signal.aborted) return;
         lastSummary = s;
         renderSummary(box, s);
+        // The phone's folded sheet repeats the count, so a ranger sees what is new without opening it.
+        document.dispatchEvent(new CustomEvent('centinela:whatsnew', { detail: { total: s?.total ?? 0, mining: s?.mining ?? 0 } }));
       } catch (err) {
         if (err.name !== 'AbortError' && err.status !== 401) box.textContent = err.message;
       }

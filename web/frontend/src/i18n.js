@@ -146,6 +146,7 @@ export const MESSAGES = {
     'error.session': 'Su sesión terminó. Inicie sesión de nuevo.',
     'error.map': 'El mapa no pudo iniciarse en este navegador (se necesita WebGL).',
     // --- issue #19: perf ---
+    'sheet.new': '{total} sin revisar, {mining} de minería',
     'notice.close': 'Cerrar el aviso (vuelve en la próxima sesión)',
     // --- issue #19: offline ---
     'offline.title': 'Áreas sin conexión',
@@ -417,6 +418,7 @@ export const MESSAGES = {
     'error.session': 'Your session ended. Please sign in again.',
     'error.map': 'The map could not start in this browser (WebGL is needed).',
     // --- issue #19: perf ---
+    'sheet.new': '{total} unreviewed, {mining} mining',
     'notice.close': 'Close the notice (it comes back at the next sign-in)',
     // --- issue #19: offline ---
     'offline.title': 'Offline areas',

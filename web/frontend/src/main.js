@@ -123,6 +123,7 @@ function signedOut() {
   state.selectedId = null;
   document.body.classList.remove('alert-selected');
   noticeClosed = null;
+  sheetCounts = null;
   state.alerts = [];
   state.matched = null;
   state.alertsLoaded = false;
@@ -224,12 +225,15 @@ onLangChange(() => {
 // --- bottom sheet (phones) ------------------------------------------------------------------------------
 const side = $('#side');
 const narrow = window.matchMedia('(max-width: 700px)');
+let sheetCounts = null; // {total, mining} of the what-is-new line, shown on the folded sheet
 function renderSheetToggle() {
   const open = side.dataset.sheet !== 'closed';
   const button = $('#sheet-toggle');
-  button.textContent = open ? t('sheet.hide') : t('sheet.show');
+  const counts = !open && sheetCounts?.total ? ` · ${t('sheet.new', sheetCounts)}` : '';
+  button.textContent = (open ? t('sheet.hide') : t('sheet.show')) + counts;
   button.setAttribute('aria-expanded', String(open));
 }
+document.addEventListener('centinela:whatsnew', (e) => { sheetCounts = e.detail; renderSheetToggle(); });
 function setSheet(open) {
   side.dataset.sheet = open ? 'open' : 'closed';
   renderSheetToggle();

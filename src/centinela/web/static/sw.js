@@ -5,8 +5,8 @@
 // The build (build.mjs) writes the shell's file list and a version (a hash of every built file) into this
 // file, so a new build makes a new worker, which caches the new files and drops the old ones.
 
-const VERSION = 'fcd03dab9b44';
-const SHELL = ["/","/manifest.webmanifest","/static/app.css?v=f8c31b7a1cc7","/static/chunk-7FURL5OW.js","/static/app.js?v=ea59b00e9ab7","/static/maplibre-gl-worker.js?v=6.17.0","/static/mapkit-H4VEEGJL.js"];
+const VERSION = '4151c300473e';
+const SHELL = ["/","/manifest.webmanifest","/static/app.css?v=f8c31b7a1cc7","/static/chunk-S43QFJMI.js","/static/app.js?v=ae8d66bf6256","/static/maplibre-gl-worker.js?v=6.17.0","/static/mapkit-MYMBSXMA.js"];
 const SHELL_CACHE = `centinela-shell-${VERSION}`;
 const SHELL_PREFIX = 'centinela-shell-';
 const TILE_PREFIX = 'centinela-tiles:'; // offline.js: one cache per user and saved area
