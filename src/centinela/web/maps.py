@@ -155,6 +155,15 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
             raise InputError("this server has no imagery catalog (start it with --catalog)")
         return pair(ctx.store, alert_id, ctx.settings.catalog)
 
+    def png_tile(z: int, x: int, y: int, key: str, last_date: dt.date, render: Callable[[], bytes]) -> Response:
+        """One imagery tile, checked, drawn once (``tiles``) and cached an hour by the browser."""
+        if ctx.settings.catalog is None:
+            raise InputError("this server has no imagery catalog (start it with --catalog)")
+        if x >= 2**z or y >= 2**z:
+            raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
+        png = tiles.get_or_render(key, last_date, render)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
     # Registered before /tiles/{date}/…: the first matching route wins, and "composite" is not a date.
     @router.get(
         "/tiles/composite/{z}/{x}/{y}.png",
@@ -173,15 +182,10 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
     ) -> Response:
         from ..imagery.composite import render_composite_tile
 
-        if ctx.settings.catalog is None:
-            raise InputError("this server has no imagery catalog (start it with --catalog)")
-        if x >= 2**z or y >= 2**z:
-            raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
         key = f"composite|{ctx.settings.catalog}|{until}|{weeks}|{style}|{z}/{x}/{y}"
-        png = tiles.get_or_render(
-            key, until, lambda: render_composite_tile(ctx.settings.catalog, until, z, x, y, weeks, style)
+        return png_tile(
+            z, x, y, key, until, lambda: render_composite_tile(ctx.settings.catalog, until, z, x, y, weeks, style)
         )
-        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @router.get(
         "/tiles/{date}/{z}/{x}/{y}.png",
@@ -199,12 +203,7 @@ def maps_router(ctx: Context, current_user: Callable) -> APIRouter:
     ) -> Response:
         from ..imagery.tiles import render_tile
 
-        if ctx.settings.catalog is None:
-            raise InputError("this server has no imagery catalog (start it with --catalog)")
-        if x >= 2**z or y >= 2**z:
-            raise InputError(f"tile {z}/{x}/{y}: x and y must be below 2^z = {2**z}")
         key = f"date|{ctx.settings.catalog}|{date}|{style}|{z}/{x}/{y}"
-        png = tiles.get_or_render(key, date, lambda: render_tile(ctx.settings.catalog, date, z, x, y, style))
-        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        return png_tile(z, x, y, key, date, lambda: render_tile(ctx.settings.catalog, date, z, x, y, style))
 
     return router
