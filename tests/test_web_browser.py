@@ -4,67 +4,24 @@ change its status, see it in the audit log; Spanish/English; a phone-sized scree
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
+from browsers import ARTIFACTS, Server, chromium, log_in
 from centinela.store import embedded_store
-from support import unavailable
 from test_web_api import PASSWORD, seed
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
-
-if not CHROMIUM.exists():
-    unavailable("Chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium.sh)", module=True)
-try:
-    from playwright import sync_api
-except ImportError:
-    unavailable("Playwright is not installed (the `test` extra)", module=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
     store = embedded_store(tmp / "centinela.gpkg")
-    app = seed(store, tmp)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with Server(seed(store, tmp)) as srv:
+        yield srv.url, store
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
-def log_in(page, base, user):
-    page.goto(base + "/")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    yield from chromium()
 
 
 def test_ranger_filters_opens_an_alert_and_changes_its_status(server, browser):
@@ -73,7 +30,7 @@ def test_ranger_filters_opens_an_alert_and_changes_its_status(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, base, "ranger")
+    log_in(page, base, "ranger", PASSWORD)
     # Waits use selectors, not JavaScript predicates: the page's CSP forbids eval, which those need.
     page.wait_for_selector("#map[data-alerts-count]", state="attached")
     assert int(page.get_attribute("#map", "data-alerts-count")) == 3
@@ -95,7 +52,7 @@ def test_ranger_filters_opens_an_alert_and_changes_its_status(server, browser):
 def test_language_switch_and_phone_screen(server, browser):
     base, _ = server
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    log_in(page, base, "viewer")
+    log_in(page, base, "viewer", PASSWORD)
     # The folded sheet repeats what is new, so a phone shows it without opening the panel.
     page.wait_for_selector("#sheet-toggle >> text=/sin revisar/", timeout=10_000)
     # Every status: the default view shows only unreviewed alerts (issue #19), and the test above verified CEN-A.

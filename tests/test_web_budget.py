@@ -11,21 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
+from browsers import Server, chromium
 from centinela.store import embedded_store
-from support import unavailable
 from test_web_api import PASSWORD, login, seed
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 # Measured on 2026-12-03 (Debian's Chromium 156, this seeded store: the demo's 257 zones, 3 alerts), service
 # workers blocked: the first view (page, CSS, app.js and its shared chunk, MapLibre's chunk and worker, config,
@@ -68,42 +62,18 @@ class ByteCounter:
         return await self.app(scope, receive, counting)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("budget")
     store = embedded_store(tmp / "centinela.gpkg")
     counter = ByteCounter(seed(store, tmp))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(counter, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", counter
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with Server(counter) as srv:
+        yield srv.url, counter
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        unavailable("Chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium.sh)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        unavailable("Playwright is not installed (the `test` extra)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+    yield from chromium()
 
 
 LOGIN_SHOWN = """new MutationObserver((changes, observer) => {

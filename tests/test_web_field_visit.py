@@ -15,10 +15,11 @@ from types import SimpleNamespace
 import pytest
 import shapely
 
+from browsers import ARTIFACTS, Server, chromium, log_in
 from centinela.store import embedded_store
 from test_field_reports import jpeg
 from test_web_api import PASSWORD, seed
-from test_web_offline import AREA, ARTIFACTS, CHROMIUM, DAY, Server, free_port, png, sync_api
+from test_web_offline import AREA, DAY, png
 
 SIZES = {
     # name: (context options, page language, alert visited, texts the page shows in that language, whether the
@@ -62,25 +63,19 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(app):
-    srv = Server(app[0], free_port())
-    srv.start()
-    yield srv
-    srv.stop()
+    with Server(app[0]) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+    yield from chromium()
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_an_offline_field_visit_ends_with_the_report_in_the_store_once(size, server, app, browser):
     options, lang, alert_id, texts, expire = SIZES[size]
     store = app[1]
-    base = f"http://127.0.0.1:{server.port}"
     shot = lambda name: str(ARTIFACTS / f"field_visit_{size}_{name}.png")  # noqa: E731
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(
@@ -95,11 +90,7 @@ def test_an_offline_field_visit_ends_with_the_report_in_the_store_once(size, ser
     page.on("pageerror", lambda e: errors.append(str(e)))
 
     # With signal: sign in, wait for the service worker, save the area around the alerts.
-    page.goto(base + "/")
-    page.fill("#username", "ranger")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    log_in(page, server.url, "ranger", PASSWORD)
     assert page.evaluate(
         """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true
             : new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', () => ok(true))))"""
@@ -138,7 +129,8 @@ def test_an_offline_field_visit_ends_with_the_report_in_the_store_once(size, ser
         pending = page.wait_for_selector("#report-outbox li[data-state='pending']", timeout=10_000)
         report_id = pending.get_attribute("data-report-id")
         assert texts["pending"] in pending.inner_text()
-        page.locator("#report-outbox").scroll_into_view_if_needed()
+        # Scrolled in the page in one step: the panel may redraw the outbox meanwhile (a locator would be detached).
+        page.evaluate("document.querySelector('#report-outbox')?.scrollIntoView()")
         page.screenshot(path=shot("pending"))
         assert store.field_reports(alert_id) == [], "nothing reached the server while offline"
         if expire:  # the session ends while the ranger is away (12 h in the forest)
@@ -164,7 +156,7 @@ def test_an_offline_field_visit_ends_with_the_report_in_the_store_once(size, ser
     page.wait_for_selector(f"#report-list li[data-report-id='{report_id}'][data-state='sent']", timeout=20_000)
     page.wait_for_selector("#offline-banner", state="hidden", timeout=15_000)
     page.wait_for_selector("#report-outbox", state="hidden", timeout=5_000)
-    page.locator(f"#report-list li[data-report-id='{report_id}']").scroll_into_view_if_needed()
+    page.evaluate(f"document.querySelector(\"#report-list li[data-report-id='{report_id}']\")?.scrollIntoView()")
     page.screenshot(path=shot("sent"))
     page.evaluate("window.dispatchEvent(new Event('online'))")  # a second nudge sends nothing more
     page.wait_for_timeout(300)

@@ -9,60 +9,18 @@ import dataclasses
 import io
 import json
 import re
-import socket
-import threading
-import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import shapely
-import uvicorn
 from fastapi.testclient import TestClient
 
+from browsers import ARTIFACTS, Server, chromium, log_in
 from centinela.store import embedded_store
-from support import unavailable
 from test_web_api import PASSWORD, login, seed
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
 AREA = "Zona piloto"  # a monitored area around the three seeded alerts
 DAY = "2024-07-01"  # the one clear imagery date of the stub catalog
-
-if not CHROMIUM.exists():
-    unavailable("Chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium.sh)", module=True)
-try:
-    from playwright import sync_api
-except ImportError:
-    unavailable("Playwright is not installed (the `test` extra)", module=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """uvicorn in a thread that can be stopped and started again on the same port: a phone's lost signal is the
-    server gone for real (Chromium's offline emulation does not reach a service worker's own requests)."""
-
-    def __init__(self, app, port: int):
-        self.app, self.port, self.srv, self.thread = app, port, None, None
-
-    def start(self) -> None:
-        self.srv = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.srv.run, daemon=True)
-        self.thread.start()
-        for _ in range(200):
-            if self.srv.started:
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"test server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        self.srv.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def png() -> bytes:
@@ -97,18 +55,13 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(app):
-    srv = Server(app[0], free_port())
-    srv.start()
-    yield srv
-    srv.stop()
+    with Server(app[0]) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def test_service_worker_and_manifest_are_served_for_an_installable_app(app):
@@ -165,18 +118,13 @@ def saved_on_phone(page) -> dict:
 
 
 def test_ranger_saves_an_area_and_reads_it_with_no_signal(server, app, browser):
-    base = f"http://127.0.0.1:{server.port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
 
-    page.goto(base + "/")
-    page.fill("#username", "ranger")
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    log_in(page, server.url, "ranger", PASSWORD)
     # The worker controls the page once it has installed the shell.
     assert page.evaluate(
         """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller ? true

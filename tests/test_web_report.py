@@ -5,40 +5,26 @@ connection comes back and it is sent, and the store holds it exactly once with t
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 
 import pytest
-import uvicorn
 
+from browsers import ARTIFACTS, Server, chromium, log_in
 from centinela.store import embedded_store
 from test_field_reports import jpeg
-from test_web_api import seed
-from test_web_browser import ARTIFACTS, CHROMIUM, free_port, log_in, sync_api
+from test_web_api import PASSWORD, seed
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web-report")
     store = embedded_store(tmp / "centinela.gpkg")
-    srv = uvicorn.Server(uvicorn.Config(seed(store, tmp), host="127.0.0.1", port=free_port(), log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.config.port}", store
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with Server(seed(store, tmp)) as srv:
+        yield srv.url, store
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def test_a_report_written_offline_is_sent_once_when_the_signal_returns(server, browser):
@@ -53,7 +39,7 @@ def test_a_report_written_offline_is_sent_once_when_the_signal_returns(server, b
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, base, "ranger")
+    log_in(page, base, "ranger", PASSWORD)
     page.evaluate("window.centinela.selectAlert('CEN-A')")
     page.wait_for_selector("#report-form", state="visible", timeout=10_000)
     page.wait_for_selector("#report-position >> text=/-12.955/", timeout=10_000)

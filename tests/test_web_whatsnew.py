@@ -10,18 +10,16 @@ import datetime as dt
 import io
 import json
 import re
-import threading
-import time
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
-import uvicorn
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 from shapely.affinity import translate
 
+from browsers import ARTIFACTS, Server, chromium, log_in
 from centinela.palette import CAUSE_COLOURS
 from centinela.reports.bulletin import CAUSE_COLOUR, monthly_hectares
 from centinela.store import embedded_store
@@ -177,26 +175,16 @@ def test_one_truth_api_bulletin_and_chart_agree_for_an_alert_in_two_zones(seeded
 
 # --- the page ----------------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "outputs" / "test-artifacts"
-
 
 @pytest.fixture(scope="module")
 def page_server(seeded):
-    from test_web_browser import free_port
+    with Server(seeded[0]) as srv:
+        yield srv.url
 
-    app, store = seeded
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium()
 
 
 def _rgb(hex_colour: str) -> str:
@@ -204,65 +192,47 @@ def _rgb(hex_colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-def test_page_default_view_whats_new_mining_first_go_there_and_chart(seeded, page_server):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_page_default_view_whats_new_mining_first_go_there_and_chart(seeded, browser, page_server):
     app, _ = seeded
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            # The phone stands ~1.1 km north of alert W: the panel must say the alert lies 1.1 km to the south.
-            here = {"latitude": W.centroid.y + 0.01, "longitude": W.centroid.x}
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 900}, geolocation=here, permissions=["geolocation"]
-            )
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_server + "/")
-            page.fill("#username", "ranger")
-            page.fill("#password", PASSWORD)
-            page.click("#login-submit")
-            page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-            # Default view: unreviewed alerts that arrived in the last 30 days (no last visit on this device).
-            assert page.input_value("#filter-status") == "unreviewed" and page.is_checked("#filter-new")
-            page.wait_for_selector("#whatsnew .whatsnew-line strong", timeout=10_000)
-            line = page.inner_text("#whatsnew")
-            assert "3 sin revisar" in line and f"2 nuevas dentro de {BUFFER_NAME}" in line, line
-            page.wait_for_selector("#map[data-alerts-count='3']", state="attached", timeout=10_000)
-            page.click("#alert-list-details summary")
-            order = page.eval_on_selector_all("#alert-list .alert-item", "els => els.map(e => e.dataset.alertId)")
-            assert order == ["CEN-W", "CEN-Z", "CEN-X"], "mining first, then the largest; verified Y is not new"
-            assert page.get_attribute("#export-gpx", "href").startswith("/api/export?")
-            # Go there: UTM as a GPS shows it, and links that open the phone's maps apps.
-            page.evaluate("window.centinela.selectAlert('CEN-W')")
-            page.wait_for_selector("#alert-utm", timeout=10_000)
-            assert page.inner_text("#alert-utm").startswith("19L E ")
-            assert re.fullmatch(
-                r"geo:-12\.\d{6},-69\.\d{6}\?q=-12\.\d{6},-69\.\d{6}\(.*CEN-W\)",
-                page.get_attribute("#geo-link", "href"),
-            )
-            assert page.get_attribute("#apple-link", "href").startswith("https://maps.apple.com/?ll=-12.")
-            page.click("#locate-me")
-            page.wait_for_selector("#alert-distance >> text=/km hacia el sur/", timeout=10_000)
-            assert re.match(r"1[.,]1\d km hacia el sur \(180°\)", page.inner_text("#alert-distance"))
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "whatsnew_desktop.png"), full_page=True)
-            # One truth: the chart's July total is the API's (W once, not once per zone), in the bulletin's colours.
-            page.wait_for_selector("#chart[data-totals]", state="attached")
-            chart = json.loads(page.get_attribute("#chart", "data-totals"))
-            api = client_for(app, "ranger").get(
-                "/api/stats/monthly", params={"since": "2026-06-01", "until": "2026-07-31"}
-            )
-            july = sum(r["hectares"] for r in api.json() if r["total"] and r["month"] == "2026-07")
-            assert chart["2026-07"] == pytest.approx(july, abs=1e-3)
-            swatch = page.eval_on_selector(
-                "#chart .swatch[data-cause='mining']", "e => getComputedStyle(e).backgroundColor"
-            )
-            assert swatch == _rgb(CAUSE_COLOURS["mining"])
-            assert not errors, errors
-        finally:
-            browser.close()
+    # The phone stands ~1.1 km north of alert W: the panel must say the alert lies 1.1 km to the south.
+    here = {"latitude": W.centroid.y + 0.01, "longitude": W.centroid.x}
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, geolocation=here, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, page_server, "ranger", PASSWORD)
+    # Default view: unreviewed alerts that arrived in the last 30 days (no last visit on this device).
+    assert page.input_value("#filter-status") == "unreviewed" and page.is_checked("#filter-new")
+    page.wait_for_selector("#whatsnew .whatsnew-line strong", timeout=10_000)
+    line = page.inner_text("#whatsnew")
+    assert "3 sin revisar" in line and f"2 nuevas dentro de {BUFFER_NAME}" in line, line
+    page.wait_for_selector("#map[data-alerts-count='3']", state="attached", timeout=10_000)
+    page.click("#alert-list-details summary")
+    order = page.eval_on_selector_all("#alert-list .alert-item", "els => els.map(e => e.dataset.alertId)")
+    assert order == ["CEN-W", "CEN-Z", "CEN-X"], "mining first, then the largest; verified Y is not new"
+    assert page.get_attribute("#export-gpx", "href").startswith("/api/export?")
+    # Go there: UTM as a GPS shows it, and links that open the phone's maps apps.
+    page.evaluate("window.centinela.selectAlert('CEN-W')")
+    page.wait_for_selector("#alert-utm", timeout=10_000)
+    assert page.inner_text("#alert-utm").startswith("19L E ")
+    assert re.fullmatch(
+        r"geo:-12\.\d{6},-69\.\d{6}\?q=-12\.\d{6},-69\.\d{6}\(.*CEN-W\)",
+        page.get_attribute("#geo-link", "href"),
+    )
+    assert page.get_attribute("#apple-link", "href").startswith("https://maps.apple.com/?ll=-12.")
+    page.click("#locate-me")
+    page.wait_for_selector("#alert-distance >> text=/km hacia el sur/", timeout=10_000)
+    assert re.match(r"1[.,]1\d km hacia el sur \(180°\)", page.inner_text("#alert-distance"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "whatsnew_desktop.png"), full_page=True)
+    # One truth: the chart's July total is the API's (W once, not once per zone), in the bulletin's colours.
+    page.wait_for_selector("#chart[data-totals]", state="attached")
+    chart = json.loads(page.get_attribute("#chart", "data-totals"))
+    api = client_for(app, "ranger").get("/api/stats/monthly", params={"since": "2026-06-01", "until": "2026-07-31"})
+    july = sum(r["hectares"] for r in api.json() if r["total"] and r["month"] == "2026-07")
+    assert chart["2026-07"] == pytest.approx(july, abs=1e-3)
+    swatch = page.eval_on_selector("#chart .swatch[data-cause='mining']", "e => getComputedStyle(e).backgroundColor")
+    assert swatch == _rgb(CAUSE_COLOURS["mining"])
+    assert not errors, errors
