@@ -49,7 +49,7 @@ lint: $(TEST_STAMP)
 # (CENTINELA_TEST_STRICT turns a missing service into a failure). A fast subset: see DEVELOPERS.md.
 test: lint
 	@url=$$(bash scripts/pg-test-cluster.sh start) && \
-	  CENTINELA_TEST_STRICT=1 CENTINELA_TEST_PG=$$url $(PY) -m pytest -q; rc=$$?; \
+	  CENTINELA_TEST_STRICT=1 CENTINELA_TEST_PG=$$url $(PY) -m pytest -q -n 2 --dist loadfile; rc=$$?; \
 	  bash scripts/pg-test-cluster.sh stop; exit $$rc
 
 clean:
